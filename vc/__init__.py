@@ -1,0 +1,33 @@
+"""The data layer shared by every package: errors and encodings (no I/O)."""
+
+from vc.errors import (
+    CanonicalizationLimit,
+    ConfigurationError,
+    Conflict,
+    ContextNotAllowed,
+    Forbidden,
+    InvalidInput,
+    KeyMaterialError,
+    MicrocredError,
+    NotFound,
+    ProofError,
+    Unauthorized,
+    UnknownCryptosuite,
+    UnsafeJsonLd,
+)
+
+__all__ = [
+    "CanonicalizationLimit",
+    "ConfigurationError",
+    "Conflict",
+    "ContextNotAllowed",
+    "Forbidden",
+    "InvalidInput",
+    "KeyMaterialError",
+    "MicrocredError",
+    "NotFound",
+    "ProofError",
+    "Unauthorized",
+    "UnknownCryptosuite",
+    "UnsafeJsonLd",
+]

@@ -1,0 +1,146 @@
+"""One tree of errors for microcred.
+
+::
+
+    MicrocredError                       base; carries an RFC 9457 problem type, title, status and pointer
+    ├── InvalidInput (ValueError)        a request or document is malformed (HTTP 422 / 400)
+    │   ├── ContextNotAllowed            a JSON-LD context URL is not on the offline allow-list
+    │   ├── UnsafeJsonLd                 expansion would drop a term or relative IRI (safe mode)
+    │   └── CanonicalizationLimit        RDFC-1.0 exceeded its work budget (poison graph)
+    ├── UnknownCryptosuite (ValueError)  a proof names a (type, cryptosuite) we do not implement
+    ├── ProofError                       a proof could not be created (signing side)
+    ├── KeyMaterialError                 key material missing, sealed with another key, or unusable
+    ├── NotFound (LookupError)           a requested record does not exist (HTTP 404)
+    ├── Conflict                         a unique record already exists (HTTP 409)
+    ├── Unauthorized                     missing, unknown or revoked credentials (HTTP 401)
+    ├── Forbidden                        authenticated but not allowed (HTTP 403)
+    └── ConfigurationError               settings are unusable (refuse to start)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "CanonicalizationLimit",
+    "ConfigurationError",
+    "Conflict",
+    "ContextNotAllowed",
+    "Forbidden",
+    "InvalidInput",
+    "KeyMaterialError",
+    "MicrocredError",
+    "NotFound",
+    "ProofError",
+    "Unauthorized",
+    "UnknownCryptosuite",
+    "UnsafeJsonLd",
+]
+
+PROBLEM_BASE = "https://microcred.eu/problems/"
+
+
+class MicrocredError(Exception):
+    """Base of every error microcred raises on purpose; maps to a problem+json body."""
+
+    problem_type: ClassVar[str] = PROBLEM_BASE + "error"
+    title: ClassVar[str] = "Error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str, *, pointer: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.pointer = pointer
+
+
+class InvalidInput(MicrocredError, ValueError):
+    """Raised when a request body, parameter or document is malformed."""
+
+    problem_type = PROBLEM_BASE + "invalid-input"
+    title = "Invalid input"
+    status = 422
+
+
+class ContextNotAllowed(InvalidInput):
+    """Raised when a JSON-LD context URL is not on the offline allow-list."""
+
+    problem_type = PROBLEM_BASE + "context-not-allowed"
+    title = "JSON-LD context not allowed"
+
+
+class UnsafeJsonLd(InvalidInput):
+    """Raised when JSON-LD expansion would drop a term or leave a relative IRI (safe mode)."""
+
+    problem_type = PROBLEM_BASE + "unsafe-json-ld"
+    title = "Lossy JSON-LD"
+
+
+class CanonicalizationLimit(InvalidInput):
+    """Raised when RDFC-1.0 canonicalization exceeds its work budget."""
+
+    problem_type = PROBLEM_BASE + "canonicalization-limit"
+    title = "Canonicalization budget exceeded"
+
+
+class UnknownCryptosuite(MicrocredError, ValueError):
+    """Raised when a proof names a (type, cryptosuite) pair we do not implement."""
+
+    problem_type = PROBLEM_BASE + "unknown-cryptosuite"
+    title = "Unknown cryptosuite"
+    status = 422
+
+
+class ProofError(MicrocredError):
+    """Raised when a proof cannot be created (PROOF_GENERATION_ERROR)."""
+
+    problem_type = "https://w3id.org/security#PROOF_GENERATION_ERROR"
+    title = "Proof generation error"
+    status = 422
+
+
+class KeyMaterialError(MicrocredError):
+    """Raised when key material is missing, sealed under another key-encryption key, or unusable."""
+
+    problem_type = PROBLEM_BASE + "key-error"
+    title = "Key error"
+    status = 409
+
+
+class NotFound(MicrocredError, LookupError):
+    """Raised when a requested record does not exist."""
+
+    problem_type = PROBLEM_BASE + "not-found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(MicrocredError):
+    """Raised when a record with the same unique value already exists."""
+
+    problem_type = PROBLEM_BASE + "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class Unauthorized(MicrocredError):
+    """Raised when a request carries no, an unknown or a revoked credential."""
+
+    problem_type = PROBLEM_BASE + "unauthorized"
+    title = "Unauthorized"
+    status = 401
+
+
+class Forbidden(MicrocredError):
+    """Raised when an authenticated caller may not act on the resource."""
+
+    problem_type = PROBLEM_BASE + "forbidden"
+    title = "Forbidden"
+    status = 403
+
+
+class ConfigurationError(MicrocredError):
+    """Raised when settings are unusable; the service refuses to start."""
+
+    problem_type = PROBLEM_BASE + "configuration"
+    title = "Configuration error"
+    status = 500
