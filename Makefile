@@ -13,11 +13,11 @@ $(PY):
 
 # Re-install whenever the pins change.
 $(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
-	$(PIP) install --quiet -c constraints.txt -e .
+	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(PY)
-	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[test]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -1,0 +1,64 @@
+"""The pinned contexts are exactly the files the manifest names, with the digests it records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from contexts import allowed_urls, context_document, manifest_entries
+from contexts.loader import FILES_DIR, MANIFEST_PATH
+
+# Canonical-JSON digests of the published contexts, independently recorded in the project's standards notes
+# (shared/standards-w3c-ob3.md §8): a copy that differs in content from the published one fails here.
+PUBLISHED_CANONICAL_SHA256 = {
+    "https://www.w3.org/ns/credentials/v2": "b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf",
+    "https://www.w3.org/2018/credentials/v1": "b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247",
+    "https://www.w3.org/ns/credentials/undefined-terms/v2": "3b11e1df8c618447e9f79f3737e3c30fc0841537eb95f36003742c633672bb9f",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "c5e555a91a5cf48e32ae0a05674c61ddd5c053b680b5643b2f57f9965e386d99",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "bdd1d11a55a660322f24660862a1d430ee80cce584465f750909daa43684357c",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "8bb2354552b70cbdf2066f6d3e24bc5c2be2619145737580ad2aebdc366e77d5",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "2c54acaa1cffda2420be32ab61f0a2082051211131c6337686f36f2537aa859b",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "15f4c347c6fe4380d9b6b93795859e33747ef48d5c55b91a71c52fb51c7bcbd7",
+    "https://w3id.org/security/data-integrity/v2": "7ba3c50acf2689d5e07927267343eb353249c7c22a9f2d00307cc970e855e305",
+    "https://w3id.org/security/data-integrity/v1": "9505bf85338a4c2121ad03992ac90061bc85d43bcfa34d9d47b779381cf08b5f",
+    "https://w3id.org/security/multikey/v1": "be20c3ee6af6e9c4102e66a85c26617831218e32216bdf050f870e389e737cdc",
+    "https://w3id.org/security/suites/ed25519-2020/v1": "fb517f09d990829aed734c9bad8cbbb2ac3d5063b865c7e3d81f246074bf5691",
+    "https://www.w3.org/ns/credentials/status/v1": "b2fcebfbaf4e6beae2be370fda8a5f9f99c28540c798a75a8cdccc0fb1a12492",
+    "https://w3id.org/vc/status-list/2021/v1": "9768f9aa81ab6c3e2ad96b2d669eaba67afe13fff0140a853f1e3d313fab13b6",
+    "https://www.w3.org/ns/did/v1": "a7e146c40fcec005d3f0f14ae745665f446da58d7914a9d8f733746686fad82b",
+}
+
+
+def canonical_sha256(obj: object) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_every_file_matches_its_pinned_sha256() -> None:
+    for entry in manifest_entries():
+        data = (FILES_DIR / entry.file).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry.sha256, entry.file
+
+
+def test_manifest_records_source_package_and_canonical_digest() -> None:
+    raw = json.loads(MANIFEST_PATH.read_text())["contexts"]
+    for entry in raw:
+        assert entry["source"].startswith("npm:"), entry
+        data = json.loads((FILES_DIR / entry["file"]).read_bytes())
+        assert canonical_sha256(data) == entry["canonicalSha256"], entry["url"]
+
+
+@pytest.mark.parametrize("url", sorted(PUBLISHED_CANONICAL_SHA256))
+def test_content_equals_the_published_context(url: str) -> None:
+    assert canonical_sha256(context_document(url)) == PUBLISHED_CANONICAL_SHA256[url]
+
+
+def test_allow_list_is_exactly_the_required_contexts() -> None:
+    assert allowed_urls() == frozenset(PUBLISHED_CANONICAL_SHA256)
+
+
+def test_no_unlisted_file_in_the_folder() -> None:
+    listed = {e.file for e in manifest_entries()}
+    assert {p.name for p in FILES_DIR.iterdir()} == listed
