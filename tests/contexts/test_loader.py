@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ VC2 = "https://www.w3.org/ns/credentials/v2"
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every attempt to open a socket or resolve a name is recorded and fails."""
     attempts: list[Any] = []
 
@@ -32,7 +31,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
+    return attempts
 
 
 def ob3_credential() -> dict[str, Any]:
@@ -96,9 +95,10 @@ def test_loader_returns_static_tagged_copies() -> None:
 
 def test_extra_documents_are_served_only_by_that_loader(tmp_path: Path) -> None:
     extra = {"https://www.w3.org/ns/credentials/examples/v2": {"@context": {"@vocab": "https://ex#"}}}
-    assert offline_loader(extra)("https://www.w3.org/ns/credentials/examples/v2", {})["document"] == extra[
-        "https://www.w3.org/ns/credentials/examples/v2"
-    ]
+    assert (
+        offline_loader(extra)("https://www.w3.org/ns/credentials/examples/v2", {})["document"]
+        == extra["https://www.w3.org/ns/credentials/examples/v2"]
+    )
     with pytest.raises(ContextNotAllowed):
         offline_loader()("https://www.w3.org/ns/credentials/examples/v2", {})
 
