@@ -9,6 +9,7 @@
     │   └── CanonicalizationLimit        RDFC-1.0 exceeded its work budget (poison graph)
     ├── UnknownCryptosuite (ValueError)  a proof names a (type, cryptosuite) we do not implement
     ├── ProofError                       a proof could not be created (signing side)
+    ├── FetchError                       an outbound fetch was refused by policy or failed (HTTP 422)
     ├── KeyMaterialError                 key material missing, sealed with another key, or unusable
     ├── NotFound (LookupError)           a requested record does not exist (HTTP 404)
     ├── Conflict                         a unique record already exists (HTTP 409)
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ContextNotAllowed",
+    "FetchError",
     "Forbidden",
     "InvalidInput",
     "KeyMaterialError",
@@ -95,6 +97,14 @@ class ProofError(MicrocredError):
 
     problem_type = "https://w3id.org/security#PROOF_GENERATION_ERROR"
     title = "Proof generation error"
+    status = 422
+
+
+class FetchError(MicrocredError):
+    """Raised when the guarded HTTP client refuses a URL (scheme, address, size, redirects) or the fetch fails."""
+
+    problem_type = PROBLEM_BASE + "fetch-error"
+    title = "Could not fetch"
     status = 422
 
 

@@ -1,0 +1,261 @@
+"""The one guarded HTTP client for every outbound request the verifier makes.
+
+https only (http for configured hosts), no private/loopback/link-local/multicast/reserved address after DNS
+resolution unless allow-listed, the connection pinned to the checked address (no DNS rebinding), redirects
+followed by hand and re-checked (at most three), a streamed size cap, a total deadline, and a small cache that
+honours ``Cache-Control: max-age`` (and a status list's ``ttl``) up to a configured maximum age.
+
+https://www.w3.org/TR/vc-bitstring-status-list/#privacy-considerations ; https://owasp.org/www-community/attacks/Server_Side_Request_Forgery
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from vc.errors import FetchError
+
+__all__ = [
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "GuardedFetcher",
+    "HostResolver",
+    "system_resolver",
+]
+
+HostResolver = Callable[[str, int], Sequence[str]]
+"""``resolve(host, port) -> [ip, …]``; injected so tests control DNS."""
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
+_IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve ``host`` with the operating system (every A/AAAA answer)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f'cannot resolve "{host}": {exc}') from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits of the guarded client; ``allow_private`` holds host names, addresses or networks (CIDR)."""
+
+    http_hosts: frozenset[str] = frozenset()
+    """``host`` or ``host:port`` values that may be fetched over plain http (development)."""
+    allow_private: frozenset[str] = frozenset()
+    max_bytes: int = 1_048_576
+    timeout: float = 5.0
+    max_redirects: int = 3
+    max_cache_age: float = 300.0
+    cache_entries: int = 256
+
+    def private_allowed(self, host: str, address: _IPAddress) -> bool:
+        """Whether a non-public ``address`` (reached through ``host``) is allow-listed."""
+        for entry in self.allow_private:
+            if entry.lower() == host.lower():
+                return True
+            try:
+                network: _Network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                continue
+            if address in network:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A fetched document: final URL (after redirects), media type and body."""
+
+    url: str
+    content_type: str
+    body: bytes
+    max_age: float | None = None
+
+
+class Fetcher(Protocol):
+    """Fetches a URL under the guard; raises FetchError on refusal or failure."""
+
+    def get(self, url: str, *, accept: str = "application/json") -> FetchResult:
+        """GET ``url`` (cached when the server allows)."""
+        ...
+
+    def limit_cache(self, url: str, seconds: float) -> None:
+        """Shorten how long ``url`` stays cached (e.g. a status list's ``ttl``)."""
+        ...
+
+
+@dataclass
+class _Entry:
+    result: FetchResult
+    expires: float
+
+
+@dataclass
+class GuardedFetcher:
+    """The guarded client over an injected ``httpx.Client`` (which must not follow redirects itself)."""
+
+    client: httpx.Client
+    policy: FetchPolicy = field(default_factory=FetchPolicy)
+    resolve: HostResolver = system_resolver
+    clock: Callable[[], float] = time.monotonic
+    _cache: OrderedDict[str, _Entry] = field(default_factory=OrderedDict, repr=False)
+
+    def get(self, url: str, *, accept: str = "application/json") -> FetchResult:
+        """GET ``url`` under the guard, from the cache while fresh."""
+        now = self.clock()
+        entry = self._cache.get(url)
+        if entry is not None:
+            if entry.expires > now:
+                self._cache.move_to_end(url)
+                return entry.result
+            del self._cache[url]
+        result = self._fetch(url, accept=accept, deadline=now + self.policy.timeout)
+        if result.max_age:
+            self._cache[url] = _Entry(result, now + result.max_age)
+            while len(self._cache) > self.policy.cache_entries:
+                self._cache.popitem(last=False)
+        return result
+
+    def limit_cache(self, url: str, seconds: float) -> None:
+        """Cap the cache lifetime of ``url`` at ``seconds`` from now (0 drops it)."""
+        entry = self._cache.get(url)
+        if entry is None:
+            return
+        if seconds <= 0:
+            del self._cache[url]
+        else:
+            entry.expires = min(entry.expires, self.clock() + seconds)
+
+    def _fetch(self, url: str, *, accept: str, deadline: float) -> FetchResult:
+        current = url
+        for _hop in range(self.policy.max_redirects + 1):
+            request = self._pinned_request(current, accept=accept)
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise FetchError(f'fetching "{url}" took longer than {self.policy.timeout:g} s')
+            request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
+            try:
+                response = self.client.send(request, stream=True, follow_redirects=False)
+            except httpx.TimeoutException:
+                raise FetchError(f'"{current}" did not answer within {self.policy.timeout:g} s') from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f'could not fetch "{current}": {type(exc).__name__}') from None
+            try:
+                if response.status_code in _REDIRECTS:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(f'"{current}" redirected without a Location header')
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code != 200:
+                    raise FetchError(f'"{current}" answered HTTP {response.status_code}')
+                body = self._read_capped(response, url=current, deadline=deadline)
+                return FetchResult(
+                    url=current,
+                    content_type=response.headers.get("content-type", "").split(";")[0].strip().lower(),
+                    body=body,
+                    max_age=self._max_age(response.headers.get("cache-control", "")),
+                )
+            finally:
+                response.close()
+        raise FetchError(f'"{url}" redirected more than {self.policy.max_redirects} times')
+
+    def _pinned_request(self, url: str, *, accept: str) -> httpx.Request:
+        """Check scheme, host and every resolved address; build a request to the checked address."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        if not host:
+            raise FetchError(f'"{url}" has no host')
+        if parts.username or parts.password:
+            raise FetchError(f'"{url}" carries credentials; refused')
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            raise FetchError(f'"{url}" has an invalid port') from None
+        if scheme == "http":
+            if host not in self.policy.http_hosts and f"{host}:{port}" not in self.policy.http_hosts:
+                raise FetchError(f'"{url}" is plain http; only https is allowed for "{host}"')
+        elif scheme != "https":
+            raise FetchError(f'"{url}" must be an https URL')
+        address = self._checked_address(host, port)
+        netloc = f"[{address}]" if address.version == 6 else str(address)
+        if parts.port:
+            netloc += f":{parts.port}"
+        pinned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+        host_header = host if not parts.port else f"{host}:{parts.port}"
+        request = self.client.build_request(
+            "GET",
+            pinned,
+            headers={"Host": host_header, "Accept": accept, "Accept-Encoding": "identity"},
+            extensions={"sni_hostname": host},
+        )
+        return request
+
+    def _checked_address(self, host: str, port: int) -> _IPAddress:
+        try:
+            literal: _IPAddress | None = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            literal = None
+        addresses: Iterable[str] = [str(literal)] if literal else self.resolve(host, port)
+        checked: list[_IPAddress] = []
+        for text in addresses:
+            address = ipaddress.ip_address(text.split("%")[0])
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+                address = address.ipv4_mapped
+            public = address.is_global and not address.is_multicast
+            if not public and not self.policy.private_allowed(host, address):
+                raise FetchError(f'"{host}" resolves to the non-public address {address}; refused')
+            checked.append(address)
+        if not checked:
+            raise FetchError(f'"{host}" has no address')
+        return checked[0]
+
+    def _read_capped(self, response: httpx.Response, *, url: str, deadline: float) -> bytes:
+        limit = self.policy.max_bytes
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise FetchError(f'"{url}" came {encoding}-encoded; only identity encoding is accepted')
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f'"{url}" is {declared} bytes; the limit is {limit}')
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(f'"{url}" is larger than {limit} bytes; stopped reading')
+                if self.clock() > deadline:
+                    raise FetchError(f'"{url}" took longer than {self.policy.timeout:g} s to send')
+                chunks.append(chunk)
+        except httpx.TimeoutException:
+            raise FetchError(f'"{url}" stalled; gave up after {self.policy.timeout:g} s') from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f'reading "{url}" failed: {type(exc).__name__}') from None
+        return b"".join(chunks)
+
+    def _max_age(self, cache_control: str) -> float | None:
+        directives = cache_control.lower()
+        if "no-store" in directives or "no-cache" in directives or "private" in directives:
+            return None
+        match = _MAX_AGE.search(directives)
+        if not match:
+            return None
+        return min(float(match.group(1)), self.policy.max_cache_age) or None
