@@ -1,0 +1,77 @@
+"""The two ASGI apps: ``create_app`` (issuer side, with the database) and ``create_verifier_app`` (no database)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.db import database_reachable, make_engine, make_sessions
+from app.deps import Services
+from app.logs import configure_logging
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.problems import install_problem_handlers
+from app.routes import admin, institutions, issuers
+from app.routes.health import health_router
+from app.settings import Settings
+from keys import LocalKeyStore
+
+__all__ = ["create_app", "create_verifier_app", "issuer_app_from_env", "verifier_app_from_env"]
+
+VERSION = "0.1.0"
+
+
+def _base_app(settings: Settings, *, title: str, description: str) -> FastAPI:
+    app = FastAPI(title=title, description=description, version=VERSION)
+    install_problem_handlers(app)
+    # Added last = outermost: every response (413 included) carries the request id.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The issuer app: admin API, institution API, public issuer profiles and DID documents."""
+    settings.validate_for_start()
+    engine = make_engine(settings.resolved_database_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessions(engine),
+        keystore=LocalKeyStore(settings.kek()),
+        admin_token=settings.resolved_admin_token(),
+    )
+    app = _base_app(
+        settings,
+        title="microcred issuer",
+        description="Issues EU micro-credentials as Open Badges 3.0 credentials (W3C VC 2.0, Data Integrity).",
+    )
+    app.state.services = services
+    app.include_router(health_router(lambda: database_reachable(services.engine)))
+    app.include_router(admin.router)
+    app.include_router(institutions.router)
+    app.include_router(issuers.router)
+    return app
+
+
+def create_verifier_app(settings: Settings) -> FastAPI:
+    """The verifier app (its own process and port); it needs no database."""
+    app = _base_app(
+        settings,
+        title="microcred verifier",
+        description="Verifies Open Badges 3.0 / W3C Verifiable Credentials and reports every check.",
+    )
+    app.include_router(health_router(None))
+    return app
+
+
+def issuer_app_from_env() -> FastAPI:
+    """uvicorn factory: settings from the environment, JSON logs."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def verifier_app_from_env() -> FastAPI:
+    """uvicorn factory for the verifier."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_verifier_app(settings)

@@ -1,0 +1,107 @@
+"""RFC 9457 problem details: every client error leaves as ``application/problem+json``; no stack traces.
+
+https://www.rfc-editor.org/rfc/rfc9457
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vc.errors import PROBLEM_BASE, MicrocredError, Unauthorized
+
+__all__ = ["PROBLEM_JSON", "install_problem_handlers", "internal_error_response", "problem_response"]
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("microcred.app")
+
+
+def problem_response(
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    problem_type: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response; ``errors`` names the offending fields (JSON pointers into the body)."""
+    body: dict[str, Any] = {
+        "type": problem_type or f"{PROBLEM_BASE}{HTTPStatus(status).phrase.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _microcred_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MicrocredError)
+    if exc.status >= 500:
+        log.error("server-side error: %s", type(exc).__name__)
+        return problem_response(
+            status=exc.status,
+            title=exc.title,
+            detail="the service is misconfigured",
+            problem_type=exc.problem_type,
+        )
+    return problem_response(
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        problem_type=exc.problem_type,
+        errors=[{"pointer": exc.pointer, "detail": exc.detail}] if exc.pointer else None,
+        headers={"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None,
+    )
+
+
+def _location(loc: tuple[int | str, ...]) -> dict[str, str]:
+    if loc and loc[0] == "body":
+        return {"pointer": "#" + "".join(f"/{part}" for part in loc[1:])}
+    if len(loc) >= 2:
+        return {"parameter": str(loc[1]), "in": str(loc[0])}
+    return {"pointer": "#"}
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{**_location(tuple(e.get("loc", ()))), "detail": str(e.get("msg", ""))} for e in exc.errors()]
+    names = ", ".join(e.get("pointer", e.get("parameter", "")) for e in errors)
+    return problem_response(
+        status=422,
+        title="Invalid input",
+        detail=f"the request is not valid: {names}",
+        problem_type=PROBLEM_BASE + "invalid-input",
+        errors=errors,
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else phrase.lower()
+    return problem_response(
+        status=exc.status_code, title=phrase, detail=detail, headers=dict(exc.headers or {}) or None
+    )
+
+
+def internal_error_response() -> JSONResponse:
+    """The generic 500: nothing about the failure reaches the client (it is logged with the request id)."""
+    return problem_response(
+        status=500, title="Internal Server Error", detail="an unexpected error occurred; see the server log"
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers on an app (the catch-all for other exceptions is in ``app.middleware``)."""
+    app.add_exception_handler(MicrocredError, _microcred_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,159 @@
+"""Settings from the environment (prefix ``MICROCRED_``); passed to ``create_app(settings)``, never global.
+
+Paths given relative (``data_dir``, ``key_file``, ``admin_token_file``) are resolved against the working
+directory when the settings are created, so the SQLite file and key files stay put even if a process changes
+directory later.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from keys import load_or_create_kek, parse_kek
+from vc.errors import ConfigurationError
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything microcred reads from its environment; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="MICROCRED_", extra="ignore")
+
+    mode: Literal["dev", "production"] = Field(
+        default="dev",
+        description="`dev` creates local key files on first run; `production` refuses to start without a KEK and a non-SQLite database",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), description="where dev files live (SQLite database, key files, demo API key)"
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default `sqlite:///<data_dir>/microcred.db`; PostgreSQL: `postgresql+psycopg://…`",
+    )
+    host: str = Field(default="127.0.0.1", description="interface both apps listen on")
+    issuer_port: int = Field(default=8000, ge=1, le=65535, description="port of the issuer app")
+    verifier_port: int = Field(default=8001, ge=1, le=65535, description="port of the verifier app")
+    public_base_url: str | None = Field(
+        default=None,
+        description="public URL of the issuer app; determines the did:web host; default `http://<host>:<issuer_port>`",
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None, description="32 bytes, base64url: seals signing keys at rest; required in production"
+    )
+    key_file: Path | None = Field(
+        default=None, description="dev only: KEK file, created with mode 0600; default `<data_dir>/kek`"
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for `/admin/…`; dev: generated into `admin_token_file` if unset; production: admin API off if unset",
+    )
+    admin_token_file: Path | None = Field(
+        default=None, description="dev only: admin token file (0600); default `<data_dir>/admin-token`"
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="request bodies larger than this get 413"
+    )
+    log_level: str = Field(default="INFO", description="level of the JSON log lines on stderr")
+    demo_slug: str = Field(
+        default="demo", description="slug of the demo institution `microcred serve --dev` creates"
+    )
+    demo_name: str = Field(default="Demo University", description="its name")
+    demo_url: str = Field(default="https://demo.example", description="its web site")
+    demo_country: str = Field(default="IE", description="its country (ISO 3166-1 alpha-2)")
+    demo_region: str | None = Field(default="IE-D", description="its region (ISO 3166-2 or NUTS)")
+
+    @field_validator("data_dir", "key_file", "admin_token_file")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().absolute()
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in use (the dev SQLite file under ``data_dir`` unless set)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'microcred.db'}"
+
+    @property
+    def base_url(self) -> str:
+        """Public base URL of the issuer app, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.issuer_port}").rstrip("/")
+
+    @property
+    def verifier_base_url(self) -> str:
+        """Where the verifier app listens."""
+        return f"http://{self.host}:{self.verifier_port}"
+
+    @property
+    def demo_api_key_file(self) -> Path:
+        """Dev only: where ``serve --dev`` writes the demo institution's API key (mode 0600)."""
+        return self.data_dir / "demo-api-key"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        """Dev KEK file."""
+        return self.key_file or self.data_dir / "kek"
+
+    @property
+    def resolved_admin_token_file(self) -> Path:
+        """Dev admin token file."""
+        return self.admin_token_file or self.data_dir / "admin-token"
+
+    def validate_for_start(self) -> None:
+        """Refuse production settings without a key-encryption key or with SQLite (ConfigurationError)."""
+        if self.mode != "production":
+            return
+        if self.key_encryption_key is None:
+            raise ConfigurationError(
+                "production mode needs MICROCRED_KEY_ENCRYPTION_KEY (32 bytes, base64url)"
+            )
+        parse_kek(self.key_encryption_key.get_secret_value())
+        if self.database_url is None or self.database_url.startswith("sqlite"):
+            raise ConfigurationError(
+                "production mode needs MICROCRED_DATABASE_URL pointing at a server database, not SQLite"
+            )
+
+    def kek(self) -> bytes:
+        """The key-encryption key: from settings, or (dev) from the key file, created 0600 on first use."""
+        if self.key_encryption_key is not None:
+            return parse_kek(self.key_encryption_key.get_secret_value())
+        if self.mode == "production":
+            raise ConfigurationError("production mode needs MICROCRED_KEY_ENCRYPTION_KEY")
+        return load_or_create_kek(self.resolved_key_file)
+
+    def resolved_admin_token(self) -> str | None:
+        """The admin token: from settings, or (dev) from its file, created 0600 on first use; None = admin API off."""
+        if self.admin_token is not None:
+            token = self.admin_token.get_secret_value()
+            if len(token) < 16:
+                raise ConfigurationError("MICROCRED_ADMIN_TOKEN must be at least 16 characters")
+            return token
+        if self.mode == "production":
+            return None
+        return _read_or_create_secret_file(self.resolved_admin_token_file)
+
+
+def _read_or_create_secret_file(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process (the other app) created it first
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(32) + "\n")
+    return path.read_text(encoding="ascii").strip()
