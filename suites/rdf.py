@@ -19,7 +19,9 @@ canonicalizer in :mod:`suites.rdfc` works on these strings directly.
 **Safe mode.** PyLD has no safe mode, and a JSON key that no context defines is silently dropped during
 expansion, so it would be neither signed nor verified (standards notes §9.4). Here expansion records every
 dropped key, relative IRI (in ``@id``, ``@type`` or an IRI value) and other lossy construct and raises
-:class:`~vc.errors.UnsafeJsonLd` naming the term and its JSON pointer. Literals holding C0 control characters
+:class:`~vc.errors.UnsafeJsonLd` naming the term and its JSON pointer. (Expansion runs with ``base`` None:
+with pyld's default base ``""`` it silently resolves relative IRIs against ``http://example.org/base/``, which
+no other processor does.) Literals holding C0 control characters
 other than tab, LF and CR (or DEL) are refused too: pyld and jsonld.js escape them differently in N-Quads, so a
 signature over them would not verify across implementations.
 """
@@ -90,7 +92,7 @@ def _options(loader: DocumentLoader) -> dict[str, Any]:
     return {
         "documentLoader": loader,
         "contextResolver": ContextResolver(cache, loader),
-        "base": "",
+        "base": None,  # pyld turns "" into http://example.org/base/; None keeps relative IRIs visible
         "processingMode": "json-ld-1.1",
     }
 
