@@ -11,6 +11,9 @@ so node ``require``s them and the object is written as JSON (2-space indent).  T
 the file, the package and path it came from, the file's sha256 and the sha256 of its canonical JSON
 (sorted keys, no whitespace) so copies that differ only in whitespace can be compared with published ones.
 ``tests/contexts/test_manifest.py`` re-checks every digest.
+
+Our own contexts (``OWN``: written here, published by the app at their fixed URL) are not downloaded: the
+file already in ``contexts/files/`` is kept and re-hashed, with source "microcred".
 """
 
 from __future__ import annotations
@@ -122,6 +125,12 @@ SOURCES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# Our own contexts: (url, file name). Never change a published file; a new version is a new URL and file.
+OWN: list[tuple[str, str]] = [
+    ("https://microcred.eu/contexts/eu-microcredential/v1.jsonld", "microcred-eu-v1.jsonld"),
+]
+
+
 def canonical_sha256(obj: object) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -167,6 +176,17 @@ def main() -> int:
                     "canonicalSha256": canonical_sha256(json.loads(data)),
                 }
             )
+    for url, file_name in OWN:
+        data = (FILES / file_name).read_bytes()
+        entries.append(
+            {
+                "url": url,
+                "file": file_name,
+                "source": "microcred",
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "canonicalSha256": canonical_sha256(json.loads(data)),
+            }
+        )
     manifest = ROOT / "contexts" / "manifest.json"
     manifest.write_text(json.dumps({"contexts": entries}, indent=2) + "\n")
     print(f"wrote {len(entries)} contexts and {manifest.relative_to(ROOT)}")

@@ -7,6 +7,7 @@ from vc.errors import (
     ContextNotAllowed,
     Forbidden,
     InvalidInput,
+    IssuerMismatch,
     KeyMaterialError,
     MicrocredError,
     NotFound,
@@ -14,6 +15,7 @@ from vc.errors import (
     Unauthorized,
     UnknownCryptosuite,
     UnsafeJsonLd,
+    ValidationFailed,
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "ContextNotAllowed",
     "Forbidden",
     "InvalidInput",
+    "IssuerMismatch",
     "KeyMaterialError",
     "MicrocredError",
     "NotFound",
@@ -30,4 +33,5 @@ __all__ = [
     "Unauthorized",
     "UnknownCryptosuite",
     "UnsafeJsonLd",
+    "ValidationFailed",
 ]

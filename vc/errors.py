@@ -6,7 +6,11 @@
     ├── InvalidInput (ValueError)        a request or document is malformed (HTTP 422 / 400)
     │   ├── ContextNotAllowed            a JSON-LD context URL is not on the offline allow-list
     │   ├── UnsafeJsonLd                 expansion would drop a term or relative IRI (safe mode)
-    │   └── CanonicalizationLimit        RDFC-1.0 exceeded its work budget (poison graph)
+    │   ├── ValidationFailed             several fields fail (schema, EU completeness, vocabularies); lists each
+    │   ├── CanonicalizationLimit        RDFC-1.0 exceeded its work budget (poison graph)
+    │   ├── InputTooLarge                a body, image chunk or decompressed text is over its cap (HTTP 413)
+    │   └── UnsupportedMediaType         an upload is neither JSON, a VC-JWT, a baked PNG nor SVG (HTTP 415)
+    ├── IssuerMismatch                   an issue request names an issuer other than the caller (HTTP 400)
     ├── UnknownCryptosuite (ValueError)  a proof names a (type, cryptosuite) we do not implement
     ├── ProofError                       a proof could not be created (signing side)
     ├── FetchError                       an outbound fetch was refused by policy or failed (HTTP 422)
@@ -29,7 +33,9 @@ __all__ = [
     "ContextNotAllowed",
     "FetchError",
     "Forbidden",
+    "InputTooLarge",
     "InvalidInput",
+    "IssuerMismatch",
     "KeyMaterialError",
     "MicrocredError",
     "NotFound",
@@ -37,6 +43,8 @@ __all__ = [
     "Unauthorized",
     "UnknownCryptosuite",
     "UnsafeJsonLd",
+    "UnsupportedMediaType",
+    "ValidationFailed",
 ]
 
 PROBLEM_BASE = "https://microcred.eu/problems/"
@@ -77,11 +85,46 @@ class UnsafeJsonLd(InvalidInput):
     title = "Lossy JSON-LD"
 
 
+class ValidationFailed(InvalidInput):
+    """Raised when a document fails several checks at once; ``errors`` holds one pointer + detail per failure."""
+
+    problem_type = PROBLEM_BASE + "validation-failed"
+    title = "Validation failed"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, pointer=errors[0].get("pointer") if errors else None)
+        self.errors = errors
+
+
 class CanonicalizationLimit(InvalidInput):
     """Raised when RDFC-1.0 canonicalization exceeds its work budget."""
 
     problem_type = PROBLEM_BASE + "canonicalization-limit"
     title = "Canonicalization budget exceeded"
+
+
+class InputTooLarge(InvalidInput):
+    """Raised when a body, a PNG chunk or decompressed text exceeds its size cap."""
+
+    problem_type = PROBLEM_BASE + "input-too-large"
+    title = "Input too large"
+    status = 413
+
+
+class UnsupportedMediaType(InvalidInput):
+    """Raised when an upload is not JSON, a compact JWS, a baked PNG or a baked SVG."""
+
+    problem_type = PROBLEM_BASE + "unsupported-media-type"
+    title = "Unsupported media type"
+    status = 415
+
+
+class IssuerMismatch(MicrocredError):
+    """Raised when a VC-API issue request's ``issuer`` is not the calling institution (VC-API: 400)."""
+
+    problem_type = PROBLEM_BASE + "issuer-mismatch"
+    title = "Issuer mismatch"
+    status = 400
 
 
 class UnknownCryptosuite(MicrocredError, ValueError):

@@ -31,6 +31,12 @@ PUBLISHED_CANONICAL_SHA256 = {
 }
 
 
+# Our own contexts (source "microcred"): pinned here so that any edit of a published version fails.
+OWN_CANONICAL_SHA256 = {
+    "https://microcred.eu/contexts/eu-microcredential/v1.jsonld": "c12026e7b45634d58e06c738c02bec95002bba1690b79cefb84e489ed82b4da6",
+}
+
+
 def canonical_sha256(obj: object) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -45,18 +51,22 @@ def test_every_file_matches_its_pinned_sha256() -> None:
 def test_manifest_records_source_package_and_canonical_digest() -> None:
     raw = json.loads(MANIFEST_PATH.read_text())["contexts"]
     for entry in raw:
-        assert entry["source"].startswith("npm:"), entry
+        if entry["url"] in OWN_CANONICAL_SHA256:
+            assert entry["source"] == "microcred", entry
+        else:
+            assert entry["source"].startswith("npm:"), entry
         data = json.loads((FILES_DIR / entry["file"]).read_bytes())
         assert canonical_sha256(data) == entry["canonicalSha256"], entry["url"]
 
 
-@pytest.mark.parametrize("url", sorted(PUBLISHED_CANONICAL_SHA256))
+@pytest.mark.parametrize("url", sorted(PUBLISHED_CANONICAL_SHA256 | OWN_CANONICAL_SHA256))
 def test_content_equals_the_published_context(url: str) -> None:
-    assert canonical_sha256(context_document(url)) == PUBLISHED_CANONICAL_SHA256[url]
+    expected = PUBLISHED_CANONICAL_SHA256.get(url) or OWN_CANONICAL_SHA256[url]
+    assert canonical_sha256(context_document(url)) == expected
 
 
 def test_allow_list_is_exactly_the_required_contexts() -> None:
-    assert allowed_urls() == frozenset(PUBLISHED_CANONICAL_SHA256)
+    assert allowed_urls() == frozenset(PUBLISHED_CANONICAL_SHA256) | frozenset(OWN_CANONICAL_SHA256)
 
 
 def test_no_unlisted_file_in_the_folder() -> None:
