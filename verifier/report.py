@@ -24,8 +24,9 @@ __all__ = [
 CheckStatus = Literal["passed", "failed", "not-checked"]
 Verdict = Literal["valid", "not valid", "could not fully check"]
 
-CORE_CHECKS: tuple[str, ...] = ("structure", "contexts", "proof", "issuer", "validity", "status")
-"""Checks that decide ``verified``; ``status`` counts only when the credential has a status entry."""
+CORE_CHECKS: tuple[str, ...] = ("structure", "schema", "contexts", "proof", "issuer", "validity", "status")
+"""Checks that decide ``verified``; ``schema`` counts for OB3 credentials, ``status`` when there is an entry."""
+NOT_APPLICABLE = frozenset({"no-status-entry", "not-applicable"})
 
 
 class _Model(BaseModel):
@@ -61,6 +62,7 @@ class VerificationReport(_Model):
     credential_id: str | None = None
     issuer: str | None = None
     format: str = "json"
+    policy: Policy = Field(default_factory=Policy)
 
     def check(self, check_id: str) -> Check:
         """The check named ``check_id`` (KeyError when absent)."""
@@ -70,19 +72,30 @@ class VerificationReport(_Model):
         raise KeyError(check_id)
 
     def vc_api(self) -> dict[str, Any]:
-        """The VC-API view: names of passed checks, sentences of not-checked steps and of failures."""
+        """The VC-API view: passed check names; errors = what makes ``verified`` false; warnings = the rest."""
+        blocking = [c for c in self.checks if c.status != "passed" and self._blocking(c)]
         return {
             "verified": self.verified,
             "checks": [c.id for c in self.checks if c.status == "passed"],
-            "warnings": [_problem(c) for c in self.checks if c.status == "not-checked"],
-            "errors": [_problem(c) for c in self.checks if c.status == "failed"],
+            "warnings": [_problem(c) for c in self.checks if c.status != "passed" and c not in blocking],
+            "errors": [_problem(c) for c in blocking],
         }
+
+    def _blocking(self, check: Check) -> bool:
+        if check.id in CORE_CHECKS:
+            return not _optional_status(check)
+        if check.id == "trust":
+            return self.policy.require_trust
+        if check.id.startswith("eu:"):
+            return self.policy.require_eu_complete
+        return False
 
     def as_json(self) -> dict[str, Any]:
         """Our full report plus the VC-API fields beside it (as the common VC-API verifiers answer)."""
         body = self.model_dump(by_alias=True, mode="json")
+        report = {"checks": body.pop("checks")}
         body.update(self.vc_api())
-        body["report"] = {"checks": body.pop("checks")}
+        body["report"] = report
         return body
 
 
@@ -113,9 +126,10 @@ class PresentationReport(_Model):
     def as_json(self) -> dict[str, Any]:
         """Our full report plus the VC-API fields beside it."""
         body = self.model_dump(by_alias=True, mode="json")
+        report = {"checks": body.pop("checks")}
         body["credentials"] = [r.as_json() for r in self.credentials]
         body.update(self.vc_api())
-        body["report"] = {"checks": body.pop("checks")}
+        body["report"] = report
         return body
 
 
@@ -185,9 +199,10 @@ def build_report(
         credential_id=credential_id,
         issuer=issuer,
         format=fmt,
+        policy=policy,
     )
 
 
 def _optional_status(check: Check) -> bool:
-    """A status check that is not-checked only because the credential has no status entry."""
-    return check.id == "status" and check.value == "no-status-entry"
+    """A check that is not-checked only because it does not apply (no status entry; not an OB3 credential)."""
+    return check.status == "not-checked" and isinstance(check.value, str) and check.value in NOT_APPLICABLE

@@ -1,0 +1,147 @@
+"""The proof check: every embedded Data Integrity proof verified through ``suites``, read as one report check.
+
+A key that could not be retrieved (network, unsupported DID method) makes the check not-checked; a proof that
+was checked and is wrong makes it failed.
+
+https://www.w3.org/TR/vc-data-integrity/#verify-proof ; https://www.w3.org/TR/vc-data-model-2.0/#verification
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import suites
+from contexts import DocumentLoader
+from vc.errors import FetchError, MicrocredError, NotFound, UnknownCryptosuite
+from verifier.did import did_of
+from verifier.report import Check
+
+__all__ = ["CRYPTOGRAPHIC_SECURITY_ERROR", "MemoResolver", "ProofOutcome", "check_proofs"]
+
+CRYPTOGRAPHIC_SECURITY_ERROR = "https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR"
+
+
+@dataclass
+class MemoResolver:
+    """Wraps a resolver for one verification: resolves each DID once and remembers why one could not be."""
+
+    inner: suites.Resolver
+    documents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    unreachable: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, did_or_url: str) -> Mapping[str, Any]:
+        """The DID document (cached); fetch failures are remembered and reported as NotFound to the suites."""
+        did = did_of(did_or_url)
+        if did in self.documents:
+            return self.documents[did]
+        if did in self.unreachable:
+            raise NotFound(self.unreachable[did])
+        try:
+            document = self.inner.resolve(did)
+        except (FetchError, NotFound) as exc:
+            self.unreachable[did] = exc.detail
+            raise NotFound(exc.detail) from None
+        self.documents[did] = document
+        return document
+
+
+@dataclass(frozen=True)
+class ProofOutcome:
+    """The proof check plus the controllers of the keys that verified (for issuer/holder binding)."""
+
+    check: Check
+    controllers: tuple[str, ...]
+    verified: bool
+
+
+def check_proofs(
+    document: Mapping[str, Any],
+    *,
+    resolver: MemoResolver,
+    loader: DocumentLoader,
+    now: datetime,
+    purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
+    budget: suites.Budget = suites.DEFAULT_BUDGET,
+    check_id: str = "proof",
+) -> ProofOutcome:
+    """Verify every proof; passed only when all verify (a proof set with one bad proof fails)."""
+    if document.get("proof") is None:
+        return ProofOutcome(
+            Check(
+                id=check_id,
+                status="failed",
+                sentence="The document carries no proof, so nothing shows who issued it or that it is unchanged.",
+                problem_type=CRYPTOGRAPHIC_SECURITY_ERROR,
+            ),
+            (),
+            False,
+        )
+    try:
+        result = suites.verify(
+            document,
+            resolver=resolver,
+            loader=loader,
+            purpose=purpose,
+            challenge=challenge,
+            domain=domain,
+            budget=budget,
+            now=now,
+        )
+    except UnknownCryptosuite as exc:
+        return _failed(check_id, f"The proof uses a suite this verifier does not accept: {exc.detail}.")
+    except MicrocredError as exc:
+        return _failed(check_id, f"The proof could not be processed: {exc.detail}.", exc.problem_type)
+    if result.verified:
+        described = ", ".join(f"{r.suite} by {r.verification_method}" for r in result.results)
+        count = len(result.results)
+        return ProofOutcome(
+            Check(
+                id=check_id,
+                status="passed",
+                sentence=f"The signature{'s' if count > 1 else ''} verify ({described}); the content is unchanged.",
+                value=[r.suite for r in result.results],
+            ),
+            result.controllers,
+            True,
+        )
+    bad = [r for r in result.results if not r.verified]
+    unreachable = [
+        r for r in bad if r.verification_method and did_of(r.verification_method) in resolver.unreachable
+    ]
+    if bad and len(unreachable) == len(bad):
+        reasons = "; ".join(resolver.unreachable[did_of(r.verification_method or "")] for r in unreachable)
+        return ProofOutcome(
+            Check(
+                id=check_id,
+                status="not-checked",
+                sentence=f"The signing key could not be retrieved ({reasons}), so the signature was not checked.",
+                problem_type=suites.PROOF_VERIFICATION_ERROR,
+            ),
+            (),
+            False,
+        )
+    if not bad:
+        return _failed(
+            check_id, f"The proof is not usable: {result.detail}.", suites.PROOF_VERIFICATION_ERROR
+        )
+    first = bad[0]
+    reasons = "; ".join(f"proof {r.index + 1}: {r.detail}" for r in bad)
+    return _failed(check_id, f"The signature check failed ({reasons}).", first.problem_type)
+
+
+def _failed(check_id: str, sentence: str, problem: str | None = None) -> ProofOutcome:
+    return ProofOutcome(
+        Check(
+            id=check_id,
+            status="failed",
+            sentence=sentence,
+            problem_type=problem or suites.PROOF_VERIFICATION_ERROR,
+        ),
+        (),
+        False,
+    )

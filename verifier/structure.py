@@ -1,0 +1,194 @@
+"""Structure checks: VC 2.0 / 1.1 data model shape, the OB3 AchievementCredential schema, pinned contexts.
+
+https://www.w3.org/TR/vc-data-model-2.0/#basic-concepts ; https://www.imsglobal.org/spec/ob/v3p0/#verification
+https://www.w3.org/TR/vc-data-integrity/#contexts-and-vocabularies
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+import fastjsonschema
+
+from contexts import DocumentLoader
+from vc.errors import MicrocredError
+from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_document
+from verifier.report import Check
+
+__all__ = [
+    "CREDENTIALS_V1",
+    "CREDENTIALS_V2",
+    "OB3_TYPES",
+    "check_contexts",
+    "check_ob3_schema",
+    "check_structure",
+    "credential_version",
+    "is_ob3",
+    "issuer_id",
+]
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+OB3_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+MALFORMED = "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR"
+OB3_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def credential_version(document: Mapping[str, Any]) -> str | None:
+    """``"2.0"`` or ``"1.1"`` from the first ``@context`` entry (None when it is neither)."""
+    first = next(iter(_as_list(document.get("@context"))), None)
+    return {CREDENTIALS_V2: "2.0", CREDENTIALS_V1: "1.1"}.get(first) if isinstance(first, str) else None
+
+
+def is_ob3(document: Mapping[str, Any]) -> bool:
+    """Whether the credential says it is an Open Badges 3.0 credential."""
+    return bool(OB3_TYPES & {t for t in _as_list(document.get("type")) if isinstance(t, str)})
+
+
+def issuer_id(document: Mapping[str, Any]) -> str | None:
+    """``issuer`` or ``issuer.id``."""
+    issuer = document.get("issuer")
+    if isinstance(issuer, str):
+        return issuer
+    if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
+        return str(issuer["id"])
+    return None
+
+
+def check_structure(document: Mapping[str, Any], *, kind: str = "VerifiableCredential") -> Check:
+    """The data-model MUSTs of a VC 2.0 or 1.1 credential (or presentation)."""
+    version = credential_version(document)
+    problems: list[str] = []
+    if version is None:
+        problems.append(
+            f'"@context" must start with "{CREDENTIALS_V2}" (VC 2.0) or "{CREDENTIALS_V1}" (VC 1.1)'
+        )
+    if kind not in _as_list(document.get("type")):
+        problems.append(f'"type" must contain "{kind}"')
+    if "id" in document and not isinstance(document.get("id"), str):
+        problems.append('"id" must be a URL string')
+    if kind == "VerifiableCredential":
+        if issuer_id(document) is None:
+            problems.append('"issuer" must be a URL or an object with an "id" URL')
+        subjects = _as_list(document.get("credentialSubject"))
+        if not subjects or not all(isinstance(s, Mapping) for s in subjects):
+            problems.append('"credentialSubject" must be an object or a list of objects')
+        if version == "1.1" and "issuanceDate" not in document:
+            problems.append('a VC 1.1 credential must have "issuanceDate"')
+        if version == "2.0" and ("issuanceDate" in document or "expirationDate" in document):
+            problems.append(
+                '"issuanceDate"/"expirationDate" are VC 1.1 terms; VC 2.0 uses validFrom/validUntil'
+            )
+    proof = document.get("proof")
+    if proof is not None and not all(isinstance(p, Mapping) for p in _as_list(proof)):
+        problems.append('"proof" must be an object or a list of objects')
+    if problems:
+        return Check(
+            id="structure", status="failed", sentence="; ".join(problems) + ".", problem_type=MALFORMED
+        )
+    what = "presentation" if kind == "VerifiablePresentation" else "credential"
+    return Check(id="structure", status="passed", sentence=f"Well-formed VC {version} {what}.", value=version)
+
+
+@cache
+def _ob3_validator() -> Callable[[Any], Any]:
+    """The shipped OB3 AchievementCredential schema (``vc/schemas``, sha256-pinned) compiled to Python code.
+
+    fastjsonschema runs it in microseconds per credential; the schema uses only keywords draft-07 shares with
+    2019-09, and a test checks both validators agree.
+    """
+    validate: Callable[[Any], Any] = fastjsonschema.compile(
+        dict(schema_document(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA))
+    )
+    return validate
+
+
+def _as_v2(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A VC 1.1-era OB3 credential with its date fields named as in 2.0, so the one schema applies."""
+    copy = dict(document)
+    if credential_version(document) == "1.1":
+        for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
+            if old in copy and new not in copy:
+                copy[new] = copy.pop(old)
+    return copy
+
+
+def check_ob3_schema(document: Mapping[str, Any]) -> Check:
+    """The OB3 AchievementCredential JSON Schema and @context rule (only for credentials that say they are OB3).
+
+    https://www.imsglobal.org/spec/ob/v3p0/#verification (step 1)
+    """
+    if not is_ob3(document):
+        return Check(
+            id="schema",
+            status="not-checked",
+            sentence="Not an Open Badges credential, so the OB3 schema does not apply.",
+            value="not-applicable",
+        )
+    contexts = _as_list(document.get("@context"))
+    if len(contexts) < 2 or not isinstance(contexts[1], str) or not OB3_CONTEXT.match(contexts[1]):
+        return Check(
+            id="schema",
+            status="failed",
+            sentence="An Open Badges credential must name an OB 3.0 context second in @context.",
+            problem_type=MALFORMED,
+        )
+    try:
+        _ob3_validator()(_as_v2(document))
+    except fastjsonschema.JsonSchemaValueException as exc:
+        name = exc.name or "data"
+        where = name.replace("data.", "", 1) if name != "data" else "(root)"
+        return Check(
+            id="schema",
+            status="failed",
+            sentence=f"Does not match the Open Badges 3.0 AchievementCredential schema: {where}: {exc.message[:160]}.",
+            problem_type=MALFORMED,
+        )
+    return Check(
+        id="schema", status="passed", sentence="Matches the Open Badges 3.0 AchievementCredential schema."
+    )
+
+
+def check_contexts(
+    document: Mapping[str, Any], *, loader: DocumentLoader, known: dict[str, bool] | None = None
+) -> Check:
+    """Every ``@context`` is a URL the offline loader serves from a pinned file (no inline contexts).
+
+    ``known`` memoizes the loader's answer per URL (the loader is fixed for a verifier's lifetime).
+    """
+    memo = known if known is not None else {}
+    contexts = _as_list(document.get("@context"))
+    problems: list[str] = []
+    for value in contexts:
+        if not isinstance(value, str):
+            problems.append("an inline (embedded) context, which this verifier does not accept")
+            continue
+        if value not in memo:
+            try:
+                loader(value, {})
+                memo[value] = True
+            except MicrocredError:
+                memo[value] = False
+        if not memo[value]:
+            problems.append(f'"{value}" is not a pinned context')
+    if not contexts:
+        problems.append('"@context" is missing')
+    if problems:
+        return Check(
+            id="contexts",
+            status="failed",
+            sentence="Context not allowed: " + "; ".join(problems) + ".",
+            problem_type="https://microcred.eu/problems/context-not-allowed",
+        )
+    return Check(
+        id="contexts",
+        status="passed",
+        sentence=f"All {len(contexts)} contexts are on the allow-list and served from pinned copies.",
+    )
