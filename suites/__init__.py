@@ -21,7 +21,7 @@ from suites.proofs import (
     verify,
 )
 from suites.rdf import Dataset, to_dataset
-from suites.rdfc import DEFAULT_BUDGET, Budget, canonicalize
+from suites.rdfc import DEFAULT_BUDGET, SIGNING_BUDGET, Budget, canonicalize
 from suites.registry import SUITES, suite_for, suite_named
 from suites.resolver import DidKeyResolver, ResolvedKey, Resolver, StaticResolver, resolve_verification_method
 
@@ -33,6 +33,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "PARSING_ERROR",
     "PROOF_VERIFICATION_ERROR",
+    "SIGNING_BUDGET",
     "SUITES",
     "Budget",
     "Cryptosuite",

@@ -25,7 +25,7 @@ from typing import Any
 from contexts import DocumentLoader
 from keys import Signer
 from suites.base import SuiteContext, check_created
-from suites.rdfc import DEFAULT_BUDGET, Budget
+from suites.rdfc import DEFAULT_BUDGET, SIGNING_BUDGET, Budget
 from suites.registry import suite_for, suite_named
 from suites.resolver import Resolver, resolve_verification_method
 from vc.errors import InvalidInput, MicrocredError, ProofError
@@ -116,14 +116,15 @@ def sign(
     purpose: str = "assertionMethod",
     challenge: str | None = None,
     domain: str | None = None,
-    budget: Budget = DEFAULT_BUDGET,
+    budget: Budget = SIGNING_BUDGET,
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """A copy of ``document`` with one more proof by ``signer`` (https://www.w3.org/TR/vc-data-integrity/#add-proof).
 
     Raises UnknownCryptosuite, UnsafeJsonLd (lossy JSON-LD is never signed), ContextNotAllowed,
-    CanonicalizationLimit, InvalidInput or ProofError.
+    CanonicalizationLimit, InvalidInput or ProofError. The default budget also refuses documents that
+    jsonld.js verifiers would refuse to canonicalize (:data:`suites.rdfc.SIGNING_BUDGET`).
     """
     if not isinstance(document, Mapping):
         raise InvalidInput("the document to sign must be a JSON object")

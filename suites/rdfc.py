@@ -23,7 +23,7 @@ from itertools import permutations
 
 from vc.errors import CanonicalizationLimit, InvalidInput
 
-__all__ = ["DEFAULT_BUDGET", "Budget", "canonicalize", "serialize_quad"]
+__all__ = ["DEFAULT_BUDGET", "SIGNING_BUDGET", "Budget", "canonicalize", "serialize_quad"]
 
 Quad = tuple[str, str, str, str]
 
@@ -36,15 +36,22 @@ class Budget:
     "deep iterations": every call of Hash N-Degree Quads and every permutation it examines counts one;
     ``deadline_seconds`` bounds the wall-clock time of the whole canonicalization. Real credentials use a few
     dozen blank nodes and rarely any deep iteration (each node usually has a unique first-degree hash).
+
+    ``interop_work_factor``, when set, also applies jsonld.js's (rdf-canonize 5) default limit: at most
+    ``(number of blank nodes sharing a first-degree hash) ** factor`` calls of Hash N-Degree Quads. Signing uses
+    factor 1 (:data:`SIGNING_BUDGET`), so nothing is signed that verifiers built on jsonld.js would refuse.
     """
 
     max_blank_nodes: int = 4096
     max_ndegree_calls: int = 16384
     deadline_seconds: float = 1.0
+    interop_work_factor: int | None = None
 
 
 DEFAULT_BUDGET = Budget()
 """Every real credential passes; a symmetric blank-node clique is refused in well under a second."""
+SIGNING_BUDGET = Budget(interop_work_factor=1)
+"""DEFAULT_BUDGET plus jsonld.js's default deep-iteration limit: what we sign, other verifiers can check."""
 
 
 def serialize_quad(quad: Quad) -> str:
@@ -91,6 +98,8 @@ class _Canonicalizer:
         self.budget = budget
         self.deadline = time.monotonic() + budget.deadline_seconds
         self.work = 0
+        self.calls = 0
+        self.max_calls: int | None = None
         self.canonical = _Issuer("_:c14n")
         self.first_degree: dict[str, str] = {}
         # pyld adds a quad once per blank-node position it occupies; do the same so hashes stay identical.
@@ -162,6 +171,13 @@ class _Canonicalizer:
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         """https://www.w3.org/TR/rdf-canon/#hash-nd-quads"""
         self.spend()
+        self.calls += 1
+        if self.max_calls is not None and self.calls > self.max_calls:
+            raise CanonicalizationLimit(
+                f"canonicalization needs more than {self.max_calls} Hash N-Degree Quads calls, the limit "
+                "jsonld.js verifiers apply by default; they would reject this document (repeated identical "
+                "blank nodes, e.g. a list of equal values)"
+            )
         data = hashlib.sha256()
         for related_hash, related_nodes in sorted(self.hash_to_related(node, issuer).items()):
             data.update(related_hash.encode("utf-8"))
@@ -214,6 +230,8 @@ class _Canonicalizer:
                 self.canonical.issue(nodes[0])
             else:
                 shared.append(nodes)
+        if self.budget.interop_work_factor is not None:
+            self.max_calls = sum(len(nodes) for nodes in shared) ** self.budget.interop_work_factor
         for nodes in shared:
             results: list[tuple[str, _Issuer]] = []
             for node in nodes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from suites import (
     PARSING_ERROR,
     PROOF_VERIFICATION_ERROR,
     SUITES,
+    Budget,
     DidKeyResolver,
     StaticResolver,
     sign,
@@ -23,7 +25,7 @@ from suites import (
     verify,
 )
 from tests.suites.conftest import Issuer
-from vc.errors import InvalidInput, NotFound, UnknownCryptosuite
+from vc.errors import CanonicalizationLimit, InvalidInput, NotFound, UnknownCryptosuite
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SUITE_KEYS = [("eddsa-rdfc-2022", "multikey"), ("Ed25519Signature2020", "key2020")]
@@ -400,3 +402,52 @@ def test_resolver_errors_other_than_not_found_propagate(
     with pytest.raises(TimeoutError):
         verify(signed, resolver=Down(), loader=loader)
     assert issubclass(NotFound, LookupError)
+
+
+def credential_with_equal_list_values(credential: dict[str, Any]) -> dict[str, Any]:
+    credential["credentialSubject"]["achievement"]["resultDescription"] = [
+        {
+            "id": "urn:uuid:8d3c7d8c-2a1e-4bb0-9b0e-3f1c2a3b4c5d",
+            "type": ["ResultDescription"],
+            "name": "Grade",
+            "resultType": "LetterGrade",
+            "allowedValue": ["pass", "pass", "pass", "pass"],
+        }
+    ]
+    return credential
+
+
+def test_signing_refuses_what_jsonld_js_verifiers_could_not_canonicalize(
+    credential: dict[str, Any], loader: DocumentLoader, issuer: Issuer
+) -> None:
+    document = credential_with_equal_list_values(credential)
+    with pytest.raises(CanonicalizationLimit, match=r"jsonld\.js"):
+        sign(document, signer=issuer.multikey, loader=loader, created=NOW)
+    # Verification keeps the more generous default budget (such documents are not poison).
+    signed = sign(document, signer=issuer.multikey, loader=loader, created=NOW, budget=Budget())
+    assert verify(signed, resolver=resolver_for(issuer), loader=loader).verified
+
+
+def test_poisoned_credential_fails_verification_quickly(loader: DocumentLoader, issuer: Issuer) -> None:
+    """A signed clique of blank nodes (JSON-LD @graph with explicit blank node ids): refused, not hung on."""
+    size = 7
+    nodes = [
+        {"@id": f"_:n{i}", "https://schema.org/knows": [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+    document = {"@context": ["https://www.w3.org/ns/credentials/v2"], "@graph": nodes}
+    with pytest.raises(CanonicalizationLimit):
+        sign(document, signer=issuer.multikey, loader=loader, created=NOW)
+    document["proof"] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2025-03-01T12:00:00Z",
+        "verificationMethod": issuer.multikey.verification_method,
+        "proofPurpose": "assertionMethod",
+        "proofValue": "z" + "1" * 64,  # 64 zero bytes: well-formed, wrong
+    }
+    started = time.perf_counter()
+    result = verify(document, resolver=resolver_for(issuer), loader=loader)
+    assert time.perf_counter() - started < 1.0
+    assert not result.verified
+    assert result.results[0].problem_type == CanonicalizationLimit.problem_type

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pyld import jsonld
 
 from suites.rdf import Dataset, _escape
-from suites.rdfc import DEFAULT_BUDGET, Budget, canonicalize, serialize_quad
+from suites.rdfc import DEFAULT_BUDGET, SIGNING_BUDGET, Budget, canonicalize, serialize_quad
 from vc.errors import CanonicalizationLimit
 
 UNLIMITED = Budget(max_blank_nodes=10**6, max_ndegree_calls=10**9, deadline_seconds=600)
@@ -146,3 +146,21 @@ def test_default_budget_passes_repetitive_real_world_shapes() -> None:
         dataset.append((f"_:l{i}", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>", '"A"', ""))
         dataset.append((f"_:l{i}", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>", rest, ""))
     assert canonicalize(dataset, budget=DEFAULT_BUDGET) == pyld_canonical(dataset)
+
+
+def identical_list(length: int) -> Dataset:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    dataset: Dataset = [("<urn:x>", P, "_:l0", "")]
+    for i in range(length):
+        rest = f"_:l{i + 1}" if i < length - 1 else f"<{rdf}nil>"
+        dataset += [(f"_:l{i}", f"<{rdf}first>", '"A"', ""), (f"_:l{i}", f"<{rdf}rest>", rest, "")]
+    return dataset
+
+
+def test_interop_work_factor_applies_the_jsonld_js_limit() -> None:
+    """rdf-canonize allows (blank nodes sharing a first-degree hash) ** 1 Hash N-Degree Quads calls by default."""
+    pairs = [("<urn:x>", P, "_:a", ""), ("<urn:x>", P, "_:b", "")]  # two identical nodes: two calls, allowed
+    assert canonicalize(pairs, budget=SIGNING_BUDGET) == pyld_canonical(pairs)
+    with pytest.raises(CanonicalizationLimit, match=r"jsonld\.js"):
+        canonicalize(identical_list(4), budget=SIGNING_BUDGET)
+    assert canonicalize(identical_list(4)) == pyld_canonical(identical_list(4))
