@@ -60,6 +60,7 @@ _MAX_INTEGER = 10**21
 _VALUE_KEYWORDS = frozenset({"@value", "@type", "@language"})
 _SUPPORTED_CONTAINERS = frozenset({"@set", "@list", "@graph"})
 _MAX_CACHED_CONTEXTS = 4096
+_MAX_CACHED_KEYS = 4096  # per active context; documents with more distinct keys just run uncached
 
 
 class _Unsupported(Exception):
@@ -105,16 +106,20 @@ class _Term:
 class _Active:
     """One pyld active context plus everything derived from it, memoised for the life of the process."""
 
-    __slots__ = ("derived", "embedded", "keys", "previous", "raw", "terms", "typed")
+    __slots__ = ("derived", "embedded", "keys", "previous", "raw", "terms", "type_keys", "typed")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.terms: dict[str, _Term] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, str | None] = {}
         self.derived: dict[tuple[int, bool, bool], _Active] = {}
         self.typed: dict[tuple[str, ...], _Active] = {}
         self.embedded: dict[tuple[str, ...], _Active] = {}
         self.previous: _Active | None = None
+        # the keys that expand to @type here: "@type" and its aliases ("type")
+        self.type_keys = frozenset(
+            ["@type", *(k for k, m in raw["mappings"].items() if m is not None and m.get("@id") == "@type")]
+        )
 
     def term(self, key: str) -> _Term:
         term = self.terms.get(key)
@@ -124,17 +129,24 @@ class _Active:
 
     def expand_vocab(self, value: str) -> str:
         """pyld ``_expand_iri(ctx, value, vocab=True)``; raises where pyld would drop or resolve relatively."""
-        expanded = self.keys.get(value)
+        expanded = self.try_vocab(value)
         if expanded is None:
-            expanded = self.keys[value] = _expand_iri(self.raw, value, vocab=True)
+            raise _Unsupported(value)
         return expanded
 
     def try_vocab(self, value: str) -> str | None:
-        """Like ``expand_vocab`` but None where pyld returns None or a relative IRI (lookups only)."""
+        """Like ``expand_vocab`` but None where pyld returns None or a relative IRI (memoised either way)."""
         try:
-            return self.expand_vocab(value)
+            return self.keys[value]
+        except KeyError:
+            pass
+        try:
+            expanded: str | None = _expand_iri(self.raw, value, vocab=True)
         except _Unsupported:
-            return None
+            expanded = None
+        if len(self.keys) < _MAX_CACHED_KEYS:
+            self.keys[value] = expanded
+        return expanded
 
     def expand_type(self, value: str) -> str:
         """A ``@type`` or ``@type: @vocab`` value: an absolute IRI or blank node, never a keyword."""
@@ -342,7 +354,7 @@ class _Writer:
             active = contexts.apply_urls(active, element["@context"])
         type_key: str | None = None
         for k in element:
-            if k != "@context" and active.try_vocab(k) == "@type":
+            if k in active.type_keys:
                 if type_key is not None:
                     raise _Unsupported("two @type keys")
                 type_key = k
@@ -438,7 +450,9 @@ class _Writer:
             raise _Unsupported("container changed by scoped context")
         values = value if isinstance(value, list) else [value]
         if term.list:
-            self.emit((subject, predicate, self.rdf_list(term_ctx, key, values, graph), graph))
+            # pyld's node map never merges list objects: an empty list met twice on one node (the same @id
+            # written twice) gives the rdf:nil quad twice, so a fresh origin makes that a refusal
+            self.emit((subject, predicate, self.rdf_list(term_ctx, key, values, graph), graph), object())
             return
         if not values:
             raise _Unsupported("empty array")
@@ -548,7 +562,7 @@ def fast_to_dataset(
     try:
         active = contexts.for_urls(urls)
         body = {k: v for k, v in document.items() if k != "@context"}
-        if not body or all(active.expand_vocab(k) == "@id" for k in body):
+        if not body or all(active.try_vocab(k) == "@id" for k in body):
             return None  # pyld drops such top-level objects
         if writer.element(active, None, body, "")[0] == '"':
             return None  # a top-level value object is dropped too
