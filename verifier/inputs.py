@@ -177,10 +177,12 @@ def extract_png(data: bytes, *, limits: InputLimits = InputLimits()) -> str:
         if offset + 8 > len(data):
             raise InvalidInput("the PNG file is truncated")
         length, chunk_type = struct.unpack(">I4s", data[offset : offset + 8])
-        if length > limits.max_bytes or offset + 12 + length > len(data):
+        if length > limits.max_bytes:
             raise InputTooLarge(
-                f"PNG chunk {chunk_type!r} declares {length} bytes, more than the file or the limit"
+                f"PNG chunk {chunk_type!r} declares {length} bytes; the limit is {limits.max_bytes}"
             )
+        if offset + 12 + length > len(data):
+            raise InvalidInput(f"the PNG file is truncated inside chunk {chunk_type!r}")
         body = data[offset + 8 : offset + 8 + length]
         crc = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[0]
         if zlib.crc32(chunk_type + body) != crc:

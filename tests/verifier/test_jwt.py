@@ -1,0 +1,202 @@
+"""VC-JWT: EdDSA / ES256 / RS256, key from a DID URL kid or a jwk header, OB3 and VC 1.1 payload forms."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
+from vc.encodings import b64url_encode
+from verifier.inputs import read_input
+
+SEED = bytes(range(32))  # world.issuer's seed
+
+
+def encode(header: dict[str, Any], payload: dict[str, Any], sign) -> str:
+    signing_input = (
+        b64url_encode(json.dumps(header).encode()) + "." + b64url_encode(json.dumps(payload).encode())
+    )
+    return signing_input + "." + b64url_encode(sign(signing_input.encode()))
+
+
+def ts(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def ob3_payload(credential: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **credential,
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "sub": credential["credentialSubject"]["id"],
+        "nbf": ts(credential["validFrom"]),
+        "exp": ts(credential["validUntil"]),
+    }
+
+
+def eddsa(seed: bytes = SEED):
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    return key.sign
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def int_b64(value: int, length: int | None = None) -> str:
+    size = length or (value.bit_length() + 7) // 8
+    return b64url_encode(value.to_bytes(size, "big"))
+
+
+def test_eddsa_with_did_key_kid_verifies(world: World) -> None:
+    credential = world.credential()
+    jws = encode(
+        {"alg": "EdDSA", "kid": world.issuer.verification_method, "typ": "JWT"},
+        ob3_payload(credential),
+        eddsa(),
+    )
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("proof").status == "passed", report.check("proof").sentence
+    assert report.check("issuer").status == "passed"
+    assert report.verified
+    assert report.format == "jwt"
+
+
+def test_read_input_routes_a_jwt_upload(world: World) -> None:
+    jws = encode(
+        {"alg": "EdDSA", "kid": world.issuer.verification_method}, ob3_payload(world.credential()), eddsa()
+    )
+    assert read_input(jws.encode(), media_type="text/plain").jws == jws
+
+
+def test_es256_with_jwk_header(world: World) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    numbers = key.public_key().public_numbers()
+    jwk = {"kty": "EC", "crv": "P-256", "x": int_b64(numbers.x, 32), "y": int_b64(numbers.y, 32)}
+
+    def sign(data: bytes) -> bytes:
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    jws = encode({"alg": "ES256", "jwk": jwk}, ob3_payload(world.credential()), sign)
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("proof").status == "passed", report.check("proof").sentence
+    # a bare jwk is not bound to the issuer's DID
+    assert report.check("issuer").status == "failed"
+    assert report.verified is False
+
+
+def test_rs256_with_jwk_header(world: World, rsa_key: rsa.RSAPrivateKey) -> None:
+    numbers = rsa_key.public_key().public_numbers()
+    jwk = {"kty": "RSA", "n": int_b64(numbers.n), "e": int_b64(numbers.e)}
+    jws = encode(
+        {"alg": "RS256", "jwk": jwk},
+        ob3_payload(world.credential()),
+        lambda data: rsa_key.sign(data, padding.PKCS1v15(), hashes.SHA256()),
+    )
+    assert world.verifier().verify_jwt(jws, now=NOW).check("proof").status == "passed"
+
+
+def test_vc11_vc_claim_form(world: World) -> None:
+    credential = ob3_credential(controller(world.issuer), v11=True)
+    vc = {k: v for k, v in credential.items() if k not in ("issuanceDate", "expirationDate", "id")}
+    payload = {
+        "vc": vc,
+        "iss": controller(world.issuer),
+        "jti": credential["id"],
+        "nbf": ts("2026-01-01T00:00:00Z"),
+        "exp": ts("2030-01-01T00:00:00Z"),
+        "sub": credential["credentialSubject"]["id"],
+    }
+    jws = encode({"alg": "EdDSA", "kid": world.issuer.verification_method, "typ": "JWT"}, payload, eddsa())
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("structure").value == "1.1"
+    assert report.verified, [c for c in report.checks if c.status != "passed"]
+    expired = world.verifier().verify_jwt(jws, now=datetime(2031, 1, 1, tzinfo=UTC))
+    assert expired.check("validity").status == "failed"
+
+
+def test_tampered_payload_fails(world: World) -> None:
+    jws = encode(
+        {"alg": "EdDSA", "kid": world.issuer.verification_method}, ob3_payload(world.credential()), eddsa()
+    )
+    header, _payload, signature = jws.split(".")
+    forged = ob3_payload(world.credential())
+    forged["credentialSubject"]["achievement"]["name"] = "Doctor of Everything"
+    report = world.verifier().verify_jwt(
+        f"{header}.{b64url_encode(json.dumps(forged).encode())}.{signature}", now=NOW
+    )
+    assert report.check("proof").status == "failed"
+    assert report.verified is False
+
+
+def test_claims_must_agree_with_the_credential(world: World) -> None:
+    payload = ob3_payload(world.credential())
+    payload["iss"] = "did:example:someone-else"
+    jws = encode({"alg": "EdDSA", "kid": world.issuer.verification_method}, payload, eddsa())
+    check = world.verifier().verify_jwt(jws, now=NOW).check("proof")
+    assert check.status == "failed"
+    assert '"iss"' in check.sentence
+
+
+def test_nbf_must_match_valid_from(world: World) -> None:
+    payload = ob3_payload(world.credential())
+    payload["nbf"] += 86_400
+    jws = encode({"alg": "EdDSA", "kid": world.issuer.verification_method}, payload, eddsa())
+    assert world.verifier().verify_jwt(jws, now=NOW).check("proof").status == "failed"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "none"},
+        {"alg": "HS256", "kid": "did:key:z"},
+        {"alg": "EdDSA"},  # no key at all
+        {"alg": "EdDSA", "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "secret"}},
+        {"alg": "EdDSA", "kid": "KID", "x5u": "https://evil.example/cert"},
+        {"alg": "EdDSA", "typ": "openid4vci-proof+jwt", "kid": "KID"},
+    ],
+)
+def test_refused_headers(world: World, header: dict[str, Any]) -> None:
+    header = {k: (world.issuer.verification_method if v == "KID" else v) for k, v in header.items()}
+    jws = encode(header, ob3_payload(world.credential()), eddsa())
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("proof").status == "failed"
+    assert report.verified is False
+
+
+def test_signed_by_another_key_than_kid_fails(world: World) -> None:
+    jws = encode(
+        {"alg": "EdDSA", "kid": world.issuer.verification_method},
+        ob3_payload(world.credential()),
+        eddsa(bytes(range(1, 33))),
+    )
+    assert world.verifier().verify_jwt(jws, now=NOW).check("proof").status == "failed"
+
+
+def test_unreachable_kid_is_not_checked(world: World) -> None:
+    del world.web.pages["https://issuer.example/.well-known/did.json"]
+    credential = ob3_credential(WEB_DID)
+    jws = encode(
+        {"alg": "EdDSA", "kid": f"{WEB_DID}#key-1"}, ob3_payload(credential), eddsa(bytes(range(64, 96)))
+    )
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("proof").status == "not-checked"
+    assert report.verdict == "could not fully check"
+
+
+def test_did_web_kid_verifies(world: World) -> None:
+    credential = ob3_credential(WEB_DID)
+    jws = encode(
+        {"alg": "EdDSA", "kid": f"{WEB_DID}#key-1"}, ob3_payload(credential), eddsa(bytes(range(64, 96)))
+    )
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.verified, [c for c in report.checks if c.status != "passed"]
