@@ -1,0 +1,215 @@
+// Independent Data Integrity implementation for the interop tests and benchmarks (Digital Bazaar's libraries).
+//
+// Reads one JSON job on stdin and prints one JSON result on stdout. Everything is offline: JSON-LD contexts come
+// from the repository's pinned files (contexts/manifest.json, sha256-checked), DID documents from the job.
+//
+// Job fields:
+//   action         "sign" | "verify" | "canonize" | "bench"
+//   suite          "eddsa-rdfc-2022" (default) | "Ed25519Signature2020"
+//   kind           "credential" (default, @digitalbazaar/vc issue/verifyCredential, which also requires the
+//                  issuer to be the key's controller) | "presentation" (vc.signPresentation / vc.verify with
+//                  challenge and domain) | "document" (jsonld-signatures verify, assertionMethod only)
+//   document       the credential or presentation (unsigned for sign, signed for verify)
+//   seed           hex of the 32-byte Ed25519 seed (sign, bench sign)
+//   verificationMethod, controller   the key's VM id and controller DID (sign)
+//   created        proof "created" (ISO 8601, sign)
+//   challenge, domain                 presentations
+//   didDocuments   [DID document, ...] served to the verifier by the document loader
+//   extraContexts  {url: context} test-only contexts (e.g. the W3C examples context)
+//   op, count      bench: repeat "sign" or "verify" count times and report the elapsed time
+//   jobs           batch: a list of jobs run in this one process (saves node start-up per job)
+// Results: sign -> {"document": signed}; verify -> {"verified": bool, "errors": [...]};
+//          canonize -> {"nquads": "..."}; bench -> {"op", "count", "seconds", "perSecond"};
+//          batch -> {"results": [result or {"error": message}, ...]}.
+// Errors -> {"error": message} and exit code 1 (in a batch, per job).
+//
+// Benchmarks (bench/) reuse this script: `node tests/interop/di.mjs < job.json` with action "bench".
+
+import {createHash} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as vc from '@digitalbazaar/vc';
+import jsigs from 'jsonld-signatures';
+import jsonld from 'jsonld';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const contextsDir = join(here, '..', '..', 'contexts');
+
+function pinnedContexts() {
+  const manifest = JSON.parse(readFileSync(join(contextsDir, 'manifest.json'), 'utf8'));
+  const documents = new Map();
+  for(const entry of manifest.contexts) {
+    const bytes = readFileSync(join(contextsDir, 'files', entry.file));
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if(digest !== entry.sha256) {
+      throw new Error(`context ${entry.file} has sha256 ${digest}, manifest pins ${entry.sha256}`);
+    }
+    documents.set(entry.url, JSON.parse(bytes.toString('utf8')));
+  }
+  return documents;
+}
+
+function documentLoader({contexts, didDocuments}) {
+  const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
+  return async url => {
+    if(contexts.has(url)) {
+      return {contextUrl: null, documentUrl: url, document: structuredClone(contexts.get(url))};
+    }
+    const [did, fragment] = url.split('#');
+    const doc = dids.get(did);
+    if(doc) {
+      if(fragment === undefined) {
+        return {contextUrl: null, documentUrl: url, document: structuredClone(doc)};
+      }
+      const candidates = [
+        ...(doc.verificationMethod || []),
+        ...(doc.assertionMethod || []), ...(doc.authentication || [])
+      ].filter(vm => typeof vm === 'object');
+      const vm = candidates.find(m => m.id === url || did + m.id === url);
+      if(vm) {
+        return {
+          contextUrl: null, documentUrl: url,
+          document: {'@context': doc['@context'], ...structuredClone(vm), id: url}
+        };
+      }
+    }
+    throw new Error(`offline document loader: "${url}" is not allowed`);
+  };
+}
+
+async function signingSuite(job) {
+  const seed = Uint8Array.from(Buffer.from(job.seed, 'hex'));
+  const date = job.created ? new Date(job.created) : undefined;
+  const ids = {id: job.verificationMethod, controller: job.controller};
+  if(job.suite === 'Ed25519Signature2020') {
+    const key = await Ed25519VerificationKey2020.generate({seed, ...ids});
+    return new Ed25519Signature2020({key, date});
+  }
+  const keyPair = await Ed25519Multikey.generate({seed, ...ids});
+  return new DataIntegrityProof({signer: keyPair.signer(), cryptosuite: eddsaRdfc2022, date});
+}
+
+function verifyingSuites() {
+  return [new DataIntegrityProof({cryptosuite: eddsaRdfc2022}), new Ed25519Signature2020()];
+}
+
+async function sign(job, loader) {
+  const suite = await signingSuite(job);
+  const document = structuredClone(job.document);
+  if(job.kind === 'presentation') {
+    return vc.signPresentation({
+      presentation: document, suite, challenge: job.challenge, domain: job.domain, documentLoader: loader
+    });
+  }
+  return vc.issue({credential: document, suite, documentLoader: loader});
+}
+
+function errorsOf(result) {
+  const errors = [];
+  const visit = value => {
+    if(!value || typeof value !== 'object') {
+      return;
+    }
+    if(value.error) {
+      const list = Array.isArray(value.error) ? value.error : [value.error];
+      for(const e of list) {
+        errors.push(String(e && (e.message || e.name) || e));
+        if(e && e.errors) {
+          e.errors.forEach(inner => errors.push(String(inner.message || inner)));
+        }
+      }
+    }
+    for(const key of ['results', 'credentialResults', 'presentationResult']) {
+      const inner = value[key];
+      if(Array.isArray(inner)) {
+        inner.forEach(visit);
+      } else if(inner) {
+        visit(inner);
+      }
+    }
+  };
+  visit(result);
+  return errors;
+}
+
+async function verify(job, loader) {
+  const suite = verifyingSuites();
+  const document = structuredClone(job.document);
+  if(job.kind === 'document') {
+    const purpose = new jsigs.purposes.AssertionProofPurpose();
+    const result = await jsigs.verify(document, {suite, purpose, documentLoader: loader});
+    return {verified: result.verified === true, errors: errorsOf(result)};
+  }
+  const result = job.kind === 'presentation' ?
+    await vc.verify({
+      presentation: document, suite, challenge: job.challenge, domain: job.domain, documentLoader: loader
+    }) :
+    await vc.verifyCredential({credential: document, suite, documentLoader: loader});
+  return {verified: result.verified === true, errors: errorsOf(result)};
+}
+
+async function canonize(job, loader) {
+  const nquads = await jsonld.canonize(job.document, {
+    algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader: loader, safe: true, base: null
+  });
+  return {nquads};
+}
+
+async function bench(job, loader) {
+  const op = job.op === 'verify' ? verify : sign;
+  const count = Number(job.count || 100);
+  await op(job, loader);  // warm up (context processing, caches)
+  const started = process.hrtime.bigint();
+  for(let i = 0; i < count; i++) {
+    await op(job, loader);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {op: job.op === 'verify' ? 'verify' : 'sign', count, seconds, perSecond: count / seconds};
+}
+
+async function run(job, pinned) {
+  const contexts = new Map(pinned);
+  for(const [url, document] of Object.entries(job.extraContexts || {})) {
+    contexts.set(url, document);
+  }
+  const loader = documentLoader({contexts, didDocuments: job.didDocuments});
+  const actions = {sign, verify, canonize, bench};
+  const action = actions[job.action];
+  if(!action) {
+    throw new Error(`unknown action ${JSON.stringify(job.action)}`);
+  }
+  const result = await action(job, loader);
+  return job.action === 'sign' ? {document: result} : result;
+}
+
+async function main() {
+  const job = JSON.parse(readFileSync(0, 'utf8'));
+  const pinned = pinnedContexts();
+  let result;
+  if(job.action === 'batch') {
+    const results = [];
+    for(const inner of job.jobs) {
+      try {
+        results.push(await run(inner, pinned));
+      } catch(error) {
+        results.push({error: String(error && error.message || error)});
+      }
+    }
+    result = {results};
+  } else {
+    result = await run(job, pinned);
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch(error => {
+  process.stdout.write(JSON.stringify({error: String(error && error.stack || error)}) + '\n');
+  process.exitCode = 1;
+});

@@ -1,0 +1,261 @@
+"""Interop both ways with Digital Bazaar's libraries run by node (issue 4, point 3).
+
+Our credentials and presentations verify with ``@digitalbazaar/vc`` + ``eddsa-rdfc-2022-cryptosuite`` /
+``ed25519-signature-2020``; theirs verify with ours; tampered copies are rejected by both. The node side is
+``tests/interop/di.mjs``, installed from the committed ``package-lock.json`` (``make node``). A missing node or
+``node_modules`` fails these tests: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contexts import DocumentLoader, offline_loader
+from keys import Ed25519Signer, PublishedKey, did_key, did_key_document, did_web_document
+from suites import Budget, DidKeyResolver, StaticResolver, canonicalize, sign, to_dataset, verify
+from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2_URL, VECTORS, load_json
+from tests.suites.conftest import CREDENTIAL
+from vc.errors import CanonicalizationLimit
+
+pytestmark = pytest.mark.interop
+
+INTEROP = Path(__file__).parent
+SCRIPT = INTEROP / "di.mjs"
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+CREATED = "2025-03-01T12:00:00Z"
+SEED = bytes(range(32))
+HOLDER_SEED = bytes(range(100, 132))
+ISSUER = "did:web:uni.example"
+SUITES = [("eddsa-rdfc-2022", "key-1"), ("Ed25519Signature2020", "key-1-2020")]
+
+Node = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def node() -> Node:
+    """Run a batch of jobs in one node process; fail (never skip) when node or node_modules is missing."""
+    executable = shutil.which("node")
+    if executable is None:
+        pytest.fail(
+            "node is not installed: the interop tests need Node.js >= 18 (Debian: apt-get install nodejs npm)"
+        )
+    if not (INTEROP / "node_modules" / "@digitalbazaar" / "vc").is_dir():
+        pytest.fail("tests/interop/node_modules is missing: run `make node` (npm ci in tests/interop)")
+
+    def run(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        completed = subprocess.run(
+            [executable, str(SCRIPT)],
+            input=json.dumps({"action": "batch", "jobs": jobs}),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if completed.returncode != 0 or not completed.stdout:
+            pytest.fail(f"di.mjs failed ({completed.returncode}): {completed.stdout}{completed.stderr}")
+        results: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
+        return results
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return offline_loader()
+
+
+def issuer_signer(fragment: str) -> Ed25519Signer:
+    return Ed25519Signer.from_seed(SEED, verification_method=f"{ISSUER}#{fragment}")
+
+
+def issuer_document() -> dict[str, Any]:
+    return did_web_document(ISSUER, [PublishedKey("key-1", issuer_signer("key-1").public_key_multibase)])
+
+
+def holder_signer() -> Ed25519Signer:
+    public = Ed25519Signer.from_seed(HOLDER_SEED, verification_method="-").public_key_multibase
+    return Ed25519Signer.from_seed(HOLDER_SEED, verification_method=f"{did_key(public)}#{public}")
+
+
+def resolver() -> StaticResolver:
+    return StaticResolver({ISSUER: issuer_document()}, fallback=DidKeyResolver())
+
+
+def sign_job(
+    document: dict[str, Any], suite: str, signer: Ed25519Signer, controller: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "action": "sign",
+        "suite": suite,
+        "document": document,
+        "seed": (SEED if controller == ISSUER else HOLDER_SEED).hex(),
+        "verificationMethod": signer.verification_method,
+        "controller": controller,
+        "created": CREATED,
+        **extra,
+    }
+
+
+def verify_job(document: dict[str, Any], did_documents: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"action": "verify", "document": document, "didDocuments": did_documents, **extra}
+
+
+def tampered(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A changed claim, a changed proof option, a changed signature."""
+    claim = copy.deepcopy(document)
+    claim["credentialSubject"]["result"][0]["value"] = "A+"
+    created = copy.deepcopy(document)
+    created["proof"]["created"] = "2025-03-01T12:00:01Z"
+    value = copy.deepcopy(document)
+    proof_value = value["proof"]["proofValue"]
+    value["proof"]["proofValue"] = (
+        proof_value[:-2] + ("2" if proof_value[-2] != "2" else "3") + proof_value[-1]
+    )
+    return [claim, created, value]
+
+
+@pytest.mark.parametrize(("suite", "fragment"), SUITES)
+def test_credentials_both_ways(suite: str, fragment: str, node: Node, loader: DocumentLoader) -> None:
+    signer = issuer_signer(fragment)
+    ours = sign(CREDENTIAL, signer=signer, loader=loader, created=NOW, suite=suite)
+    dids = [issuer_document()]
+    results = node(
+        [
+            sign_job(CREDENTIAL, suite, signer, ISSUER),
+            verify_job(ours, dids),
+            *(verify_job(bad, dids) for bad in tampered(ours)),
+        ]
+    )
+    theirs = results[0]["document"]
+    # Ed25519 is deterministic: the same key, options and canonical form give the same document.
+    assert theirs == ours
+    assert results[1] == {"verified": True, "errors": []}
+    assert [r["verified"] for r in results[2:]] == [False, False, False]
+
+    assert verify(theirs, resolver=resolver(), loader=loader).verified
+    node_tampered = tampered(theirs)
+    for bad in node_tampered:
+        assert not verify(bad, resolver=resolver(), loader=loader).verified
+    again = node([verify_job(theirs, dids), *(verify_job(bad, dids) for bad in node_tampered)])
+    assert [r["verified"] for r in again] == [True, False, False, False]
+
+
+def presentation(credential: dict[str, Any], holder: str) -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [credential],
+    }
+
+
+@pytest.mark.parametrize(
+    ("suite", "key_type"),
+    [("eddsa-rdfc-2022", "Multikey"), ("Ed25519Signature2020", "Ed25519VerificationKey2020")],
+)
+def test_presentations_with_challenge_and_domain_both_ways(
+    suite: str, key_type: str, node: Node, loader: DocumentLoader
+) -> None:
+    holder = holder_signer()
+    holder_did = holder.verification_method.split("#")[0]
+    credential = sign(CREDENTIAL, signer=issuer_signer("key-1"), loader=loader, created=NOW)
+    unsigned_vp = presentation(credential, holder_did)
+    auth = {"challenge": "3f1c-challenge", "domain": "verifier.example"}
+    ours = sign(
+        unsigned_vp, signer=holder, loader=loader, created=NOW, suite=suite, purpose="authentication", **auth
+    )
+    dids = [issuer_document(), did_key_document(holder_did, key_type=key_type)]
+    results = node(
+        [
+            verify_job(ours, dids, kind="presentation", **auth),
+            verify_job(ours, dids, kind="presentation", challenge="other", domain="verifier.example"),
+            verify_job(ours, dids, kind="presentation", challenge=auth["challenge"], domain="evil.example"),
+            sign_job(unsigned_vp, suite, holder, holder_did, kind="presentation", **auth),
+        ]
+    )
+    assert results[0]["verified"], results[0]
+    assert not results[1]["verified"]
+    assert not results[2]["verified"]
+    theirs = results[3]["document"]
+    assert theirs["proof"]["challenge"] == auth["challenge"]
+    mine = verify(theirs, resolver=resolver(), loader=loader, purpose="authentication", **auth)
+    assert mine.verified, mine
+    assert not verify(
+        theirs, resolver=resolver(), loader=loader, purpose="authentication", challenge="other"
+    ).verified
+
+
+def test_safe_mode_canonical_forms_and_vectors_agree(node: Node, loader: DocumentLoader) -> None:
+    """Lossy JSON-LD and over-budget documents are refused by both; canonical N-Quads are identical."""
+    lossy = copy.deepcopy(CREDENTIAL)
+    lossy["credentialSubject"]["grade"] = "A+"
+    signed = sign(CREDENTIAL, signer=issuer_signer("key-1"), loader=loader, created=NOW)
+    signed_then_lossy = copy.deepcopy(signed)
+    signed_then_lossy["credentialSubject"]["grade"] = "A+"
+    equal_list = copy.deepcopy(CREDENTIAL)
+    equal_list["credentialSubject"]["achievement"]["resultDescription"] = [
+        {
+            "id": "urn:uuid:1b6a",
+            "type": ["ResultDescription"],
+            "name": "Grade",
+            "resultType": "LetterGrade",
+            "allowedValue": ["pass"] * 4,
+        }
+    ]
+    examples = {EXAMPLES_V2_URL: load_json(VECTORS / "contexts" / "credentials-examples-v2.jsonld")}
+    vector_did = did_key("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
+    vectors = [
+        load_json(EDDSA_VECTORS / "eddsa-rdfc-2022" / "signedDataInt.json"),
+        load_json(EDDSA_VECTORS / "Ed25519Signature2020" / "signedEdSig.json"),
+    ]
+    vector_dids = [did_key_document(vector_did, key_type="Ed25519VerificationKey2020")]
+    results = node(
+        [
+            sign_job(lossy, "eddsa-rdfc-2022", issuer_signer("key-1"), ISSUER),
+            verify_job(signed_then_lossy, [issuer_document()]),
+            {"action": "canonize", "document": equal_list},
+            {"action": "canonize", "document": CREDENTIAL},
+            *(verify_job(v, vector_dids, kind="document", extraContexts=examples) for v in vectors),
+        ]
+    )
+    assert "error" in results[0]  # jsonld.js safe mode refuses to sign it, as we do
+    assert not results[1]["verified"]
+    assert "Maximum deep iterations" in results[2]["error"]  # what SIGNING_BUDGET mirrors
+    assert results[3]["nquads"] == canonicalize(to_dataset(CREDENTIAL, loader=loader))
+    assert [r["verified"] for r in results[4:]] == [True, True]
+
+    assert not verify(signed_then_lossy, resolver=resolver(), loader=loader).verified
+    with pytest.raises(CanonicalizationLimit, match=r"jsonld\.js"):
+        sign(equal_list, signer=issuer_signer("key-1"), loader=loader, created=NOW)
+    assert sign(equal_list, signer=issuer_signer("key-1"), loader=loader, created=NOW, budget=Budget())
+
+
+def test_bench_mode_reports_a_rate(node: Node, loader: DocumentLoader) -> None:
+    """The loop mode bench/ uses: repeat sign or verify and report the elapsed time."""
+    signer = issuer_signer("key-1")
+    signed = sign(CREDENTIAL, signer=signer, loader=loader, created=NOW)
+    results = node(
+        [
+            {
+                **sign_job(CREDENTIAL, "eddsa-rdfc-2022", signer, ISSUER),
+                "action": "bench",
+                "op": "sign",
+                "count": 3,
+            },
+            {**verify_job(signed, [issuer_document()]), "action": "bench", "op": "verify", "count": 3},
+        ]
+    )
+    for result, op in zip(results, ("sign", "verify"), strict=True):
+        assert result["op"] == op
+        assert result["count"] == 3
+        assert result["seconds"] > 0
+        assert result["perSecond"] > 0
