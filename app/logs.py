@@ -26,6 +26,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # Lines logged during a request carry its id (set by app.middleware); an explicit extra wins.
         rid = request_id.get()
         if rid is not None:
             entry["request_id"] = rid

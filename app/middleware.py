@@ -47,13 +47,16 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         except Exception:
             # Logged here with the traceback; the client gets a generic problem, never the trace.
-            log.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
+            log.exception(
+                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": scope["path"]}
+            )
             if not response_started:
                 await internal_error_response()(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",
                 extra={
+                    "request_id": rid,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,

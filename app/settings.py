@@ -24,7 +24,9 @@ __all__ = ["Settings"]
 class Settings(BaseSettings):
     """Everything microcred reads from its environment; see the README's settings table."""
 
-    model_config = SettingsConfigDict(env_prefix="MICROCRED_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MICROCRED_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     mode: Literal["dev", "production"] = Field(
         default="dev",
@@ -68,6 +70,40 @@ class Settings(BaseSettings):
     demo_url: str = Field(default="https://demo.example", description="its web site")
     demo_country: str = Field(default="IE", description="its country (ISO 3166-1 alpha-2)")
     demo_region: str | None = Field(default="IE-D", description="its region (ISO 3166-2 or NUTS)")
+
+    # --- verifier (issue 6): outbound fetching, clock skew, policy. Read by app/verifier_routes.py. ---------
+    verifier_clock_skew_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="tolerance when comparing validFrom/validUntil (and status list dates) with now",
+    )
+    verifier_http_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts (`host` or `host:port`, JSON list) the verifier may fetch over plain http; dev adds the local issuer",
+    )
+    verifier_allow_private: list[str] = Field(
+        default_factory=list,
+        description="host names, addresses or CIDR networks the verifier may reach although not public; dev adds `host`",
+    )
+    verifier_fetch_max_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="largest DID document, status list or credential URL the verifier reads",
+    )
+    verifier_fetch_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="total time allowed for one outbound fetch, redirects included"
+    )
+    verifier_cache_max_age_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="upper bound on how long fetched DID documents and status lists are cached",
+    )
+    verifier_require_trust: bool = Field(
+        default=False, description="policy: `verified` also needs a trust registry to list the issuer"
+    )
+    verifier_require_eu_complete: bool = Field(
+        default=False, description="policy: `verified` also needs every mandatory EU micro-credential element"
+    )
 
     @field_validator("data_dir", "key_file", "admin_token_file")
     @classmethod
