@@ -4,8 +4,10 @@ https://www.w3.org/TR/vc-di-eddsa/#eddsa-rdfc-2022
 
 Verification methods: ``Multikey`` (the type the spec names) and ``Ed25519VerificationKey2020``, whose
 ``publicKeyMultibase`` has the same ``0xed01`` encoding (Digital Bazaar's implementation accepts both too).
-The draft name ``eddsa-2022`` is *not* accepted: it was never a published suite and its test vectors differ,
-so a proof naming it gets UnknownCryptosuite like any other unknown name (standards notes §9.5).
+The draft name ``eddsa-2022`` is *not* accepted: it appears only in pre-REC drafts (same pipeline, but the
+name is part of the signed proof configuration), Digital Bazaar's eddsa-rdfc-2022 suite does not accept it either,
+and a verifier that silently maps names invites "cryptosuite drift" (standards notes §9.5). A proof naming it gets
+UnknownCryptosuite like any other unknown name. ADR 0001 records this.
 """
 
 from __future__ import annotations
