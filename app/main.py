@@ -12,6 +12,7 @@ from app.problems import install_problem_handlers
 from app.routes import admin, institutions, issuers
 from app.routes.health import health_router
 from app.settings import Settings
+from app.verifier_routes import install_verifier
 from keys import LocalKeyStore
 
 __all__ = ["create_app", "create_verifier_app", "issuer_app_from_env", "verifier_app_from_env"]
@@ -60,6 +61,7 @@ def create_verifier_app(settings: Settings) -> FastAPI:
         description="Verifies Open Badges 3.0 / W3C Verifiable Credentials and reports every check.",
     )
     app.include_router(health_router(None))
+    install_verifier(app, settings)
     return app
 
 

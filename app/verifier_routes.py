@@ -1,0 +1,233 @@
+"""The verifier's HTTP API: VC-API verify endpoints and an upload/URL endpoint, all answering with the full report.
+
+A verification result is HTTP 200 with ``verified`` beside ``checks``, ``warnings`` and ``errors`` (as common VC-API
+verifiers answer) plus our report; only input that cannot be read as a credential at all is a 4xx problem+json.
+
+https://w3c-ccg.github.io/vc-api/#verify-credential ; https://w3c-ccg.github.io/vc-api/#verify-presentation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from app.settings import Settings
+from contexts import offline_loader
+from vc.errors import InvalidInput, UnsupportedMediaType
+from verifier.credential import Verifier
+from verifier.did import DidResolver
+from verifier.fetch import FetchPolicy, GuardedFetcher, HostResolver, system_resolver
+from verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
+from verifier.presentation import verify_presentation
+from verifier.report import Policy
+from verifier.trust import NoRegistry
+
+__all__ = ["VerifierDep", "build_verifier", "fetch_policy", "install_verifier", "router"]
+
+router = APIRouter(tags=["verifier"])
+_ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/vc+ld+json+jwt,", "data:application/jwt,")
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The guarded client's limits from settings; in dev, the local issuer's origin is reachable over http."""
+    http_hosts = set(settings.verifier_http_hosts)
+    allow_private = set(settings.verifier_allow_private)
+    if settings.mode == "dev":
+        issuer = urlsplit(settings.base_url)
+        if issuer.hostname:
+            http_hosts.add(f"{issuer.hostname}:{issuer.port or 80}")
+            allow_private.add(issuer.hostname)
+        http_hosts.add(f"{settings.host}:{settings.issuer_port}")
+        allow_private.add(settings.host)
+    return FetchPolicy(
+        http_hosts=frozenset(http_hosts),
+        allow_private=frozenset(allow_private),
+        max_bytes=settings.verifier_fetch_max_bytes,
+        timeout=settings.verifier_fetch_timeout_seconds,
+        max_cache_age=settings.verifier_cache_max_age_seconds,
+    )
+
+
+def build_verifier(
+    settings: Settings, *, client: httpx.Client | None = None, resolve: HostResolver = system_resolver
+) -> Verifier:
+    """The verifier's collaborators wired once from settings (offline contexts, guarded fetcher, did resolver)."""
+    policy = fetch_policy(settings)
+    fetcher = GuardedFetcher(
+        client or httpx.Client(follow_redirects=False, trust_env=False), policy=policy, resolve=resolve
+    )
+    return Verifier(
+        document_loader=offline_loader(),
+        fetcher=fetcher,
+        resolver=DidResolver(fetcher, policy=policy),
+        trust=NoRegistry(),
+        policy=Policy(
+            require_trust=settings.verifier_require_trust,
+            require_eu_complete=settings.verifier_require_eu_complete,
+        ),
+        skew_seconds=settings.verifier_clock_skew_seconds,
+    )
+
+
+def install_verifier(app: FastAPI, settings: Settings) -> None:
+    """Mount the verifier routes on ``app`` with a verifier built from ``settings``."""
+    app.state.verifier = build_verifier(settings)
+    app.state.verifier_clock = lambda: datetime.now(UTC)
+    app.state.verifier_limits = InputLimits(max_bytes=settings.max_body_bytes)
+    app.include_router(router)
+
+
+def get_verifier(request: Request) -> Verifier:
+    """The app's verifier."""
+    verifier: Verifier = request.app.state.verifier
+    return verifier
+
+
+VerifierDep = Annotated[Verifier, Depends(get_verifier)]
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.verifier_clock
+    return clock()
+
+
+def _limits(request: Request) -> InputLimits:
+    limits: InputLimits = request.app.state.verifier_limits
+    return limits
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaType(f'send the request as application/json, not "{media or "no media type"}"')
+    body = parse_json(await request.body(), limits=_limits(request))
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return body
+
+
+def _options(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    options = body.get("options", {})
+    if not isinstance(options, Mapping):
+        raise InvalidInput('"options" must be an object', pointer="/options")
+    return options
+
+
+def _credential_input(value: Any) -> ReadInput:
+    """A VC-API ``verifiableCredential``: an object, an EnvelopedVerifiableCredential, or a compact JWS."""
+    if isinstance(value, str):
+        return ReadInput(kind="jwt", source="jwt", jws=value)
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            '"verifiableCredential" must be a credential object', pointer="/verifiableCredential"
+        )
+    types = value.get("type")
+    if "EnvelopedVerifiableCredential" in (types if isinstance(types, list) else [types]):
+        data_url = value.get("id")
+        for prefix in _ENVELOPED_JWT:
+            if isinstance(data_url, str) and data_url.startswith(prefix):
+                return ReadInput(kind="jwt", source="jwt", jws=unquote(data_url[len(prefix) :]))
+        raise InvalidInput(
+            "the enveloped credential must be a data: URL of a VC-JWT", pointer="/verifiableCredential/id"
+        )
+    return ReadInput(kind="json", source="json", document=value)
+
+
+def _verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[str, Any]:
+    if read.kind == "jwt" and read.jws is not None:
+        return verifier.verify_jwt(read.jws, now=now, fmt=read.source).as_json()
+    document = read.document or {}
+    types = document.get("type")
+    if "VerifiablePresentation" in (types if isinstance(types, list) else [types]):
+        return verify_presentation(document, verifier=verifier, now=now, challenge=None).as_json()
+    return verifier.verify_credential(document, now=now, fmt=read.source).as_json()
+
+
+@router.post("/credentials/verify", summary="Verify a credential (VC-API)")
+async def verify_credential_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+    """``{verifiableCredential, options}`` → 200 ``{verified, checks, warnings, errors, …report}``."""
+    body = await _json_body(request)
+    if "verifiableCredential" not in body:
+        raise InvalidInput('the body needs "verifiableCredential"', pointer="/verifiableCredential")
+    _options(body)
+    read = _credential_input(body["verifiableCredential"])
+    result = await run_in_threadpool(_verify_read, verifier, read, now=_now(request))
+    return JSONResponse(result)
+
+
+@router.post("/presentations/verify", summary="Verify a presentation (VC-API)")
+async def verify_presentation_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+    """``{verifiablePresentation, options: {challenge, domain}}`` → 200 with the holder check and each credential."""
+    body = await _json_body(request)
+    presentation = body.get("verifiablePresentation", body.get("presentation"))
+    if not isinstance(presentation, dict):
+        raise InvalidInput(
+            'the body needs a "verifiablePresentation" object', pointer="/verifiablePresentation"
+        )
+    options = _options(body)
+    challenge, domain = options.get("challenge"), options.get("domain")
+    if challenge is not None and not isinstance(challenge, str):
+        raise InvalidInput('"options.challenge" must be a string', pointer="/options/challenge")
+    if domain is not None and not isinstance(domain, str):
+        raise InvalidInput('"options.domain" must be a string', pointer="/options/domain")
+    now = _now(request)
+
+    def run() -> dict[str, Any]:
+        return verify_presentation(
+            presentation, verifier=verifier, now=now, challenge=challenge, domain=domain
+        ).as_json()
+
+    return JSONResponse(await run_in_threadpool(run))
+
+
+@router.post("/verify", summary="Verify an upload (JSON, VC-JWT, baked PNG/SVG) or a URL")
+async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+    """A file (multipart field ``file`` or the raw body) or a URL (form field or ``{"url": …}``) → 200 report."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    limits = _limits(request)
+    url: str | None = None
+    data: bytes | None = None
+    data_media: str | None = None
+    if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        async with request.form(max_files=1, max_fields=4) as form:
+            upload, field_url = form.get("file"), form.get("url")
+            if isinstance(upload, UploadFile):
+                data = await upload.read(limits.max_bytes + 1)
+                given = (upload.content_type or "").lower()
+                data_media = None if given in ("", "application/octet-stream") else given
+            elif isinstance(field_url, str) and field_url.strip():
+                url = field_url.strip()
+            else:
+                raise InvalidInput('send a "file" or a "url" field')
+    else:
+        data, data_media = await request.body(), media or None
+        if media in JSON_MEDIA_TYPES:
+            body = parse_json(data, limits=limits)
+            if isinstance(body, dict) and set(body) == {"url"}:
+                if not isinstance(body["url"], str):
+                    raise InvalidInput('"url" must be a string', pointer="/url")
+                url, data = body["url"], None
+    now = _now(request)
+
+    def run() -> dict[str, Any]:
+        if url is not None:
+            fetched = verifier.fetcher.get(
+                url,
+                accept="application/vc, application/ld+json, application/json, image/png, image/svg+xml, text/plain",
+            )
+            read = read_input(fetched.body, media_type=fetched.content_type or None, limits=limits)
+        else:
+            read = read_input(data or b"", media_type=data_media, limits=limits)
+        result = _verify_read(verifier, read, now=now)
+        result["input"] = {"source": read.source, **({"url": url} if url else {})}
+        return result
+
+    return JSONResponse(await run_in_threadpool(run))
