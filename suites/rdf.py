@@ -23,7 +23,8 @@ dropped key, relative IRI (in ``@id``, ``@type`` or an IRI value) and other loss
 with pyld's default base ``""`` it silently resolves relative IRIs against ``http://example.org/base/``, which
 no other processor does.) Literals holding C0 control characters
 other than tab, LF and CR (or DEL) are refused too: pyld and jsonld.js escape them differently in N-Quads, so a
-signature over them would not verify across implementations.
+signature over them would not verify across implementations; so are quads in which one blank node fills two
+positions, which PyLD and rdf-canonize canonicalize differently (see ``_check_self_references``).
 """
 
 from __future__ import annotations
@@ -72,11 +73,27 @@ def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader) -> Datase
     """
     if not isinstance(document, Mapping):
         raise InvalidInput("a JSON-LD document must be a JSON object")
-    if _FAST_PATH is not None:
-        fast = _FAST_PATH(document)
-        if fast is not None:
-            return fast
-    return _reference_to_dataset(document, loader=loader)
+    dataset = _FAST_PATH(document) if _FAST_PATH is not None else None
+    if dataset is None:
+        dataset = _reference_to_dataset(document, loader=loader)
+    _check_self_references(dataset)
+    return dataset
+
+
+def _check_self_references(dataset: Dataset) -> None:
+    """Refuse a quad in which one blank node fills two positions (e.g. ``_:a knows _:a``).
+
+    RDFC-1.0 implementations disagree on such quads: PyLD lists the quad once per position when hashing the blank
+    node, rdf-canonize (jsonld.js) once, so the canonical forms (and signatures) differ. Credentials never need
+    them (they take an explicit blank node identifier in the JSON), so neither side is trusted with them.
+    """
+    for subject, _predicate, obj, graph in dataset:
+        subject_repeated = subject.startswith("_:") and subject in (obj, graph)
+        if subject_repeated or (obj.startswith("_:") and obj == graph):
+            raise UnsafeJsonLd(
+                "a blank node refers to itself (an explicit blank node identifier used as its own value); "
+                "JSON-LD processors canonicalize such documents differently, so it cannot be signed or verified"
+            )
 
 
 # pyld's default context cache is shared by every loader and keyed by URL alone, so a context served by one

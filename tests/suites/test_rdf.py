@@ -139,3 +139,32 @@ def test_undefined_term_in_proof_fails_verification(
     result = verify(signed, resolver=StaticResolver({issuer.did: issuer.document}), loader=loader)
     assert not result.verified
     assert result.results[0].problem_type == UnsafeJsonLd.problem_type
+
+
+SELF_REFERENCE = {
+    "@context": {"@vocab": "https://example.org/vocab#"},
+    "@graph": [
+        {"@id": "_:n0", "name": "y", "knows": [{"@id": "_:n2"}, {"@id": "_:n0"}]},
+        {"@id": "_:n1", "name": "x", "knows": [{"@id": "_:n0"}, {"@id": "_:n1"}]},
+        {"@id": "_:n2", "name": "y", "knows": [{"@id": "_:n2"}]},
+        {"@id": "_:n3", "name": "x", "knows": [{"@id": "_:n1"}, {"@id": "_:n0"}]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        SELF_REFERENCE,
+        {
+            "@context": {"@vocab": "https://example.org/vocab#"},
+            "@id": "_:g",
+            "@graph": [{"@id": "_:g", "name": "x"}],
+        },
+    ],
+    ids=["subject-object", "subject-graph"],
+)
+def test_self_referencing_blank_nodes_are_refused(document: dict[str, Any], loader: DocumentLoader) -> None:
+    """PyLD and rdf-canonize canonicalize these differently (tests/interop shows it), so neither is trusted."""
+    with pytest.raises(UnsafeJsonLd, match="refers to itself"):
+        to_dataset(document, loader=loader)
