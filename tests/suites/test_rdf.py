@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 
-from contexts import DocumentLoader
-from suites import StaticResolver, sign, to_dataset, verify
+from contexts import DocumentLoader, offline_loader
+from suites import Budget, StaticResolver, canonicalize, sign, to_dataset, verify
 from suites.rdf import _reference_to_dataset
 from tests.suites.conftest import Issuer
 from vc.errors import ContextNotAllowed, InvalidInput, UnsafeJsonLd
@@ -168,3 +170,56 @@ def test_self_referencing_blank_nodes_are_refused(document: dict[str, Any], load
     """PyLD and rdf-canonize canonicalize these differently (tests/interop shows it), so neither is trusted."""
     with pytest.raises(UnsafeJsonLd, match="refers to itself"):
         to_dataset(document, loader=loader)
+
+
+# --- the whole reference path against pyld on generated JSON-LD ------------------------------------------------
+
+# Text without control characters (safe mode refuses those, see above) except tab, LF and CR.
+_text = st.text(
+    alphabet=st.one_of(st.characters(blacklist_categories=("Cs", "Cc")), st.sampled_from("\t\n\r")),
+    max_size=6,
+)
+_scalars = st.one_of(
+    _text,
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.builds(lambda v: {"@value": v, "@language": "en"}, _text),
+    st.builds(lambda v: {"@id": f"https://example.org/r/{v}"}, st.integers(0, 3)),
+)
+_keys = st.sampled_from(["a", "b", "name", "knows"])
+
+
+def _objects(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.dictionaries(_keys, children, min_size=1, max_size=3),
+        st.lists(children, max_size=3),
+        st.builds(lambda items: {"@list": items}, st.lists(_scalars, max_size=3)),
+    )
+
+
+_json_ld = st.builds(
+    lambda body, ident: {
+        "@context": {"@vocab": "https://example.org/vocab#"},
+        **({"@id": ident} if ident else {}),
+        **body,
+    },
+    st.dictionaries(_keys, st.recursive(_scalars, _objects, max_leaves=8), min_size=1, max_size=4),
+    st.sampled_from([None, "https://example.org/doc", "_:root"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_json_ld)
+def test_reference_path_matches_pyld_normalize(document: dict[str, Any]) -> None:
+    loader = offline_loader()
+    expected = jsonld.normalize(
+        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
+    )
+    assert (
+        canonicalize(
+            _reference_to_dataset(document, loader=loader),
+            budget=Budget(max_ndegree_calls=10**7, deadline_seconds=60),
+        )
+        == expected
+    )
