@@ -38,6 +38,7 @@ from app.institutions import (
 from app.migrate import current_revision, downgrade, head_revision, upgrade
 from app.settings import Settings
 from app.signing_keys import key_summary, retire_keys, rotate_key
+from app.verify_cli import verify_command
 from keys import KeyStore, LocalKeyStore
 from vc.errors import ConfigurationError, MicrocredError, Unauthorized
 
@@ -52,6 +53,7 @@ apikey_cli = typer.Typer(help="Create and revoke an institution's API keys.", no
 cli.add_typer(institution_cli, name="institution")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(apikey_cli, name="apikey")
+cli.command("verify")(verify_command)
 
 
 @contextmanager

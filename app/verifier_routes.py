@@ -30,7 +30,7 @@ from verifier.presentation import verify_presentation
 from verifier.report import Policy
 from verifier.trust import NoRegistry
 
-__all__ = ["VerifierDep", "build_verifier", "fetch_policy", "install_verifier", "router"]
+__all__ = ["VerifierDep", "build_verifier", "fetch_policy", "install_verifier", "router", "verify_read"]
 
 router = APIRouter(tags=["verifier"])
 _ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/vc+ld+json+jwt,", "data:application/jwt,")
@@ -141,7 +141,8 @@ def _credential_input(value: Any) -> ReadInput:
     return ReadInput(kind="json", source="json", document=value)
 
 
-def _verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[str, Any]:
+def verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[str, Any]:
+    """The JSON report for one read input: a VC-JWT, a presentation (holder proof unchecked) or a credential."""
     if read.kind == "jwt" and read.jws is not None:
         return verifier.verify_jwt(read.jws, now=now, fmt=read.source).as_json()
     document = read.document or {}
@@ -159,7 +160,7 @@ async def verify_credential_route(request: Request, verifier: VerifierDep) -> JS
         raise InvalidInput('the body needs "verifiableCredential"', pointer="/verifiableCredential")
     _options(body)
     read = _credential_input(body["verifiableCredential"])
-    result = await run_in_threadpool(_verify_read, verifier, read, now=_now(request))
+    result = await run_in_threadpool(verify_read, verifier, read, now=_now(request))
     return JSONResponse(result)
 
 
@@ -226,7 +227,7 @@ async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONRe
             read = read_input(fetched.body, media_type=fetched.content_type or None, limits=limits)
         else:
             read = read_input(data or b"", media_type=data_media, limits=limits)
-        result = _verify_read(verifier, read, now=now)
+        result = verify_read(verifier, read, now=now)
         result["input"] = {"source": read.source, **({"url": url} if url else {})}
         return result
 
