@@ -193,7 +193,7 @@ def verify(
         return ProofVerification(False, (), detail='the document has no "proof"')
     # Dispatch first, so an unknown suite is reported before any work is done.
     for proof in proofs:
-        if isinstance(proof, Mapping):
+        if isinstance(proof, Mapping) and isinstance(proof.get("type"), str):
             suite_for(proof)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     ctx = SuiteContext(loader=loader, budget=budget)
@@ -231,6 +231,13 @@ def _verify_one(
     if not isinstance(proof, Mapping):
         return ProofResult(
             index, False, problem_type=PARSING_ERROR, detail=f'"proof[{index}]" is not an object'
+        )
+    if not isinstance(proof.get("type"), str):
+        return ProofResult(
+            index,
+            False,
+            problem_type=PROOF_VERIFICATION_ERROR,
+            detail='"proof.type" is missing or not a string',
         )
     suite = suite_for(proof)
 

@@ -370,6 +370,9 @@ def test_documents_without_or_with_malformed_proofs(
         loader=loader,
     )
     assert "verificationMethod" in (missing.results[0].detail or "")
+    untyped = verify({**credential, "proof": {"proofValue": "z1"}}, resolver=DidKeyResolver(), loader=loader)
+    assert untyped.results[0].problem_type == PROOF_VERIFICATION_ERROR
+    assert '"proof.type"' in (untyped.results[0].detail or "")
     short = verify(
         {
             **credential,
