@@ -58,7 +58,8 @@ def _microcred_error(_request: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         detail=exc.detail,
         problem_type=exc.problem_type,
-        errors=[{"pointer": exc.pointer, "detail": exc.detail}] if exc.pointer else None,
+        errors=getattr(exc, "errors", None)
+        or ([{"pointer": exc.pointer, "detail": exc.detail}] if exc.pointer else None),
         headers={"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None,
     )
 

@@ -6,21 +6,36 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["KEY_STATES", "ApiKey", "Base", "Institution", "SigningKey", "UtcDateTime"]
+__all__ = [
+    "KEY_STATES",
+    "Achievement",
+    "AchievementVersion",
+    "ApiKey",
+    "Base",
+    "Batch",
+    "BatchRow",
+    "Institution",
+    "IssuedCredential",
+    "SigningKey",
+    "UtcDateTime",
+]
 
 KEY_STATES = ("active", "inactive", "retired")
 """active: signs and is published; inactive: published (old credentials verify) but no longer signs;
@@ -132,4 +147,108 @@ class SigningKey(Base):
             sqlite_where=text("state = 'active'"),
             postgresql_where=text("state = 'active'"),
         ),
+    )
+
+
+# --- Issuance (issue 5): achievements and their versions, credentials, bulk batches ------------------------------
+
+
+class Achievement(Base):
+    """A micro-credential in an institution's catalogue; its content lives in immutable versions."""
+
+    __tablename__ = "achievement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    institution: Mapped[Institution] = relationship()
+    versions: Mapped[list[AchievementVersion]] = relationship(
+        back_populates="achievement", order_by="AchievementVersion.version"
+    )
+
+
+class AchievementVersion(Base):
+    """One version of an achievement: the normalized definition and its OB3 Achievement; frozen once used."""
+
+    __tablename__ = "achievement_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievement.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(300))
+    eqf_level: Mapped[int] = mapped_column()
+    ects: Mapped[float] = mapped_column(Float)
+    isced_f: Mapped[str | None] = mapped_column(String(4))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    achievement: Mapped[Achievement] = relationship(back_populates="versions")
+
+    __table_args__ = (UniqueConstraint("achievement_id", "version", name="uq_achievement_version_number"),)
+
+
+class IssuedCredential(Base):
+    """A signed credential as issued (the exact JSON text), with what it may be looked up by."""
+
+    __tablename__ = "credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    achievement_version_id: Mapped[int] = mapped_column(ForeignKey("achievement_version.id"), index=True)
+    subject_did: Mapped[str | None] = mapped_column(String(500))
+    suite: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="SET NULL"))
+    batch_row: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        # A retried request (same Idempotency-Key) can never make a second credential...
+        UniqueConstraint("institution_id", "idempotency_key", name="uq_credential_idempotency"),
+        # ...nor a re-run batch row.
+        UniqueConstraint("batch_id", "batch_row", name="uq_credential_batch_row"),
+    )
+
+
+class Batch(Base):
+    """A bulk issuance job: one achievement version, many rows; workers claim pending rows in chunks."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    achievement_version_id: Mapped[int] = mapped_column(ForeignKey("achievement_version.id"))
+    suite: Mapped[str] = mapped_column(String(40))
+    total: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BatchRow(Base):
+    """One learner row of a batch: its input, and its outcome (pending, done with a credential, or failed)."""
+
+    __tablename__ = "batch_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column()
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    credential_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        UniqueConstraint("batch_id", "row_number", name="uq_batch_row_number"),
+        CheckConstraint("state IN ('pending', 'done', 'failed')", name="state_known"),
+        Index("ix_batch_row_batch_state", "batch_id", "state"),
     )

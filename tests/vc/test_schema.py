@@ -80,3 +80,11 @@ def test_violations_carry_a_pointer(mutate: Any, pointer: str) -> None:
 def test_unknown_schema_is_refused() -> None:
     with pytest.raises(MicrocredError):
         schema_document("https://example.org/schema.json")
+
+
+def test_a_malformed_date_time_is_a_violation() -> None:
+    document = credential()
+    document["validFrom"] = "30/06/2026"
+    assert [v.pointer for v in validate_against(document, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)] == [
+        "/validFrom"
+    ]
