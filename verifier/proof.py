@@ -96,6 +96,14 @@ def check_proofs(
         return _failed(check_id, f"The proof uses a suite this verifier does not accept: {exc.detail}.")
     except MicrocredError as exc:
         return _failed(check_id, f"The proof could not be processed: {exc.detail}.", exc.problem_type)
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        # JSON-LD processing of hostile input can fail inside pyld with builtin errors (e.g. an empty
+        # @context entry); that is a malformed document, never a server error.
+        return _failed(
+            check_id,
+            f"The document could not be processed as JSON-LD ({type(exc).__name__}), so its proof cannot be checked.",
+            "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR",
+        )
     if result.verified:
         described = ", ".join(f"{r.suite} by {r.verification_method}" for r in result.results)
         count = len(result.results)

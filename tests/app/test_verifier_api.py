@@ -330,3 +330,11 @@ def test_unknown_context_is_reported_without_any_fetch(client: TestClient, world
     assert response.status_code == 200
     assert response.json()["verified"] is False
     assert world.web.hits == {}
+
+
+def test_json_ld_that_pyld_cannot_process_is_a_report_not_a_500(client: TestClient, world: World) -> None:
+    signed = world.sign(world.credential())
+    signed["@context"][0] = ""  # pyld raises a bare ValueError on this; found by the hypothesis property test
+    response = client.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert response.status_code == 200
+    assert response.json()["verified"] is False
