@@ -6,7 +6,7 @@ guarded fetcher, DID resolver, trust registry, policy). Never imports ``issuer``
 
 from verifier.credential import Verifier, verify_credential
 from verifier.did import DidResolver
-from verifier.fetch import FetchPolicy, Fetcher, FetchResult, GuardedFetcher
+from verifier.fetch import Fetcher, FetchPolicy, FetchResult, GuardedFetcher
 from verifier.inputs import InputLimits, ReadInput, read_input
 from verifier.presentation import verify_presentation
 from verifier.report import Check, Policy, PresentationReport, VerificationReport
