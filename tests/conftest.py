@@ -15,6 +15,7 @@ from vc.encodings import multibase_decode
 VECTORS = Path(__file__).parent / "vectors"
 EDDSA_VECTORS = VECTORS / "vc-di-eddsa" / "TestVectors"
 EXAMPLES_V2_URL = "https://www.w3.org/ns/credentials/examples/v2"
+CITIZENSHIP_V4RC1_URL = "https://w3id.org/citizenship/v4rc1"
 
 
 def load_json(path: Path) -> Any:
@@ -30,9 +31,12 @@ def vector_signer(key_pair: dict[str, str]) -> Ed25519Signer:
 
 @pytest.fixture(scope="session")
 def examples_loader() -> DocumentLoader:
-    """The offline loader plus the test-only W3C examples v2 context the vc-di-eddsa vectors use."""
+    """The offline loader plus the test-only contexts the vc-di-eddsa vectors use (examples v2, citizenship)."""
     return offline_loader(
-        {EXAMPLES_V2_URL: load_json(VECTORS / "contexts" / "credentials-examples-v2.jsonld")}
+        {
+            EXAMPLES_V2_URL: load_json(VECTORS / "contexts" / "credentials-examples-v2.jsonld"),
+            CITIZENSHIP_V4RC1_URL: load_json(VECTORS / "contexts" / "citizenship-v4rc1.jsonld"),
+        }
     )
 
 

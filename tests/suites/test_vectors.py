@@ -142,6 +142,20 @@ def test_employ_case(seed: int, vector_key: Ed25519Signer) -> None:
     )
 
 
+def test_employ_case_from_json(examples_loader: DocumentLoader, vector_key: Ed25519Signer) -> None:
+    """The `employ` vectors end to end from employmentAuth.json (citizenship v4rc1 context, test-only copy)."""
+    folder = "eddsa-rdfc-2022/employ"
+    unsigned = load_json(EDDSA_VECTORS / "employmentAuth.json")
+    config = load_json(EDDSA_VECTORS / folder / "proofConfigDataInt.json")
+    options = {k: v for k, v in config.items() if k != "@context"}
+    ctx = SuiteContext(loader=examples_loader)
+    assert eddsa.transformation(unsigned, options, ctx) == text(folder, "canonDocDataInt.txt")
+    assert eddsa.proof_configuration(unsigned, options, ctx) == text(folder, "proofCanonDataInt.txt")
+    expected = load_json(EDDSA_VECTORS / folder / "signedDataInt.json")
+    assert sign(unsigned, signer=vector_key, loader=examples_loader, created=CREATED) == expected
+    assert verify(expected, resolver=DidKeyResolver(), loader=examples_loader).verified
+
+
 def test_employ_canonical_document_is_pyld_equal() -> None:
     canonical_document = text("eddsa-rdfc-2022/employ", "canonDocDataInt.txt")
     assert (
