@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import repo as base_repo
 from app import repo_issuance as repo
-from app.signing_keys import active_signer
+from app.signing_keys import verification_method
 from app.tables import Achievement, AchievementVersion, Batch, BatchRow, Institution, IssuedCredential
 from contexts import DocumentLoader, offline_loader
 from issuer import (
@@ -37,7 +38,7 @@ from issuer import (
 )
 from keys import KeyStore, Signer
 from suites import sign
-from vc.errors import Conflict, InvalidInput, IssuerMismatch, MicrocredError, NotFound
+from vc.errors import Conflict, InvalidInput, IssuerMismatch, KeyMaterialError, MicrocredError, NotFound
 
 __all__ = [
     "SUITES",
@@ -188,7 +189,7 @@ class Issuer:
     institution: Institution
     keystore: KeyStore
     loader: DocumentLoader = field(default=_LOADER)
-    _signer: Signer | None = None
+    _signers: dict[str, Signer] = field(default_factory=dict)
 
     @property
     def profile(self) -> IssuerProfile:
@@ -196,11 +197,20 @@ class Issuer:
         i = self.institution
         return IssuerProfile(did=i.did, name=i.name, url=i.url, country=i.country, region=i.region)
 
-    def signer(self, session: Session) -> Signer:
-        """The active key's Signer (cached for a batch)."""
-        if self._signer is None:
-            self._signer = active_signer(session, keystore=self.keystore, institution=self.institution)
-        return self._signer
+    def signer(self, session: Session, *, suite: str = "eddsa-rdfc-2022") -> Signer:
+        """The active key's Signer (unsealed once per Issuer): ``#key-N`` (Multikey) for eddsa-rdfc-2022,
+        ``#key-N-2020`` (the same key as Ed25519VerificationKey2020 in the DID document) for Ed25519Signature2020."""
+        if suite not in self._signers:
+            active = base_repo.signing_keys(session, institution=self.institution, states=("active",))
+            if not active:
+                raise KeyMaterialError(f'institution "{self.institution.slug}" has no active signing key')
+            vm = verification_method(self.institution, active[0].kid)
+            self._signers[suite] = self.keystore.signer(
+                key_id=vm,
+                sealed_secret=active[0].sealed_secret,
+                verification_method=f"{vm}-2020" if suite == "Ed25519Signature2020" else vm,
+            )
+        return self._signers[suite]
 
     def issue(
         self,
@@ -231,7 +241,9 @@ class Issuer:
             credential_status=credential_status,
         )
         check_before_signing(unsigned)
-        signed = sign(unsigned, signer=self.signer(session), loader=self.loader, created=now, suite=suite)
+        signed = sign(
+            unsigned, signer=self.signer(session, suite=suite), loader=self.loader, created=now, suite=suite
+        )
         row = IssuedCredential(
             public_id=public_id,
             institution_id=self.institution.id,
@@ -576,15 +588,18 @@ def process_batch(
     clock: Callable[[], datetime],
     chunk: int = 200,
     progress: Callable[[BatchProgress], None] | None = None,
+    max_chunks: int | None = None,
     fail_after: int | None = None,
 ) -> BatchProgress:
     """Issue every pending row of a batch, one transaction per chunk; safe to run in several workers at once.
 
     A chunk's credentials and row states commit together, so a crash loses at most the uncommitted chunk, whose
     rows stay pending and are issued by the next run; the unique (batch, row) key makes a duplicate impossible.
-    ``fail_after`` (tests) raises after that many rows of a chunk, as a crash would.
+    ``max_chunks`` stops early (a worker's share); ``fail_after`` (tests) raises after that many rows of a
+    chunk, as a crash would.
     """
     issuer: Issuer | None = None
+    chunks = 0
     while True:
         with sessions() as session, session.begin():
             batch = session.get(Batch, batch_id)
@@ -632,6 +647,9 @@ def process_batch(
             current = _progress(batch, counts)
         if progress is not None:
             progress(current)
+        chunks += 1
+        if max_chunks is not None and chunks >= max_chunks:
+            return current
     if progress is not None:
         progress(result)
     return result

@@ -9,7 +9,7 @@ from app.deps import Services
 from app.logs import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.problems import install_problem_handlers
-from app.routes import admin, institutions, issuers
+from app.routes import achievements, admin, batches, catalogue, credentials, institutions, issuers
 from app.routes.health import health_router
 from app.settings import Settings
 from app.verifier_routes import install_verifier
@@ -50,6 +50,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(institutions.router)
     app.include_router(issuers.router)
+    # Issuance (issue 5).
+    for router in (achievements.router, credentials.router, catalogue.router, batches.router):
+        app.include_router(router)
     return app
 
 

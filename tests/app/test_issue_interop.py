@@ -1,0 +1,70 @@
+"""Credentials issued by the API verify with Digital Bazaar's @digitalbazaar/vc run by node (issue 5, point 5).
+
+Uses the interop harness ``tests/interop/di.mjs`` (offline loader built from contexts/manifest.json, so it knows
+our EU context); a missing node or node_modules fails, never skips.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.issuer.helpers import DID_KEY, issuing
+
+pytestmark = pytest.mark.interop
+
+SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "di.mjs"
+
+
+def node(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    executable = shutil.which("node")
+    if executable is None or not (SCRIPT.parent / "node_modules" / "@digitalbazaar" / "vc").is_dir():
+        pytest.fail("node and tests/interop/node_modules are needed (make node)")
+    completed = subprocess.run(
+        [executable, str(SCRIPT)],
+        input=json.dumps({"action": "batch", "jobs": jobs}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if completed.returncode != 0:
+        pytest.fail(f"di.mjs failed: {completed.stdout}{completed.stderr}")
+    results: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
+    return results
+
+
+def test_issued_credentials_verify_in_node_with_both_suites(
+    client: TestClient, new_institution: Callable[..., Any]
+) -> None:
+    it = issuing(client, new_institution())
+    did_document = client.get(f"/issuers/{it.slug}/did.json").json()
+    modern = it.issue(it.subject(id=DID_KEY)).json()["verifiableCredential"]
+    legacy = client.post(
+        f"/achievements/{it.achievement_id}/awards",
+        json={
+            "learner": {"name": "Ana", "email": "ana@example.org"},
+            "result": {"grade": "Pass"},
+            "cryptosuite": "Ed25519Signature2020",
+        },
+        headers=it.headers,
+    ).json()["verifiableCredential"]
+    tampered = copy.deepcopy(modern)
+    tampered["credentialSubject"]["achievement"]["creditsAvailable"] = 60
+    results = node(
+        [
+            {"action": "verify", "document": d, "didDocuments": [did_document]}
+            for d in (modern, legacy, tampered)
+        ]
+    )
+    assert results[0] == {"verified": True, "errors": []}, results[0]
+    assert results[1] == {"verified": True, "errors": []}, results[1]
+    assert results[2]["verified"] is False
