@@ -25,6 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import repo
+from app.cli_issue import ensure_demo_catalogue
+from app.cli_issue import register as register_issue_commands
 from app.db import make_engine, make_sessions
 from app.deps import utc_now
 from app.institutions import (
@@ -53,6 +55,7 @@ apikey_cli = typer.Typer(help="Create and revoke an institution's API keys.", no
 cli.add_typer(institution_cli, name="institution")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(apikey_cli, name="apikey")
+register_issue_commands(cli)  # issue --csv, worker (app/cli_issue.py)
 cli.command("verify")(verify_command)
 
 
@@ -346,6 +349,7 @@ def serve(
         settings.kek()  # dev: creates the key file before the apps start
         admin_token = settings.resolved_admin_token()
         demo = ensure_demo(settings) if dev else None
+        demo_achievement = ensure_demo_catalogue(settings) if dev else None
     local = "127.0.0.1" if _unspecified(settings.host) else settings.host
     issuer_url = f"http://{local}:{settings.issuer_port}"
     verifier_url = f"http://{local}:{settings.verifier_port}"
@@ -368,6 +372,9 @@ def serve(
             typer.echo(f"  demo DID:      {did}")
             typer.echo(f"  DID document:  {settings.base_url}/issuers/{settings.demo_slug}/did.json")
             typer.echo(f"  demo API key:  {key}  ({how})")
+            typer.echo(
+                f"  demo micro-credential: {demo_achievement}  (catalogue: {settings.base_url}/catalogue)"
+            )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         typer.echo("error: an app stopped unexpectedly; stopping the other", err=True)
