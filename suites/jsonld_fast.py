@@ -61,6 +61,7 @@ _VALUE_KEYWORDS = frozenset({"@value", "@type", "@language"})
 _SUPPORTED_CONTAINERS = frozenset({"@set", "@list", "@graph"})
 _MAX_CACHED_CONTEXTS = 4096
 _MAX_CACHED_KEYS = 4096  # per active context; documents with more distinct keys just run uncached
+_MAX_CACHED_LITERALS = 65536  # serialized string literals (names, descriptions recur across credentials)
 
 
 class _Unsupported(Exception):
@@ -106,11 +107,12 @@ class _Term:
 class _Active:
     """One pyld active context plus everything derived from it, memoised for the life of the process."""
 
-    __slots__ = ("derived", "embedded", "keys", "previous", "raw", "terms", "type_keys", "typed")
+    __slots__ = ("derived", "embedded", "keys", "plans", "previous", "raw", "terms", "type_keys", "typed")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.terms: dict[str, _Term] = {}
+        self.plans: dict[str, _Plan] = {}
         self.keys: dict[str, str | None] = {}
         self.derived: dict[tuple[int, bool, bool], _Active] = {}
         self.typed: dict[tuple[str, ...], _Active] = {}
@@ -223,6 +225,7 @@ class _Contexts:
         self.wrapped: dict[int, _Active] = {}
         self.top: dict[tuple[str, ...], _Active] = {}
         self.anchors: list[Any] = []
+        self.literals: dict[tuple[str, str | None, str | None], str] = {}
 
     def wrap(self, raw: Any) -> _Active:
         active = self.wrapped.get(id(raw))
@@ -288,15 +291,61 @@ def _contexts(extra: Mapping[str, Any] | None) -> _Contexts:
     return contexts
 
 
+class _Plan:
+    """How one key of a node object is handled under one active context: decided once, reused for every document.
+
+    ``keyword`` is the keyword the key aliases (``@id``...), else the key is a property: ``predicate`` its IRI
+    term, ``term_ctx`` the context its values expand in (after any property-scoped context), ``value_type``
+    and ``value_scoped`` what pyld's ``_expand_value`` / ``_expand`` read from ``term_ctx`` for that key.
+    """
+
+    __slots__ = (
+        "graph",
+        "json",
+        "keyword",
+        "list",
+        "node_ctx",
+        "predicate",
+        "term_ctx",
+        "value_scoped",
+        "value_type",
+    )
+
+    def __init__(self, contexts: _Contexts, active: _Active, key: str) -> None:
+        expanded = active.expand_vocab(key)
+        self.keyword: str | None = expanded if expanded[0] == "@" else None
+        self.predicate = ""
+        self.json = self.list = self.graph = False
+        self.term_ctx = active
+        self.value_type: str | None = None
+        self.value_scoped: Any = None
+        self.node_ctx: _Active | None = None
+        if self.keyword is not None:
+            return
+        if expanded.startswith("_:"):
+            raise _Unsupported("blank node property")
+        self.predicate = f"<{expanded}>"
+        term = active.term(key)
+        if term.scoped is not None:
+            self.term_ctx = contexts.apply(active, term.scoped, propagate=True, override=True)
+        inner = self.term_ctx.term(key) if self.term_ctx is not active else term
+        if inner.list != term.list:
+            raise _Unsupported("container changed by scoped context")
+        self.json, self.list, self.graph = term.json, term.list, term.graph
+        self.value_type = inner.type
+        self.value_scoped = inner.scoped
+
+
 class _Writer:
     """Emits quads for one document: blank-node labels, node-map style de-duplication."""
 
-    __slots__ = ("bnodes", "contexts", "counter", "origin", "quads", "seen")
+    __slots__ = ("bnodes", "contexts", "counter", "literals", "origin", "seen")
 
     def __init__(self, contexts: _Contexts) -> None:
         self.contexts = contexts
-        self.quads: list[Quad] = []
-        # quad -> the expanded value it came from, to mirror pyld's node map, which merges equal values only
+        self.literals = contexts.literals
+        # quad -> the expanded value it came from, to mirror pyld's node map, which merges equal values only;
+        # its keys, in insertion order, are the dataset
         self.seen: dict[Quad, Any] = {}
         self.bnodes: dict[str, str] = {}
         self.counter = 0
@@ -321,40 +370,51 @@ class _Writer:
         previous = self.seen.get(quad, _MISSING)
         if previous is _MISSING:
             self.seen[quad] = origin
-            self.quads.append(quad)
         elif previous != origin:
             # pyld keeps both (compare_values differs) and would emit the quad twice
             raise _Unsupported("duplicate quad from different values")
 
     # --- expansion (mirrors pyld _expand / _expand_object for node and value objects) -------------------
 
-    def element(self, active: _Active, key: str | None, element: Mapping[str, Any], graph: str) -> str:
-        """Expand a JSON object reached through ``key``; return its RDF term (node or literal)."""
+    def element(self, active: _Active, plan: _Plan | None, element: Mapping[str, Any], graph: str) -> str:
+        """Expand a JSON object reached through ``plan``'s key (None at the top); return its RDF term."""
         contexts = self.contexts
-        property_scoped = active.scoped_context(key) if key is not None else None
-        type_scoped = active if active.raw.get("previousContext") else None
-        must_revert = True
-        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-            for k in sorted(element):
-                expanded = type_scoped.try_vocab(k)
-                if expanded == "@value":
-                    must_revert = False
-                    active = type_scoped
-                    break
-                if expanded == "@id" and len(element) == 1:
-                    must_revert = False
-                    break
-        if must_revert and active.previous is not None:
-            active = active.previous
-        if property_scoped is not None:
-            active = contexts.apply(active, property_scoped, propagate=True, override=True)
+        property_scoped = plan.value_scoped if plan is not None else None
+        if (
+            plan is not None
+            and plan.node_ctx is not None
+            and (active.previous is None or len(element) > 2 or "@context" in element)
+        ):
+            # the common case, memoised: revert the type-scoped context, apply the property-scoped one
+            active = plan.node_ctx
+        else:
+            entry_ctx = active
+            type_scoped = active if active.raw.get("previousContext") else None
+            must_revert = True
+            if type_scoped is not None and len(element) <= 2 and "@context" not in element:
+                for k in sorted(element):
+                    expanded = type_scoped.try_vocab(k)
+                    if expanded == "@value":
+                        must_revert = False
+                        active = type_scoped
+                        break
+                    if expanded == "@id" and len(element) == 1:
+                        must_revert = False
+                        break
+            if must_revert and active.previous is not None:
+                active = active.previous
+            if property_scoped is not None:
+                active = contexts.apply(active, property_scoped, propagate=True, override=True)
+            if must_revert and plan is not None and entry_ctx is plan.term_ctx:
+                plan.node_ctx = active
 
         if "@context" in element:
             # an embedded document (e.g. a credential in a presentation) naming pinned contexts only
             active = contexts.apply_urls(active, element["@context"])
         type_key: str | None = None
+        type_keys = active.type_keys
         for k in element:
-            if k in active.type_keys:
+            if k in type_keys:
                 if type_key is not None:
                     raise _Unsupported("two @type keys")
                 type_key = k
@@ -365,7 +425,7 @@ class _Writer:
             types = raw_types if isinstance(raw_types, list) else [raw_types]
             if not types or not all(isinstance(t, str) for t in types):
                 raise _Unsupported("@type")
-            sorted_types = tuple(sorted(types))
+            sorted_types = tuple(sorted(types)) if len(types) > 1 else (types[0],)
             typed = active.typed.get(sorted_types)
             if typed is None:
                 typed = active
@@ -377,27 +437,34 @@ class _Writer:
             active = typed
 
         node_id: str | None = None
-        value_entries: dict[str, Any] = {}
-        properties: list[tuple[str, str, Any]] = []
+        value_entries: dict[str, Any] | None = None
+        properties: list[tuple[_Plan, Any]] = []
+        plans = active.plans
         for k, v in element.items():
             if k == type_key or k == "@context":
                 continue
-            expanded = active.expand_vocab(k)
-            if expanded[0] == "@":
-                if expanded in value_entries or (expanded == "@id" and node_id is not None):
+            key_plan = plans.get(k)
+            if key_plan is None:
+                key_plan = _Plan(contexts, active, k)
+                if len(plans) < _MAX_CACHED_KEYS:
+                    plans[k] = key_plan
+            keyword = key_plan.keyword
+            if keyword is None:
+                properties.append((key_plan, v))
+            elif keyword == "@id":
+                if node_id is not None or not isinstance(v, str):
+                    raise _Unsupported("@id")
+                node_id = active.expand_id(v)
+            elif keyword in _VALUE_KEYWORDS:
+                if value_entries is None:
+                    value_entries = {}
+                elif keyword in value_entries:
                     raise _Unsupported("colliding keywords")
-                if expanded == "@id":
-                    if not isinstance(v, str):
-                        raise _Unsupported("@id")
-                    node_id = active.expand_id(v)
-                elif expanded in _VALUE_KEYWORDS:
-                    value_entries[expanded] = v
-                else:
-                    raise _Unsupported(expanded)
+                value_entries[keyword] = v
             else:
-                properties.append((k, expanded, v))
+                raise _Unsupported(keyword)
 
-        if value_entries:
+        if value_entries is not None:
             if "@value" not in value_entries or properties or node_id is not None:
                 raise _Unsupported("value object")
             datatype: str | None = None
@@ -421,23 +488,17 @@ class _Writer:
             return self.literal(value, datatype, language)
 
         subject = self.fresh() if node_id is None else self.resource(node_id)
+        emit = self.emit
         if type_key is not None:
             for t in types:
-                self.emit((subject, _RDF_TYPE, self.resource(type_scoped_ctx.expand_type(t)), graph))
-        for k, expanded, v in properties:
-            if expanded.startswith("_:"):
-                raise _Unsupported("blank node property")
-            self.property(active, k, f"<{expanded}>", v, subject, graph)
+                emit((subject, _RDF_TYPE, self.resource(type_scoped_ctx.expand_type(t)), graph))
+        for key_plan, v in properties:
+            self.property(key_plan, v, subject, graph)
         return subject
 
-    def property(
-        self, active: _Active, key: str, predicate: str, value: Any, subject: str, graph: str
-    ) -> None:
-        term = active.term(key)
-        term_ctx = active
-        if term.scoped is not None:
-            term_ctx = self.contexts.apply(active, term.scoped, propagate=True, override=True)
-        if term.json:
+    def property(self, plan: _Plan, value: Any, subject: str, graph: str) -> None:
+        predicate = plan.predicate
+        if plan.json:
             if value is None or (isinstance(value, str) and _UNPORTABLE_CHARS.search(value)):
                 raise _Unsupported("null or control characters")
             text = canonicalize(value).decode("utf-8")
@@ -445,33 +506,42 @@ class _Writer:
                 (subject, predicate, f'"{escape(text)}"^^<{_RDF_JSON}>', graph), ("@json", None, False, value)
             )
             return
-        inner = term_ctx.term(key) if term_ctx is not active else term
-        if inner.list != term.list:
-            raise _Unsupported("container changed by scoped context")
         values = value if isinstance(value, list) else [value]
-        if term.list:
+        if plan.list:
             # pyld's node map never merges list objects: an empty list met twice on one node (the same @id
             # written twice) gives the rdf:nil quad twice, so a fresh origin makes that a refusal
-            self.emit((subject, predicate, self.rdf_list(term_ctx, key, values, graph), graph), object())
+            self.emit((subject, predicate, self.rdf_list(plan, values, graph), graph), object())
             return
         if not values:
             raise _Unsupported("empty array")
+        term_ctx = plan.term_ctx
+        seen = self.seen
         for item in values:
-            if term.graph:
+            if plan.graph:
                 if not isinstance(item, dict):
                     raise _Unsupported("graph container value")
                 name = self.fresh()
-                self.element(term_ctx, key, item, name)
+                self.element(term_ctx, plan, item, name)
                 self.emit((subject, predicate, name, graph))
+                continue
+            if type(item) is str and plan.value_type is None:
+                # the hot path, inlined: a plain string literal
+                obj = self.literals.get((item, None, None)) or self.literal(item, None, None)
+                origin: Any = (None, None, False, item)
             else:
-                obj, origin = self.value(term_ctx, key, item, graph)
-                self.emit((subject, predicate, obj, graph), origin)
+                obj, origin = self.value(plan, item, graph)
+            quad = (subject, predicate, obj, graph)
+            previous = seen.get(quad, _MISSING)
+            if previous is _MISSING:
+                seen[quad] = origin
+            elif previous != origin:
+                raise _Unsupported("duplicate quad from different values")
 
-    def rdf_list(self, term_ctx: _Active, key: str, items: list[Any], graph: str) -> str:
+    def rdf_list(self, plan: _Plan, items: list[Any], graph: str) -> str:
         """pyld ``_list_to_rdf``: a chain of fresh blank nodes ending in rdf:nil."""
         if not items:
             return _RDF_NIL
-        objects = [self.value(term_ctx, key, item, graph)[0] for item in items]
+        objects = [self.value(plan, item, graph)[0] for item in items]
         head = node = self.fresh()
         for index, obj in enumerate(objects):
             self.emit((node, _RDF_FIRST, obj, graph))
@@ -483,26 +553,34 @@ class _Writer:
                 self.emit((node, _RDF_REST, _RDF_NIL, graph))
         return head
 
-    def value(self, term_ctx: _Active, key: str, item: Any, graph: str) -> tuple[str, Any]:
+    def value(self, plan: _Plan, item: Any, graph: str) -> tuple[str, Any]:
         """One array member of a property: node object, value object or scalar (pyld ``_expand_value``)."""
         if isinstance(item, dict):
-            obj = self.element(term_ctx, key, item, graph)
+            obj = self.element(plan.term_ctx, plan, item, graph)
             return obj, self.origin if obj[0] == '"' else None
-        if item is None or isinstance(item, list):
-            raise _Unsupported("null or nested array")
-        term = term_ctx.term(key)
-        type_ = term.type
+        type_ = plan.value_type
         if isinstance(item, str):
             if type_ == "@id":
-                return self.resource(term_ctx.expand_id(item)), None
+                return self.resource(plan.term_ctx.expand_id(item)), None
             if type_ == "@vocab":
-                return self.resource(term_ctx.expand_type(item)), None
-        if type_ is not None and type_ not in ("@id", "@vocab", "@none"):
-            return self.literal(item, type_, None), (type_, None, type(item) is bool, item)
-        return self.literal(item, None, None), (None, None, type(item) is bool, item)
+                return self.resource(plan.term_ctx.expand_type(item)), None
+        elif item is None or isinstance(item, list):
+            raise _Unsupported("null or nested array")
+        if type_ in ("@id", "@vocab", "@none"):
+            type_ = None
+        return self.literal(item, type_, None), (type_, None, type(item) is bool, item)
 
     def literal(self, value: Any, datatype: str | None, language: str | None) -> str:
         """pyld ``_object_to_rdf`` for a value object, serialised as pyld's ``to_nquad`` does."""
+        if type(value) is str:
+            key = (value, datatype, language)
+            cached = self.literals.get(key)
+            if cached is None:
+                cached = _string_literal(value, datatype, language)
+                if len(self.literals) >= _MAX_CACHED_LITERALS:
+                    self.literals.clear()
+                self.literals[key] = cached
+            return cached
         if isinstance(value, bool):
             return f'"{"true" if value else "false"}"^^<{datatype or _XSD_BOOLEAN}>'
         if isinstance(value, int):
@@ -519,20 +597,23 @@ class _Writer:
             if datatype == _XSD_DOUBLE:
                 return f'"{_canonical_double(value)}"^^<{_XSD_DOUBLE}>'
             return f'"{int(value)}"^^<{datatype or _XSD_INTEGER}>'
-        if not isinstance(value, str):
-            raise _Unsupported("@value")
-        if _UNPORTABLE_CHARS.search(value):
-            raise _Unsupported("control characters")  # suites.rdf's safe mode refuses these
-        if datatype == _XSD_DOUBLE:
-            # pyld canonicalises numeric strings typed xsd:double; leave that corner to it
-            raise _Unsupported("xsd:double string")
-        if language is not None:
-            return f'"{escape(value)}"@{language}'
-        if datatype is None or datatype == _XSD_STRING:
-            return f'"{escape(value)}"'
-        if datatype == _RDF_LANGSTRING:
-            raise _Unsupported("rdf:langString without language")
-        return f'"{escape(value)}"^^<{datatype}>'
+        raise _Unsupported("@value")
+
+
+def _string_literal(value: str, datatype: str | None, language: str | None) -> str:
+    """A string literal as pyld's ``_object_to_rdf`` + ``to_nquad`` write it; raises for pyld's odd corners."""
+    if _UNPORTABLE_CHARS.search(value):
+        raise _Unsupported("control characters")  # suites.rdf's safe mode refuses these
+    if datatype == _XSD_DOUBLE:
+        # pyld canonicalises numeric strings typed xsd:double; leave that corner to it
+        raise _Unsupported("xsd:double string")
+    if language is not None:
+        return f'"{escape(value)}"@{language}'
+    if datatype is None or datatype == _XSD_STRING:
+        return f'"{escape(value)}"'
+    if datatype == _RDF_LANGSTRING:
+        raise _Unsupported("rdf:langString without language")
+    return f'"{escape(value)}"^^<{datatype}>'
 
 
 _MISSING = object()
@@ -568,4 +649,4 @@ def fast_to_dataset(
             return None  # a top-level value object is dropped too
     except (_Unsupported, RecursionError):
         return None
-    return writer.quads
+    return list(writer.seen)

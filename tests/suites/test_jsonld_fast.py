@@ -493,7 +493,16 @@ credential = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(credential)
 def test_generated_ob3_credentials_match_pyld(document: dict[str, Any]) -> None:
-    assert_same_as_pyld(document)
+    assert pyld_drops(document) == []
+    expected = canonical_pyld(document)
+    fast = canonical_fast(document)
+    if fast is None:
+        # the one refusal a clean credential may meet: pyld would emit a quad twice (a node written twice
+        # with an empty list), which the fast path does not imitate
+        lines = expected.splitlines()
+        assert len(lines) != len(set(lines)), "the fast path refused a clean credential"
+        return
+    assert fast == expected
 
 
 # Messier documents: any key (defined or not), nulls, empty arrays, relative and blank-node ids, keywords.
