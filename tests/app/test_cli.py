@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from app import Settings, create_app
-from app.cli import cli
+from app.cli import cli, ensure_demo
 from app.migrate import current_revision, head_revision
 from app.signing_keys import active_signer
 from app.tables import Institution
@@ -228,3 +229,24 @@ def test_production_without_kek_exits_1(env: dict[str, str], monkeypatch: pytest
     result = run("serve")
     assert result.exit_code == 1
     assert "MICROCRED_KEY_ENCRYPTION_KEY" in result.output
+
+
+def test_demo_key_is_kept_across_restarts_and_reminted_when_revoked(env: dict[str, str]) -> None:
+    ok("migrate")
+    settings = Settings()
+    did, first, how = ensure_demo(settings)
+    assert did == "did:web:127.0.0.1%3A8000:issuers:demo"
+    assert how.startswith("new;")
+    path = settings.demo_api_key_file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text().strip() == first
+
+    assert ensure_demo(settings)[1:] == (first, f"unchanged; from {path}")
+
+    ok("apikey", "revoke", "demo", first.split("_")[1])
+    _, second, how = ensure_demo(settings)
+    assert second != first
+    assert "revoked" in how
+    assert path.read_text().strip() == second
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(json.loads(ok("institution", "list", "--json"))) == 1

@@ -84,3 +84,32 @@ def test_serve_dev_starts_issuer_and_verifier(tmp_path: Path) -> None:
     for port in (issuer_port, verifier_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_serve_reports_a_busy_port_and_stops(tmp_path: Path) -> None:
+    microcred = shutil.which("microcred", path=str(Path(sys.executable).parent))
+    assert microcred
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        issuer_port, verifier_port = busy.getsockname()[1], _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}
+        env.update(MICROCRED_ISSUER_PORT=str(issuer_port), MICROCRED_VERIFIER_PORT=str(verifier_port))
+        process = subprocess.Popen(
+            [microcred, "serve", "--dev"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            _out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+    assert process.returncode == 1
+    assert f"the app at http://127.0.0.1:{issuer_port} did not start (is the port free?)" in err.decode()
+    with socket.socket() as sock:  # the verifier it had started was stopped too
+        assert sock.connect_ex(("127.0.0.1", verifier_port)) != 0
