@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import repo, repo_issuance
 from app.deps import utc_now
 from app.issuance import BatchProgress, achievement_url, create_achievement, create_batch, process_batch
+from app.routes.batches import SIGNING_WORKERS
 from app.settings import Settings
 from app.tables import AchievementVersion, Institution
 from issuer import DEMO_ACHIEVEMENT, AchievementDefinition
@@ -63,6 +64,9 @@ def issue(
         str, typer.Option(help="eddsa-rdfc-2022 or Ed25519Signature2020")
     ] = "eddsa-rdfc-2022",
     chunk: Annotated[int, typer.Option(min=1, max=5000, help="rows per transaction")] = 200,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="signing processes (default: one per core)")
+    ] = 0,
 ) -> None:
     """Issue one credential per CSV row, with a progress bar; row errors are listed and do not stop the others."""
     from app.cli import _database, _errors  # the command's own helpers (app.cli imports this module)

@@ -12,8 +12,10 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +38,7 @@ from issuer import (
     check_before_signing,
     vocabulary,
 )
-from keys import KeyStore, Signer
+from keys import KeyStore, LocalKeyStore, Signer
 from suites import sign
 from vc.errors import Conflict, InvalidInput, IssuerMismatch, KeyMaterialError, MicrocredError, NotFound
 
@@ -212,6 +214,62 @@ class Issuer:
             )
         return self._signers[suite]
 
+    def prepare(
+        self,
+        *,
+        version: AchievementVersion,
+        award: Award,
+        credential_status: Mapping[str, Any] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """A new credential id and the unsigned credential (not yet checked); ``credential_status`` is the hook
+        for the status-list issue."""
+        public_id = str(uuid.uuid4())
+        unsigned = build_credential(
+            credential_id=f"urn:uuid:{public_id}",
+            issuer=self.profile,
+            achievement=version.document,
+            award=award,
+            salt=secrets.token_hex(16),
+            credential_status=credential_status,
+        )
+        return public_id, unsigned
+
+    def record(
+        self,
+        session: Session,
+        *,
+        public_id: str,
+        document: str,
+        version: AchievementVersion,
+        award: Award,
+        suite: str,
+        now: datetime,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        batch: Batch | None = None,
+        row_number: int | None = None,
+    ) -> IssuedCredential:
+        """Add the signed credential (JSON text) to the session; the version is frozen from now on."""
+        row = IssuedCredential(
+            public_id=public_id,
+            institution_id=self.institution.id,
+            achievement_version_id=version.id,
+            subject_did=award.learner.did,
+            suite=suite,
+            document=document,
+            issued_at=now,
+            valid_from=award.valid_from,
+            valid_until=award.valid_until,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            batch_id=batch.id if batch else None,
+            batch_row=row_number,
+        )
+        if version.used_at is None:
+            version.used_at = now
+        session.add(row)
+        return row
+
     def issue(
         self,
         session: Session,
@@ -224,45 +282,95 @@ class Issuer:
         request_hash: str | None = None,
         batch: Batch | None = None,
         row_number: int | None = None,
-        credential_status: Mapping[str, Any] | None = None,
     ) -> IssuedCredential:
         """Build, check (OB3 schema + EU completeness), sign and add one credential to the session (not committed)."""
-        if suite not in SUITES:
-            raise InvalidInput(
-                f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/options/cryptosuite"
-            )
-        public_id = str(uuid.uuid4())
-        unsigned = build_credential(
-            credential_id=f"urn:uuid:{public_id}",
-            issuer=self.profile,
-            achievement=version.document,
-            award=award,
-            salt=secrets.token_hex(16),
-            credential_status=credential_status,
+        _check_suite(suite)
+        public_id, unsigned = self.prepare(version=version, award=award)
+        document = check_and_sign(
+            unsigned, signer=self.signer(session, suite=suite), suite=suite, now=now, loader=self.loader
         )
-        check_before_signing(unsigned)
-        signed = sign(
-            unsigned, signer=self.signer(session, suite=suite), loader=self.loader, created=now, suite=suite
-        )
-        row = IssuedCredential(
+        return self.record(
+            session,
             public_id=public_id,
-            institution_id=self.institution.id,
-            achievement_version_id=version.id,
-            subject_did=award.learner.did,
+            document=document,
+            version=version,
+            award=award,
             suite=suite,
-            document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
-            issued_at=now,
-            valid_from=award.valid_from,
-            valid_until=award.valid_until,
+            now=now,
             idempotency_key=idempotency_key,
             request_hash=request_hash,
-            batch_id=batch.id if batch else None,
-            batch_row=row_number,
+            batch=batch,
+            row_number=row_number,
         )
-        if version.used_at is None:
-            version.used_at = now  # from now on this version is immutable
-        session.add(row)
-        return row
+
+    def recipe(self, session: Session, *, suite: str, kek: bytes) -> SignerRecipe:
+        """How a worker process opens this institution's active signer itself (sealed seed + key-encryption key)."""
+        active = base_repo.signing_keys(session, institution=self.institution, states=("active",))
+        if not active:
+            raise KeyMaterialError(f'institution "{self.institution.slug}" has no active signing key')
+        vm = verification_method(self.institution, active[0].kid)
+        return SignerRecipe(
+            kek=kek,
+            key_id=vm,
+            sealed_secret=active[0].sealed_secret,
+            verification_method=f"{vm}-2020" if suite == "Ed25519Signature2020" else vm,
+        )
+
+
+def _check_suite(suite: str) -> None:
+    if suite not in SUITES:
+        raise InvalidInput(
+            f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/options/cryptosuite"
+        )
+
+
+def check_and_sign(
+    unsigned: Mapping[str, Any], *, signer: Signer, suite: str, now: datetime, loader: DocumentLoader
+) -> str:
+    """OB3 schema + EU completeness (ValidationFailed lists each failure), then the proof; the JSON text."""
+    check_before_signing(unsigned)
+    signed = sign(unsigned, signer=signer, loader=loader, created=now, suite=suite)
+    return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class SignerRecipe:
+    """Picklable instructions for a signing worker process to unseal the signer through ``keys`` itself."""
+
+    kek: bytes = field(repr=False)
+    key_id: str
+    sealed_secret: bytes = field(repr=False)
+    verification_method: str
+
+    def open(self) -> Signer:
+        """The Signer (the seed is unsealed inside ``keys``)."""
+        store = LocalKeyStore(self.kek)
+        return store.signer(
+            key_id=self.key_id, sealed_secret=self.sealed_secret, verification_method=self.verification_method
+        )
+
+
+_WORKER_SIGNER: Signer | None = None
+
+
+def _open_worker_signer(recipe: SignerRecipe) -> None:
+    global _WORKER_SIGNER  # one signer per worker process, set once by the pool initializer
+    _WORKER_SIGNER = recipe.open()
+
+
+def _sign_in_worker(unsigned: list[dict[str, Any]], suite: str, now: datetime) -> list[tuple[bool, str]]:
+    """(True, signed JSON text) or (False, error detail) per credential, in order."""
+    if _WORKER_SIGNER is None:
+        raise KeyMaterialError("the signing worker was started without a signer")
+    out: list[tuple[bool, str]] = []
+    for document in unsigned:
+        try:
+            out.append(
+                (True, check_and_sign(document, signer=_WORKER_SIGNER, suite=suite, now=now, loader=_LOADER))
+            )
+        except MicrocredError as exc:
+            out.append((False, exc.detail))
+    return out
 
 
 def request_hash(route: str, body: Any) -> str:
@@ -590,69 +698,140 @@ def process_batch(
     progress: Callable[[BatchProgress], None] | None = None,
     max_chunks: int | None = None,
     fail_after: int | None = None,
+    kek: bytes | None = None,
+    workers: int = 1,
+    min_pool_rows: int = 50,
 ) -> BatchProgress:
     """Issue every pending row of a batch, one transaction per chunk; safe to run in several workers at once.
 
     A chunk's credentials and row states commit together, so a crash loses at most the uncommitted chunk, whose
     rows stay pending and are issued by the next run; the unique (batch, row) key makes a duplicate impossible.
-    ``max_chunks`` stops early (a worker's share); ``fail_after`` (tests) raises after that many rows of a
-    chunk, as a crash would.
+    With ``workers`` > 1 (and the ``kek``), checking and signing run in that many worker processes, each of
+    which unseals the signer itself (started once a chunk has ``min_pool_rows`` rows). ``max_chunks`` stops early (a worker's share); ``fail_after`` (tests) raises
+    after that many rows of a chunk, as a crash would.
     """
     issuer: Issuer | None = None
+    pool: ProcessPoolExecutor | None = None
     chunks = 0
-    while True:
-        with sessions() as session, session.begin():
-            batch = session.get(Batch, batch_id)
-            if batch is None:
-                raise NotFound(f"no batch {batch_id}")
-            version = session.get(AchievementVersion, batch.achievement_version_id)
-            institution = session.get(Institution, batch.institution_id)
-            if version is None or institution is None:  # foreign keys make this unreachable
-                raise NotFound(f"batch {batch_id} lost its achievement version or institution")
-            if issuer is None:
-                issuer = Issuer(institution=institution, keystore=keystore)
-            else:
-                issuer.institution = institution
-            rows = repo.claim_rows(session, batch=batch, limit=chunk)
-            if not rows:
-                counts = repo.batch_counts(session, batch=batch)
-                if batch.finished_at is None:
-                    batch.finished_at = clock()
-                result = _progress(batch, counts)
-                break
-            now = clock()
-            for index, row in enumerate(rows):
-                if fail_after is not None and index >= fail_after:
-                    raise RuntimeError("simulated crash")
-                try:
-                    award = award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")
-                    # issue() adds the credential only after every check passed, so a failed row adds nothing.
-                    credential = issuer.issue(
-                        session,
-                        version=version,
-                        award=award,
-                        suite=batch.suite,
-                        now=now,
-                        batch=batch,
-                        row_number=row.row_number,
-                    )
-                except MicrocredError as exc:
-                    row.state = "failed"
-                    row.error = exc.detail
+    try:
+        while True:
+            with sessions() as session, session.begin():
+                batch = session.get(Batch, batch_id)
+                if batch is None:
+                    raise NotFound(f"no batch {batch_id}")
+                version = session.get(AchievementVersion, batch.achievement_version_id)
+                institution = session.get(Institution, batch.institution_id)
+                if version is None or institution is None:  # foreign keys make this unreachable
+                    raise NotFound(f"batch {batch_id} lost its achievement version or institution")
+                if issuer is None:
+                    issuer = Issuer(institution=institution, keystore=keystore)
                 else:
-                    row.state = "done"
-                    row.credential_id = credential.public_id
-            session.flush()
-            counts = repo.batch_counts(session, batch=batch)
-            current = _progress(batch, counts)
-        if progress is not None:
-            progress(current)
-        chunks += 1
-        if max_chunks is not None and chunks >= max_chunks:
-            return current
+                    issuer.institution = institution
+                rows = repo.claim_rows(session, batch=batch, limit=chunk)
+                if not rows:
+                    counts = repo.batch_counts(session, batch=batch)
+                    if batch.finished_at is None:
+                        batch.finished_at = clock()
+                    result = _progress(batch, counts)
+                    break
+                if pool is None and workers > 1 and kek is not None and len(rows) >= min_pool_rows:
+                    recipe = issuer.recipe(session, suite=batch.suite, kek=kek)
+                    pool = ProcessPoolExecutor(
+                        max_workers=workers,
+                        mp_context=get_context("forkserver"),
+                        initializer=_open_worker_signer,
+                        initargs=(recipe,),
+                    )
+                _issue_rows(
+                    session,
+                    issuer=issuer,
+                    batch=batch,
+                    version=version,
+                    rows=rows,
+                    now=clock(),
+                    pool=pool,
+                    workers=workers,
+                    fail_after=fail_after,
+                )
+                counts = repo.batch_counts(session, batch=batch)
+                current = _progress(batch, counts)
+            if progress is not None:
+                progress(current)
+            chunks += 1
+            if max_chunks is not None and chunks >= max_chunks:
+                return current
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if progress is not None:
         progress(result)
     return result
+
+
+def _issue_rows(
+    session: Session,
+    *,
+    issuer: Issuer,
+    batch: Batch,
+    version: AchievementVersion,
+    rows: Sequence[BatchRow],
+    now: datetime,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    fail_after: int | None,
+) -> None:
+    """Issue one claimed chunk: awards parsed here, check + sign here or in the pool, rows and credentials added."""
+    _check_suite(batch.suite)
+    ready: list[tuple[BatchRow, Award, str, dict[str, Any]]] = []
+    for index, row in enumerate(rows):
+        if fail_after is not None and index >= fail_after:
+            raise RuntimeError("simulated crash")
+        try:
+            award = award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")
+            public_id, unsigned = issuer.prepare(version=version, award=award)
+        except MicrocredError as exc:
+            row.state, row.error = "failed", exc.detail
+        else:
+            ready.append((row, award, public_id, unsigned))
+    if pool is not None:
+        size = max(1, -(-len(ready) // (4 * workers)))
+        futures: list[Future[list[tuple[bool, str]]]] = [
+            pool.submit(_sign_in_worker, [r[3] for r in ready[i : i + size]], batch.suite, now)
+            for i in range(0, len(ready), size)
+        ]
+        outcomes = [outcome for future in futures for outcome in future.result()]
+    else:
+        signer = issuer.signer(session, suite=batch.suite)
+        outcomes = []
+        for _, _, _, unsigned in ready:
+            try:
+                outcomes.append(
+                    (
+                        True,
+                        check_and_sign(
+                            unsigned, signer=signer, suite=batch.suite, now=now, loader=issuer.loader
+                        ),
+                    )
+                )
+            except MicrocredError as exc:
+                outcomes.append((False, exc.detail))
+    for (row, award, public_id, _), (ok, text) in zip(ready, outcomes, strict=True):
+        if not ok:
+            row.state, row.error = "failed", text
+            continue
+        issuer.record(
+            session,
+            public_id=public_id,
+            document=text,
+            version=version,
+            award=award,
+            suite=batch.suite,
+            now=now,
+            batch=batch,
+            row_number=row.row_number,
+        )
+        row.state, row.credential_id = "done", public_id
+    session.flush()
 
 
 def _progress(batch: Batch, counts: Mapping[str, int]) -> BatchProgress:

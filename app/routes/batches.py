@@ -7,6 +7,7 @@ worker`` elsewhere — can take part and a run after a crash finishes the batch 
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -17,15 +18,25 @@ from app.issuance import create_batch, process_batch
 from issuer.bulk import parse_rows
 from vc.errors import InvalidInput
 
-__all__ = ["router", "run_batch"]
+__all__ = ["SIGNING_WORKERS", "router", "run_batch"]
 
 router = APIRouter(tags=["batches"])
 _AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "missing, wrong or revoked API key"}}
 
 
+SIGNING_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+
+
 def run_batch(services: Services, batch_id: int) -> None:
-    """Work a batch to its end in this process (the in-process worker)."""
-    process_batch(services.sessions, batch_id=batch_id, keystore=services.keystore, clock=services.clock)
+    """Work a batch to its end from this process: checking and signing in one worker process per core."""
+    process_batch(
+        services.sessions,
+        batch_id=batch_id,
+        keystore=services.keystore,
+        clock=services.clock,
+        kek=services.settings.kek(),
+        workers=SIGNING_WORKERS,
+    )
 
 
 def _view(session: Any, batch: Any, base_url: str) -> dict[str, Any]:

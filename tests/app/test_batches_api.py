@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from app import repo_issuance
 from app.issuance import create_batch, process_batch
 from app.tables import Batch, IssuedCredential
+from contexts import offline_loader
 from issuer.bulk import parse_rows
+from suites import StaticResolver, verify
 from tests.issuer.helpers import DID_KEY, issuing
 from vc.errors import InvalidInput
 
@@ -190,3 +192,42 @@ def test_parse_rows_numbers_rows_and_keeps_going() -> None:
     ]
     with pytest.raises(InvalidInput):
         parse_rows(b"\xff\xfe", media_type="text/csv")
+
+
+def test_signing_worker_processes_issue_the_same_valid_credentials(
+    app: FastAPI, client: TestClient, new_institution: Callable[..., Any]
+) -> None:
+    """workers=2: check + sign in two processes that unseal the signer themselves; bad rows still fail alone."""
+    it = issuing(client, new_institution())
+    services = app.state.services
+    rows = parse_rows(
+        b"email,grade\n"
+        + b"".join(b"w%d@example.org,Pass\n" % i for i in range(7))
+        + b"bad@example.org,Excellent\n",
+        media_type="text/csv",
+    )
+    with services.sessions() as session, session.begin():
+        achievement = repo_issuance.get_achievement(session, public_id=it.achievement_id)
+        version = repo_issuance.latest_version(session, achievement=achievement)
+        batch_id = create_batch(
+            session,
+            institution=achievement.institution,
+            version=version,
+            rows=rows,
+            suite="eddsa-rdfc-2022",
+            now=datetime.now(UTC),
+        ).id
+    result = process_batch(
+        services.sessions,
+        batch_id=batch_id,
+        keystore=services.keystore,
+        clock=services.clock,
+        kek=services.settings.kek(),
+        workers=2,
+        min_pool_rows=1,
+    )
+    assert (result.done, result.failed) == (7, 1)
+    did_document = client.get(f"/issuers/{it.slug}/did.json").json()
+    resolver = StaticResolver({it.did: did_document})
+    for credential in credentials(app):
+        assert verify(json.loads(credential.document), resolver=resolver, loader=offline_loader()).verified
