@@ -123,3 +123,29 @@ def test_log_lines_are_json_with_request_id(client: TestClient, caplog: pytest.L
     assert entry["path"] == "/healthz"
     assert entry["status"] == 200
     assert entry["level"] == "INFO"
+
+
+def test_any_log_line_during_a_request_carries_its_id(app: FastAPI) -> None:
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))  # formatted at emit time, inside the request
+
+    handler = Collect()
+    handler.setFormatter(JsonFormatter())
+    other = logging.getLogger("some.library")
+    other.addHandler(handler)
+    other.setLevel(logging.INFO)
+
+    @app.get("/chatty")
+    def chatty() -> dict[str, str]:
+        other.info("working")
+        return {}
+
+    try:
+        with TestClient(app) as client:
+            client.get("/chatty", headers={"X-Request-ID": "req-7"})
+    finally:
+        other.removeHandler(handler)
+    assert [json.loads(line)["request_id"] for line in lines] == ["req-7"]
