@@ -104,6 +104,8 @@ def issue(
                 clock=utc_now,
                 chunk=chunk,
                 progress=advance,
+                kek=settings.kek(),
+                workers=workers or SIGNING_WORKERS,
             )
         with db.sessions() as session:
             errors = repo_issuance.batch_errors(
@@ -126,7 +128,13 @@ def worker(
             batches = [(b.id, b.public_id) for b in repo_issuance.pending_batches(session)]
         for batch_id, public_id in batches:
             result = process_batch(
-                db.sessions, batch_id=batch_id, keystore=db.keystore, clock=utc_now, chunk=chunk
+                db.sessions,
+                batch_id=batch_id,
+                keystore=db.keystore,
+                clock=utc_now,
+                chunk=chunk,
+                kek=settings.kek(),
+                workers=SIGNING_WORKERS,
             )
             typer.echo(
                 f"batch {public_id}: done {result.done}, failed {result.failed}, remaining {result.remaining}"
