@@ -71,7 +71,7 @@ def test_an_institution_api_key_is_not_an_admin_token(
 
 
 def test_admin_api_is_closed_when_no_token_is_configured(client: TestClient, admin: dict[str, str]) -> None:
-    client.app.state.services.admin_token = None  # type: ignore[attr-defined]
+    client.app.state.services.admin_token = None
     response = client.get("/admin/institutions", headers=admin)
     assert response.status_code == 401
     assert "disabled" in response.json()["detail"]

@@ -14,7 +14,7 @@ def test_healthz_and_readyz(client: TestClient) -> None:
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(client: TestClient, tmp_path: object) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = client.app.state.services
     services.engine.dispose()
     # A directory is not an SQLite database: every connection attempt fails.
     services.engine = make_engine(f"sqlite:///{tmp_path}")

@@ -50,7 +50,7 @@ def test_malformed_json_is_422_problem(client: TestClient, admin: dict[str, str]
 
 
 def test_body_over_limit_by_content_length_is_413(client: TestClient, admin: dict[str, str]) -> None:
-    limit = client.app.state.services.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = client.app.state.services.settings.max_body_bytes
     assert limit == 1024 * 1024
     response = client.post(
         "/admin/institutions",

@@ -63,7 +63,7 @@ def test_no_secret_leaks(
         bodies.append(rotated.output)
         bodies.append(client.get("/institutions/uni-a", headers={"Authorization": f"Bearer {api_key}x"}).text)
 
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = client.app.state.services
     with services.sessions() as session:
         sealed = list(session.scalars(select(SigningKey.sealed_secret)))
         institution = session.scalar(select(Institution))

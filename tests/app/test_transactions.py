@@ -20,12 +20,12 @@ class FailingKeyStore:
 
 
 def _count(client: TestClient, table: type) -> int:
-    with client.app.state.services.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.state.services.sessions() as session:
         return session.scalar(select(func.count()).select_from(table)) or 0
 
 
 def test_failed_institution_creation_stores_nothing(client: TestClient, admin: dict[str, str]) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = client.app.state.services
     working = services.keystore
     services.keystore = FailingKeyStore()
     body = {"slug": "uni-a", "name": "Uni", "url": "https://uni.example", "country": "IE"}
