@@ -64,9 +64,7 @@ def issue(
         str, typer.Option(help="eddsa-rdfc-2022 or Ed25519Signature2020")
     ] = "eddsa-rdfc-2022",
     chunk: Annotated[int, typer.Option(min=1, max=5000, help="rows per transaction")] = 200,
-    workers: Annotated[
-        int, typer.Option(min=1, max=64, help="signing processes (default: one per core)")
-    ] = 0,
+    workers: Annotated[int, typer.Option(min=0, max=64, help="signing processes (0: one per core)")] = 0,
 ) -> None:
     """Issue one credential per CSV row, with a progress bar; row errors are listed and do not stop the others."""
     from app.cli import _database, _errors  # the command's own helpers (app.cli imports this module)
