@@ -79,9 +79,8 @@ def cycle(items: list[Any]) -> Callable[[], Any]:
 
 
 def credential(index: int, issuer: str) -> dict[str, Any]:
-    document = samples.ob3_credential(index)
-    document["issuer"]["id"] = issuer
-    return document
+    """The credential our issuer builds (OB 3.0.3 + EU context, every EU element), issued by ``issuer``."""
+    return samples.issuer_credential(index, issuer_did=issuer)
 
 
 def proof_config(document: dict[str, Any], verification_method: str) -> dict[str, Any]:

@@ -244,3 +244,57 @@ def did_document() -> dict[str, Any]:
         "assertionMethod": [VERIFICATION_METHOD, f"{VERIFICATION_METHOD}-2020"],
         "authentication": [VERIFICATION_METHOD],
     }
+
+
+def issuer_credential(index: int = 0, issuer_did: str = ISSUER_DID) -> dict[str, Any]:
+    """An AchievementCredential exactly as ``issuer.build_credential`` makes it (VC 2.0, OB 3.0.3, our EU
+    context) for the demo micro-credential, with a grade, evidence and a BitstringStatusListEntry.
+    """
+    from datetime import UTC, datetime
+
+    from issuer import (
+        DEMO_ACHIEVEMENT,
+        AchievementDefinition,
+        Award,
+        IssuerProfile,
+        Learner,
+        achievement_document,
+        build_credential,
+    )
+
+    definition = AchievementDefinition.model_validate(DEMO_ACHIEVEMENT).normalized()
+    achievement_ = achievement_document(
+        definition, achievement_id="https://credentials.tudelft.example/achievements/dce/v1", version=1
+    )
+    profile = IssuerProfile(
+        did=issuer_did,
+        name="Technische Universiteit Delft",
+        url="https://www.tudelft.example/",
+        country="NL",
+        region="Zuid-Holland",
+    )
+    award = Award(
+        learner=Learner(did=SUBJECT_DID, name="Ada Lovelace", email="ada@example.org"),
+        awarded_date=datetime(2026, 6, 30, 12, tzinfo=UTC),
+        valid_from=datetime(2026, 6, 30, 12, tzinfo=UTC),
+        valid_until=datetime(2031, 6, 30, 12, tzinfo=UTC),
+        grade="Pass",
+        ects_awarded=2.0,
+        assessment_date=datetime(2026, 6, 19, 9, tzinfo=UTC),
+        evidence=[{"id": "https://credentials.tudelft.example/evidence/dce/portfolio", "name": "Portfolio"}],
+    )
+    status = {
+        "id": f"https://credentials.tudelft.example/status/1#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": "https://credentials.tudelft.example/status/1",
+    }
+    return build_credential(
+        credential_id=f"urn:uuid:7d1e0b3c-4f2a-4c8e-9a61-{index:012d}",
+        issuer=profile,
+        achievement=achievement_,
+        award=award,
+        salt=f"salt-{index}",
+        credential_status=status,
+    )

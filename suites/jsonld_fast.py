@@ -107,12 +107,26 @@ class _Term:
 class _Active:
     """One pyld active context plus everything derived from it, memoised for the life of the process."""
 
-    __slots__ = ("derived", "embedded", "keys", "plans", "previous", "raw", "terms", "type_keys", "typed")
+    __slots__ = (
+        "derived",
+        "embedded",
+        "ids",
+        "keys",
+        "plans",
+        "previous",
+        "raw",
+        "terms",
+        "type_keys",
+        "typed",
+        "types_memo",
+    )
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.terms: dict[str, _Term] = {}
         self.plans: dict[str, _Plan] = {}
+        self.ids: dict[str, str] = {}
+        self.types_memo: dict[tuple[str, ...], tuple[str, ...] | None] = {}
         self.keys: dict[str, str | None] = {}
         self.derived: dict[tuple[int, bool, bool], _Active] = {}
         self.typed: dict[tuple[str, ...], _Active] = {}
@@ -158,8 +172,27 @@ class _Active:
         return expanded
 
     def expand_id(self, value: str) -> str:
-        """pyld ``_expand_iri(ctx, value, base='')`` for absolute IRIs and blank nodes only."""
-        return _expand_iri(self.raw, value, vocab=False)
+        """pyld ``_expand_iri(ctx, value, base='')`` for absolute IRIs and blank nodes only (memoised, bounded)."""
+        expanded = self.ids.get(value)
+        if expanded is None:
+            expanded = _expand_iri(self.raw, value, vocab=False)
+            if len(self.ids) >= _MAX_CACHED_KEYS:
+                self.ids.clear()
+            self.ids[value] = expanded
+        return expanded
+
+    def type_terms(self, types: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The rdf:type objects for ``types`` here (``types`` expanded as ``@type`` values), None if any is a
+        blank node (those are relabelled per document)."""
+        try:
+            return self.types_memo[types]
+        except KeyError:
+            pass
+        expanded = [self.expand_type(t) for t in types]
+        terms = None if any(e.startswith("_:") for e in expanded) else tuple(f"<{e}>" for e in expanded)
+        if len(self.types_memo) < _MAX_CACHED_KEYS:
+            self.types_memo[types] = terms
+        return terms
 
     def scoped_context(self, term: str) -> Any:
         mapping = self.raw["mappings"].get(term)
@@ -490,8 +523,11 @@ class _Writer:
         subject = self.fresh() if node_id is None else self.resource(node_id)
         emit = self.emit
         if type_key is not None:
-            for t in types:
-                emit((subject, _RDF_TYPE, self.resource(type_scoped_ctx.expand_type(t)), graph))
+            type_terms = type_scoped_ctx.type_terms(tuple(types))
+            if type_terms is None:
+                type_terms = tuple(self.resource(type_scoped_ctx.expand_type(t)) for t in types)
+            for term in type_terms:
+                emit((subject, _RDF_TYPE, term, graph))
         for key_plan, v in properties:
             self.property(key_plan, v, subject, graph)
         return subject
@@ -524,10 +560,11 @@ class _Writer:
                 self.element(term_ctx, plan, item, name)
                 self.emit((subject, predicate, name, graph))
                 continue
-            if type(item) is str and plan.value_type is None:
-                # the hot path, inlined: a plain string literal
-                obj = self.literals.get((item, None, None)) or self.literal(item, None, None)
-                origin: Any = (None, None, False, item)
+            value_type = plan.value_type
+            if type(item) is str and (value_type is None or value_type[0] != "@"):
+                # the hot path, inlined: a plain or datatyped string literal
+                obj = self.literals.get((item, value_type, None)) or self.literal(item, value_type, None)
+                origin: Any = (value_type, None, False, item)
             else:
                 obj, origin = self.value(plan, item, graph)
             quad = (subject, predicate, obj, graph)

@@ -134,6 +134,9 @@ REALISTIC = {
         [samples.signed(samples.ob3_credential(1)), samples.signed(samples.ob3_credential(2))]
     ),
     "did-document": samples.did_document,
+    "issuer-built-eu-credential": samples.issuer_credential,
+    "issuer-built-eu-credential-signed": lambda: samples.signed(samples.issuer_credential()),
+    "issuer-built-eu-proof-configuration": lambda: samples.proof_config(samples.issuer_credential()),
 }
 
 
