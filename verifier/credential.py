@@ -5,6 +5,7 @@ https://www.imsglobal.org/spec/ob/v3p0/#verification ; https://www.w3.org/TR/vc-
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,11 @@ class Verifier:
     skew_seconds: float = 300.0
     budget: suites.Budget = suites.DEFAULT_BUDGET
     contexts_known: dict[str, bool] = field(default_factory=dict, repr=False)
+    verified_lists: OrderedDict[tuple[bytes, str | None], tuple[bool, str]] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    """Status lists whose proof verified (or not), by the exact bytes fetched: while the fetcher serves the same
+    cached list, its signature is not checked again."""
 
     def verify_credential(
         self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json"
@@ -96,7 +102,9 @@ class Verifier:
                 credential,
                 issuer=issuer,
                 fetcher=self.fetcher,
-                verify_list=lambda doc: self._verify_list(doc, resolver=resolver, issuer=issuer, now=now),
+                verify_list=lambda doc, raw: self._verify_list(
+                    doc, raw, resolver=resolver, issuer=issuer, now=now
+                ),
                 now=now,
                 skew_seconds=self.skew_seconds,
             ),
@@ -172,17 +180,34 @@ class Verifier:
         )
 
     def _verify_list(
-        self, status_list: Mapping[str, Any], *, resolver: MemoResolver, issuer: str | None, now: datetime
+        self,
+        status_list: Mapping[str, Any],
+        raw: bytes,
+        *,
+        resolver: MemoResolver,
+        issuer: str | None,
+        now: datetime,
     ) -> tuple[bool, str]:
         """A status list credential's proofs, verified with the same suites and bound to the same issuer."""
+        key = (raw, issuer)
+        known = self.verified_lists.get(key)
+        if known is not None:
+            return known
         outcome = check_proofs(
             status_list, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
         )
+        result = (True, "")
         if not outcome.verified:
-            return False, outcome.check.sentence
-        if issuer is not None and issuer.startswith("did:") and issuer not in outcome.controllers:
-            return False, "it is signed by a key the issuer does not control"
-        return True, ""
+            result = (False, outcome.check.sentence)
+        elif issuer is not None and issuer.startswith("did:") and issuer not in outcome.controllers:
+            result = (False, "it is signed by a key the issuer does not control")
+        if (
+            outcome.check.status != "not-checked"
+        ):  # a key that could not be fetched may be reachable next time
+            self.verified_lists[key] = result
+            while len(self.verified_lists) > 64:
+                self.verified_lists.popitem(last=False)
+        return result
 
 
 def _either(

@@ -5,6 +5,7 @@ https://w3c-ccg.github.io/did-method-key/ ; https://w3c-ccg.github.io/did-method
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,15 +38,27 @@ class DidResolver:
     fetcher: Fetcher
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     limits: InputLimits = field(default_factory=lambda: InputLimits(max_bytes=262_144, max_depth=32))
+    key_cache_size: int = 4096
+    _did_keys: OrderedDict[str, Mapping[str, Any]] = field(default_factory=OrderedDict, repr=False)
 
     def resolve(self, did_or_url: str) -> Mapping[str, Any]:
         """The DID document of the DID in ``did_or_url``; NotFound/InvalidInput/FetchError explain failures."""
         did = did_of(did_or_url)
         if did.startswith("did:key:"):
-            return did_key_document(did)
+            return self._did_key(did)
         if did.startswith("did:web:"):
             return self._did_web(did)
         raise NotFound(f'"{did}" uses a DID method this verifier does not resolve (did:key, did:web)')
+
+    def _did_key(self, did: str) -> Mapping[str, Any]:
+        """did:key documents are a pure function of the identifier, so they are kept (LRU, bounded)."""
+        document = self._did_keys.get(did)
+        if document is None:
+            document = did_key_document(did)
+            self._did_keys[did] = document
+            if len(self._did_keys) > self.key_cache_size:
+                self._did_keys.popitem(last=False)
+        return document
 
     def _did_web(self, did: str) -> Mapping[str, Any]:
         url = did_web_url(did)

@@ -46,8 +46,9 @@ _ENTRY_TO_LIST = {
     "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021"),
 }
 
-ListProofCheck = Callable[[Mapping[str, Any]], tuple[bool, str]]
-"""Verifies the status list credential's proof(s) with the same suites: (verified, reason when not)."""
+ListProofCheck = Callable[[Mapping[str, Any], bytes], tuple[bool, str]]
+"""Verifies the status list credential (parsed, and the bytes it was read from) with the same suites:
+(verified, reason when not). The bytes let the caller reuse a result while the fetched list is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _check_entry(
     list_issuer = _issuer_id(status_list.get("issuer"))
     if issuer is None or list_issuer != issuer:
         raise refuse(f"was issued by {list_issuer!r}, not by the credential's issuer {issuer!r}")
-    ok, reason = verify_list(status_list)
+    ok, reason = verify_list(status_list, fetched.body)
     if not ok:
         raise refuse(f"has no valid proof ({reason})")
     _check_list_window(status_list, now=now, skew=skew, refuse=refuse)

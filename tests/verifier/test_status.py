@@ -244,3 +244,24 @@ def test_large_list_response_is_capped(world: World) -> None:
     _, check = status_check(world, with_status(world, status_entry()), fetch=FetchPolicy(max_bytes=100_000))
     assert check.status == "not-checked"
     assert check.problem_type == STATUS_RETRIEVAL_ERROR
+
+
+def test_a_cached_list_is_not_reverified_on_every_credential(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import verifier.credential as module
+
+    world.publish_status(status_list(controller(world.issuer)), **{"cache-control": "max-age=600"})
+    calls: list[str] = []
+    original = module.check_proofs
+
+    def counting(document, **kwargs):
+        calls.append(document.get("id", ""))
+        return original(document, **kwargs)
+
+    monkeypatch.setattr(module, "check_proofs", counting)
+    verifier = world.verifier()
+    credential = with_status(world, status_entry())
+    for _ in range(3):
+        assert verifier.verify_credential(credential, now=NOW).check("status").status == "passed"
+    assert calls.count(STATUS_URL) == 1
