@@ -19,6 +19,8 @@
     ├── Conflict                         a unique record already exists (HTTP 409)
     ├── Unauthorized                     missing, unknown or revoked credentials (HTTP 401)
     ├── Forbidden                        authenticated but not allowed (HTTP 403)
+    ├── OAuthError                       an OAuth 2.0 / OpenID4VCI request is refused with the spec's ``error`` code (400)
+    │   └── InvalidToken                 the access token is missing, unknown, expired or used up (HTTP 401)
     └── ConfigurationError               settings are unusable (refuse to start)
 """
 
@@ -35,10 +37,12 @@ __all__ = [
     "Forbidden",
     "InputTooLarge",
     "InvalidInput",
+    "InvalidToken",
     "IssuerMismatch",
     "KeyMaterialError",
     "MicrocredError",
     "NotFound",
+    "OAuthError",
     "ProofError",
     "Unauthorized",
     "UnknownCryptosuite",
@@ -189,6 +193,31 @@ class Forbidden(MicrocredError):
     problem_type = PROBLEM_BASE + "forbidden"
     title = "Forbidden"
     status = 403
+
+
+class OAuthError(MicrocredError):
+    """Raised when an OAuth 2.0 / OpenID4VCI request is refused; ``error`` is the code the spec defines.
+
+    Answered as ``{"error": ..., "error_description": ...}`` (RFC 6749 §5.2, OpenID4VCI 1.0 §6.3 and §8.3.1),
+    not as problem+json, because wallets read ``error``.
+    """
+
+    problem_type = PROBLEM_BASE + "oauth"
+    title = "OAuth error"
+    status = 400
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.error = error
+
+
+class InvalidToken(OAuthError):
+    """Raised when a request to a protected endpoint has no valid access token (RFC 6750 §3.1)."""
+
+    status = 401
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("invalid_token", detail)
 
 
 class ConfigurationError(MicrocredError):
