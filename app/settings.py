@@ -105,6 +105,23 @@ class Settings(BaseSettings):
         default=False, description="policy: `verified` also needs every mandatory EU micro-credential element"
     )
 
+    # --- wallets (issue 10): OpenID4VCI offers and VC-API exchanges. Read by app/routes/oid4vci.py, exchanges.py. ---
+    wallet_offer_ttl_seconds: int = Field(
+        default=86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="how long a wallet offer (its link, pre-authorized code and exchange) can be redeemed",
+    )
+    wallet_token_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, description="lifetime of the access token the pre-authorized code buys"
+    )
+    wallet_nonce_ttl_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="lifetime of a `c_nonce`, and the oldest `iat` a wallet's key proof may have",
+    )
+
     @field_validator("data_dir", "key_file", "admin_token_file")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
