@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,11 +34,10 @@ from issuer import (
     Learner,
     achievement_document,
     build_credential,
-    check_before_signing,
     vocabulary,
 )
-from keys import KeyStore, LocalKeyStore, Signer
-from suites import sign
+from issuer.signing import SignerRecipe, check_and_sign, sign_in_worker, signing_pool
+from keys import KeyStore, Signer
 from vc.errors import Conflict, InvalidInput, IssuerMismatch, KeyMaterialError, MicrocredError, NotFound
 
 __all__ = [
@@ -322,55 +320,6 @@ def _check_suite(suite: str) -> None:
         raise InvalidInput(
             f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/options/cryptosuite"
         )
-
-
-def check_and_sign(
-    unsigned: Mapping[str, Any], *, signer: Signer, suite: str, now: datetime, loader: DocumentLoader
-) -> str:
-    """OB3 schema + EU completeness (ValidationFailed lists each failure), then the proof; the JSON text."""
-    check_before_signing(unsigned)
-    signed = sign(unsigned, signer=signer, loader=loader, created=now, suite=suite)
-    return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class SignerRecipe:
-    """Picklable instructions for a signing worker process to unseal the signer through ``keys`` itself."""
-
-    kek: bytes = field(repr=False)
-    key_id: str
-    sealed_secret: bytes = field(repr=False)
-    verification_method: str
-
-    def open(self) -> Signer:
-        """The Signer (the seed is unsealed inside ``keys``)."""
-        store = LocalKeyStore(self.kek)
-        return store.signer(
-            key_id=self.key_id, sealed_secret=self.sealed_secret, verification_method=self.verification_method
-        )
-
-
-_WORKER_SIGNER: Signer | None = None
-
-
-def _open_worker_signer(recipe: SignerRecipe) -> None:
-    global _WORKER_SIGNER  # one signer per worker process, set once by the pool initializer
-    _WORKER_SIGNER = recipe.open()
-
-
-def _sign_in_worker(unsigned: list[dict[str, Any]], suite: str, now: datetime) -> list[tuple[bool, str]]:
-    """(True, signed JSON text) or (False, error detail) per credential, in order."""
-    if _WORKER_SIGNER is None:
-        raise KeyMaterialError("the signing worker was started without a signer")
-    out: list[tuple[bool, str]] = []
-    for document in unsigned:
-        try:
-            out.append(
-                (True, check_and_sign(document, signer=_WORKER_SIGNER, suite=suite, now=now, loader=_LOADER))
-            )
-        except MicrocredError as exc:
-            out.append((False, exc.detail))
-    return out
 
 
 def request_hash(route: str, body: Any) -> str:
@@ -735,13 +684,7 @@ def process_batch(
                     result = _progress(batch, counts)
                     break
                 if pool is None and workers > 1 and kek is not None and len(rows) >= min_pool_rows:
-                    recipe = issuer.recipe(session, suite=batch.suite, kek=kek)
-                    pool = ProcessPoolExecutor(
-                        max_workers=workers,
-                        mp_context=get_context("forkserver"),
-                        initializer=_open_worker_signer,
-                        initargs=(recipe,),
-                    )
+                    pool = signing_pool(issuer.recipe(session, suite=batch.suite, kek=kek), workers=workers)
                 _issue_rows(
                     session,
                     issuer=issuer,
@@ -796,7 +739,7 @@ def _issue_rows(
     if pool is not None:
         size = max(1, -(-len(ready) // (4 * workers)))
         futures: list[Future[list[tuple[bool, str]]]] = [
-            pool.submit(_sign_in_worker, [r[3] for r in ready[i : i + size]], batch.suite, now)
+            pool.submit(sign_in_worker, [r[3] for r in ready[i : i + size]], batch.suite, now)
             for i in range(0, len(ready), size)
         ]
         outcomes = [outcome for future in futures for outcome in future.result()]

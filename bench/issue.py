@@ -1,0 +1,234 @@
+"""Issuance speed over HTTP (issue 5, point 9): credentials/s one by one and in bulk, and the share spent signing.
+
+Run: ``.venv/bin/python bench/issue.py`` (SQLite in a temp dir) or with ``--database-url postgresql+psycopg://…``
+(an empty database). ``--single N`` requests one by one, ``--bulk N`` rows in one batch.
+
+It starts the real issuer app with uvicorn on 127.0.0.1 (a free port), creates an institution and the demo
+micro-credential through the API, then measures:
+
+- one by one: N sequential ``POST /credentials/issue`` (keep-alive client): requests/s and latency p50/p95/p99;
+- bulk: one ``POST /batches`` with N CSV rows, polling ``GET /batches/{id}`` until every row is done; credentials/s
+  from the POST to the last commit (signed and committed), with the app's signing worker processes.
+
+For both it also reads the CPU seconds used by the server and its worker processes (``/proc``), so the figures can be
+checked against other load on the machine (the "per CPU second" rate), and it measures ``suites.sign`` alone on the
+same credentials in this process to give the share of the work that is signing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.migrate import upgrade
+from contexts import offline_loader
+from issuer import DEMO_ACHIEVEMENT
+from keys import Ed25519Signer
+from suites import sign
+
+ROOT = Path(__file__).resolve().parents[1]
+KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # a bench-only key-encryption key
+ADMIN = "bench-admin-token-0123456789abcdef"
+DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """utime + stime of ``root_pid`` and every descendant still alive (from /proc), in seconds."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        stats[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:issuer_app_from_env",
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the issuer app did not start")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def sign_ms(credentials: list[dict[str, Any]]) -> float:
+    """Mean ms of ``suites.sign`` alone (CPU time) on the given credentials, re-signed with a fresh key."""
+    signer = Ed25519Signer.from_seed(
+        secrets.token_bytes(32), verification_method="did:web:bench.example#key-1"
+    )
+    loader = offline_loader()
+    unsigned = [{k: v for k, v in c.items() if k != "proof"} for c in credentials]
+    created = datetime.now(UTC)
+    for document in unsigned[:10]:
+        sign(document, signer=signer, loader=loader, created=created)
+    start = time.process_time()
+    for document in unsigned:
+        sign(document, signer=signer, loader=loader, created=created)
+    return (time.process_time() - start) / len(unsigned) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in a temp dir)")
+    parser.add_argument("--single", type=int, default=500, help="sequential issue requests")
+    parser.add_argument("--bulk", type=int, default=5000, help="rows in the batch")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="microcred-bench-") as tmp:
+        database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "MICROCRED_MODE": "dev",
+            "MICROCRED_DATA_DIR": str(Path(tmp) / "var"),
+            "MICROCRED_DATABASE_URL": database_url,
+            "MICROCRED_KEY_ENCRYPTION_KEY": KEK,
+            "MICROCRED_ADMIN_TOKEN": ADMIN,
+            "MICROCRED_PUBLIC_BASE_URL": base,
+            "MICROCRED_LOG_LEVEL": "WARNING",
+        }
+        upgrade(database_url)
+        server = start_server(env, port)
+        try:
+            with httpx.Client(base_url=base, timeout=600) as client:
+                created = client.post(
+                    "/admin/institutions",
+                    json={
+                        "slug": "bench",
+                        "name": "Bench University",
+                        "url": "https://bench.example",
+                        "country": "IE",
+                    },
+                    headers={"Authorization": f"Bearer {ADMIN}"},
+                )
+                created.raise_for_status()
+                auth = {"Authorization": f"Bearer {created.json()['apiKey']['key']}"}
+                achievement = client.post("/achievements", json=DEMO_ACHIEVEMENT, headers=auth).json()
+                body = {
+                    "credential": {
+                        "credentialSubject": {"id": DID_KEY, "achievement": {"id": achievement["id"]}}
+                    }
+                }
+
+                for _ in range(20):  # warm-up
+                    client.post("/credentials/issue", json=body, headers=auth).raise_for_status()
+                latencies: list[float] = []
+                issued: list[dict[str, Any]] = []
+                cpu0, wall0 = tree_cpu_seconds(server.pid), time.perf_counter()
+                for _ in range(args.single):
+                    t = time.perf_counter()
+                    response = client.post("/credentials/issue", json=body, headers=auth)
+                    latencies.append((time.perf_counter() - t) * 1000)
+                    response.raise_for_status()
+                    issued.append(response.json()["verifiableCredential"])
+                single_wall = time.perf_counter() - wall0
+                single_cpu = tree_cpu_seconds(server.pid) - cpu0
+
+                rows = io.StringIO()
+                writer = csv.writer(rows)
+                writer.writerow(["name", "email", "grade", "ects"])
+                for i in range(args.bulk):
+                    writer.writerow([f"Learner {i}", f"learner{i}@example.org", "Pass", "2"])
+                cpu0, wall0 = tree_cpu_seconds(server.pid), time.perf_counter()
+                started = client.post(
+                    "/batches",
+                    params={"achievement": achievement["achievementId"]},
+                    content=rows.getvalue().encode(),
+                    headers={**auth, "Content-Type": "text/csv"},
+                )
+                started.raise_for_status()
+                batch_id = started.json()["id"]
+                peak_cpu = 0.0
+                while True:
+                    status = client.get(f"/batches/{batch_id}", headers=auth).json()
+                    peak_cpu = max(peak_cpu, tree_cpu_seconds(server.pid) - cpu0)
+                    if status["finished"]:
+                        break
+                    time.sleep(0.05)
+                bulk_wall = time.perf_counter() - wall0
+                bulk_cpu = peak_cpu
+                assert status["done"] == args.bulk, status
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    signing = sign_ms(issued[:200])
+    single_rps = args.single / single_wall
+    bulk_rps = args.bulk / bulk_wall
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "loadavg": os.getloadavg()},
+        "database": "postgresql" if args.database_url else "sqlite",
+        "single": {
+            "requests": args.single,
+            "per_second": round(single_rps, 1),
+            "p50_ms": round(statistics.median(latencies), 2),
+            "p95_ms": round(percentile(latencies, 95), 2),
+            "p99_ms": round(percentile(latencies, 99), 2),
+            "server_cpu_ms_per_credential": round(single_cpu / args.single * 1000, 2),
+            "signing_share": round(signing / (single_cpu / args.single * 1000), 2),
+        },
+        "bulk": {
+            "rows": args.bulk,
+            "per_second": round(bulk_rps, 1),
+            "seconds": round(bulk_wall, 2),
+            "cpu_ms_per_credential": round(bulk_cpu / args.bulk * 1000, 2),
+            "per_cpu_second": round(args.bulk / bulk_cpu, 1) if bulk_cpu else None,
+            "signing_share": round(signing * args.bulk / 1000 / bulk_cpu, 2) if bulk_cpu else None,
+        },
+        "sign_ms": round(signing, 3),
+        "targets": {"bulk_per_second": 500, "single_p95_ms": 20},
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
