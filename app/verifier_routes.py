@@ -24,7 +24,14 @@ from contexts import offline_loader
 from vc.errors import InvalidInput, UnsupportedMediaType
 from verifier.credential import Verifier
 from verifier.did import DidResolver
-from verifier.fetch import FetchPolicy, GuardedFetcher, HostResolver, system_resolver
+from verifier.fetch import (
+    FetchPolicy,
+    GuardedFetcher,
+    HostResolver,
+    NetworkNeeded,
+    cache_only,
+    system_resolver,
+)
 from verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
 from verifier.presentation import verify_presentation
 from verifier.report import Policy
@@ -85,8 +92,8 @@ def install_verifier(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
 
 
-def get_verifier(request: Request) -> Verifier:
-    """The app's verifier."""
+async def get_verifier(request: Request) -> Verifier:
+    """The app's verifier (async, so FastAPI does not hand it to a thread)."""
     verifier: Verifier = request.app.state.verifier
     return verifier
 
@@ -152,6 +159,17 @@ def verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[s
     return verifier.verify_credential(document, now=now, fmt=read.source).as_json()
 
 
+async def _off_loop_if_fetching(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` on the event loop while it needs nothing from the network (did:key, cached DID documents and
+    status lists: the common case, without a thread hand-off); when a fetch must wait for the network, start
+    again in a worker thread so a slow host never blocks the loop."""
+    try:
+        with cache_only():
+            return work()
+    except NetworkNeeded:
+        return await run_in_threadpool(work)
+
+
 @router.post("/credentials/verify", summary="Verify a credential (VC-API)")
 async def verify_credential_route(request: Request, verifier: VerifierDep) -> JSONResponse:
     """``{verifiableCredential, options}`` → 200 ``{verified, checks, warnings, errors, …report}``."""
@@ -160,8 +178,8 @@ async def verify_credential_route(request: Request, verifier: VerifierDep) -> JS
         raise InvalidInput('the body needs "verifiableCredential"', pointer="/verifiableCredential")
     _options(body)
     read = _credential_input(body["verifiableCredential"])
-    result = await run_in_threadpool(verify_read, verifier, read, now=_now(request))
-    return JSONResponse(result)
+    now = _now(request)
+    return JSONResponse(await _off_loop_if_fetching(lambda: verify_read(verifier, read, now=now)))
 
 
 @router.post("/presentations/verify", summary="Verify a presentation (VC-API)")
@@ -186,7 +204,7 @@ async def verify_presentation_route(request: Request, verifier: VerifierDep) -> 
             presentation, verifier=verifier, now=now, challenge=challenge, domain=domain
         ).as_json()
 
-    return JSONResponse(await run_in_threadpool(run))
+    return JSONResponse(await _off_loop_if_fetching(run))
 
 
 @router.post("/verify", summary="Verify an upload (JSON, VC-JWT, baked PNG/SVG) or a URL")
@@ -231,4 +249,4 @@ async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONRe
         result["input"] = {"source": read.source, **({"url": url} if url else {})}
         return result
 
-    return JSONResponse(await run_in_threadpool(run))
+    return JSONResponse(await _off_loop_if_fetching(run))

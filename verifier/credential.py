@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -216,7 +216,7 @@ def _either(
     """OB3: any one valid proof suffices; a JWT over a credential that also has an embedded proof."""
     if jwt_ok and embedded.verified:
         sentence = jwt_check.sentence + " " + embedded.check.sentence
-        return jwt_check.model_copy(update={"sentence": sentence}), jwt_controllers + embedded.controllers
+        return replace(jwt_check, sentence=sentence), jwt_controllers + embedded.controllers
     if jwt_ok:
         return jwt_check, jwt_controllers
     if embedded.verified:

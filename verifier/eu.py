@@ -64,12 +64,18 @@ def _obj(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+_KEYS: dict[str, tuple[str, ...]] = {
+    term: tuple(dict.fromkeys((term, EUMC + term, iri))) for term, iri in _TERMS.items()
+}
+
+
 def _ext(node: Mapping[str, Any], *terms: str) -> Any:
     """The first extension term present, by name, ``eumc:`` compact IRI or expanded IRI."""
     for term in terms:
-        for key in (term, EUMC + term, _TERMS.get(term, term)):
-            if key in node and node[key] not in (None, "", []):
-                return node[key]
+        for key in _KEYS.get(term, (term,)):
+            value = node.get(key)
+            if value is not None and value != "" and value != []:
+                return value
     return None
 
 

@@ -15,7 +15,9 @@ import re
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -30,8 +32,34 @@ __all__ = [
     "Fetcher",
     "GuardedFetcher",
     "HostResolver",
+    "NetworkNeeded",
+    "cache_only",
     "system_resolver",
 ]
+
+_CACHE_ONLY: ContextVar[bool] = ContextVar("microcred_fetch_cache_only", default=False)
+
+
+class NetworkNeeded(Exception):
+    """Raised inside :func:`cache_only` when a fetch would go to the network; the caller retries off-loop.
+
+    A signal, not a failure: deliberately outside MicrocredError, so no check turns it into "not checked".
+    """
+
+
+@contextmanager
+def cache_only() -> Iterator[None]:
+    """Within this block fetchers answer from their caches only and raise NetworkNeeded otherwise.
+
+    The web app verifies on its event loop while everything needed is cached (did:key, cached DID documents
+    and status lists) and moves to a worker thread only when a fetch must wait for the network.
+    """
+    token = _CACHE_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHE_ONLY.reset(token)
+
 
 HostResolver = Callable[[str, int], Sequence[str]]
 """``resolve(host, port) -> [ip, …]``; injected so tests control DNS."""
@@ -125,6 +153,8 @@ class GuardedFetcher:
                 self._cache.move_to_end(url)
                 return entry.result
             del self._cache[url]
+        if _CACHE_ONLY.get():
+            raise NetworkNeeded(url)
         result = self._fetch(url, accept=accept, deadline=now + self.policy.timeout)
         if result.max_age:
             self._cache[url] = _Entry(result, now + result.max_age)

@@ -5,10 +5,8 @@ https://www.w3.org/TR/vc-data-model-2.0/#verification ; https://w3c-ccg.github.i
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
 __all__ = [
     "CORE_CHECKS",
@@ -29,11 +27,13 @@ CORE_CHECKS: tuple[str, ...] = ("structure", "schema", "contexts", "proof", "iss
 NOT_APPLICABLE = frozenset({"no-status-entry", "not-applicable"})
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
-class Check(_Model):
+@dataclass(frozen=True, slots=True)
+class Check:
     """One step of the verification, with a sentence a person can read."""
 
     id: str
@@ -42,15 +42,27 @@ class Check(_Model):
     problem_type: str | None = None
     value: Any = None
 
+    def as_json(self) -> dict[str, Any]:
+        """camelCase JSON (``problemType``); absent values are null."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "sentence": self.sentence,
+            "problemType": self.problem_type,
+            "value": self.value,
+        }
 
-class Policy(_Model):
+
+@dataclass(frozen=True, slots=True)
+class Policy:
     """What the caller requires beyond the core checks (trust registry, EU completeness)."""
 
     require_trust: bool = False
     require_eu_complete: bool = False
 
 
-class VerificationReport(_Model):
+@dataclass(frozen=True)
+class VerificationReport:
     """The result of verifying one credential; ``verified`` only when every core check passed."""
 
     verified: bool
@@ -62,7 +74,7 @@ class VerificationReport(_Model):
     credential_id: str | None = None
     issuer: str | None = None
     format: str = "json"
-    policy: Policy = Field(default_factory=Policy)
+    policy: Policy = field(default_factory=Policy)
 
     def check(self, check_id: str) -> Check:
         """The check named ``check_id`` (KeyError when absent)."""
@@ -92,14 +104,17 @@ class VerificationReport(_Model):
 
     def as_json(self) -> dict[str, Any]:
         """Our full report plus the VC-API fields beside it (as the common VC-API verifiers answer)."""
-        body = self.model_dump(by_alias=True, mode="json")
-        report = {"checks": body.pop("checks")}
+        body: dict[str, Any] = {
+            _camel(f.name): getattr(self, f.name) for f in fields(self) if f.name not in ("checks", "policy")
+        }
+        body["policy"] = {_camel(k): v for k, v in asdict(self.policy).items()}
         body.update(self.vc_api())
-        body["report"] = report
+        body["report"] = {"checks": [c.as_json() for c in self.checks]}
         return body
 
 
-class PresentationReport(_Model):
+@dataclass(frozen=True)
+class PresentationReport:
     """The result of verifying a presentation: the holder's proof and each contained credential."""
 
     verified: bool
@@ -108,11 +123,11 @@ class PresentationReport(_Model):
     checks: list[Check]
     holder: str | None = None
     holder_is_subject: bool | None = None
-    credentials: list[VerificationReport] = Field(default_factory=list)
+    credentials: list[VerificationReport] = field(default_factory=list)
 
     def vc_api(self) -> dict[str, Any]:
         """The VC-API view over the presentation checks and every credential's checks."""
-        own = [c for c in self.checks]
+        own = list(self.checks)
         checks = [c.id for c in own if c.status == "passed"]
         warnings = [_problem(c) for c in own if c.status == "not-checked"]
         errors = [_problem(c) for c in own if c.status == "failed"]
@@ -125,11 +140,16 @@ class PresentationReport(_Model):
 
     def as_json(self) -> dict[str, Any]:
         """Our full report plus the VC-API fields beside it."""
-        body = self.model_dump(by_alias=True, mode="json")
-        report = {"checks": body.pop("checks")}
-        body["credentials"] = [r.as_json() for r in self.credentials]
+        body: dict[str, Any] = {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "verdictSentence": self.verdict_sentence,
+            "holder": self.holder,
+            "holderIsSubject": self.holder_is_subject,
+            "credentials": [r.as_json() for r in self.credentials],
+        }
         body.update(self.vc_api())
-        body["report"] = report
+        body["report"] = {"checks": [c.as_json() for c in self.checks]}
         return body
 
 

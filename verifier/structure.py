@@ -97,14 +97,23 @@ def check_structure(document: Mapping[str, Any], *, kind: str = "VerifiableCrede
     return Check(id="structure", status="passed", sentence=f"Well-formed VC {version} {what}.", value=version)
 
 
-def exclusive_branches(schema: Any, definitions: Mapping[str, Any] | None = None) -> Any:
-    """The same schema with each two-branch ``oneOf`` whose branches require different JSON types rewritten
-    as ``if {type: T} then <branch of type T> else <other branch>``.
+_ONLY_FOR = {
+    "array": frozenset({"items", "minItems", "maxItems", "contains", "uniqueItems", "additionalItems"}),
+    "string": frozenset({"minLength", "maxLength", "pattern", "format"}),
+    "object": frozenset({"properties", "required", "additionalProperties", "minProperties", "maxProperties"}),
+}
+"""Keywords that only constrain instances of one JSON type (JSON Schema validation §6)."""
 
-    Equivalent: an instance of type T cannot satisfy the other branch (it requires another type), so exactly one
-    branch holds iff the T branch holds; for any other type, iff the other branch holds. fastjsonschema runs
-    ``oneOf`` by trying every branch and catching exceptions; the rewrite tries one. (All 19 ``oneOf`` of the OB3
-    schema are of this kind: string-or-array and object-or-array.)
+
+def exclusive_branches(schema: Any, definitions: Mapping[str, Any] | None = None) -> Any:
+    """The same schema with each two-branch ``oneOf`` whose branches require different JSON types rewritten.
+
+    Equivalent: an instance of the type of one branch cannot satisfy the other (it requires another type), so
+    exactly one branch holds iff the branch of the instance's type holds. Two inline branches whose keywords
+    only constrain their own type merge into one schema (``{"type": [T1, T2], ...both keywords}``); a branch
+    behind ``$ref`` becomes ``if {type: T} then <T branch> else <other>``. fastjsonschema runs ``oneOf`` by
+    trying every branch and catching exceptions; the rewrites try one. (All 19 ``oneOf`` of the OB3 schema are
+    string-or-array or object-or-array.)
     """
     defs = definitions if definitions is not None else schema.get("$defs", {})
 
@@ -114,18 +123,27 @@ def exclusive_branches(schema: Any, definitions: Mapping[str, Any] | None = None
             return target.get("type") if isinstance(target, Mapping) else None
         return branch.get("type") if isinstance(branch, Mapping) else None
 
+    def mergeable(branch: Mapping[str, Any], kind: str) -> bool:
+        return "$ref" not in branch and set(branch) - {"type"} <= _ONLY_FOR.get(kind, frozenset())
+
     if isinstance(schema, list):
         return [exclusive_branches(item, defs) for item in schema]
     if not isinstance(schema, Mapping):
         return schema
     out = {key: exclusive_branches(value, defs) for key, value in schema.items()}
     branches = out.get("oneOf")
-    if isinstance(branches, list) and len(branches) == 2 and not {"if", "then", "else"} & out.keys():
+    if isinstance(branches, list) and len(branches) == 2 and not {"if", "then", "else", "type"} & out.keys():
         first, second = (branch_type(b) for b in branches)
         if isinstance(first, str) and isinstance(second, str) and first != second:
-            likely, other = (branches[1], branches[0]) if second == "array" else (branches[0], branches[1])
             del out["oneOf"]
-            out.update({"if": {"type": branch_type(likely)}, "then": likely, "else": other})
+            if all(mergeable(b, t) for b, t in zip(branches, (first, second), strict=True)):
+                out.update({k: v for b in branches for k, v in b.items() if k != "type"})
+                out["type"] = [first, second]
+            else:
+                likely, other = (
+                    (branches[1], branches[0]) if second == "array" else (branches[0], branches[1])
+                )
+                out.update({"if": {"type": branch_type(likely)}, "then": likely, "else": other})
     return out
 
 

@@ -338,3 +338,23 @@ def test_json_ld_that_pyld_cannot_process_is_a_report_not_a_500(client: TestClie
     response = client.post("/credentials/verify", json={"verifiableCredential": signed})
     assert response.status_code == 200
     assert response.json()["verified"] is False
+
+
+def test_did_web_and_status_list_fetched_once_then_verified_from_cache(
+    client: TestClient, world: World
+) -> None:
+    from tests.verifier.conftest import STATUS_URL, WEB_DID, ob3_credential, status_entry, status_list
+
+    world.web.put_json(
+        STATUS_URL,
+        world.sign(status_list(WEB_DID), world.web_issuer),
+        headers={"cache-control": "max-age=600"},
+    )
+    credential = ob3_credential(WEB_DID)
+    credential["credentialStatus"] = status_entry()
+    signed = world.sign(credential, world.web_issuer)
+    for _ in range(3):
+        body = client.post("/credentials/verify", json={"verifiableCredential": signed}).json()
+        assert body["verified"] is True, body["errors"]
+        assert "status" in body["checks"]
+    assert world.web.hits == {"https://issuer.example/.well-known/did.json": 1, STATUS_URL: 1}

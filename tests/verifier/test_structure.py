@@ -94,16 +94,19 @@ def test_exclusive_branches_rewrites_only_disjoint_types() -> None:
             "a": {"oneOf": [{"type": "string"}, {"type": "array"}]},
             "b": {"oneOf": [{"$ref": "#/$defs/Obj"}, {"type": "array"}]},
             "c": {"oneOf": [{"type": "string"}, {"type": "string", "minLength": 3}]},
+            "d": {
+                "oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
+            },
+            "e": {"oneOf": [{"type": "string"}, {"type": "array", "minLength": 2}]},
         },
     }
     out = exclusive_branches(schema)
-    assert out["properties"]["a"] == {
-        "if": {"type": "array"},
-        "then": {"type": "array"},
-        "else": {"type": "string"},
-    }
+    assert out["properties"]["a"] == {"type": ["string", "array"]}
     assert out["properties"]["b"]["if"] == {"type": "array"}
     assert out["properties"]["c"] == schema["properties"]["c"]  # overlapping branches keep oneOf
+    assert out["properties"]["d"] == {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
+    # a string keyword on the array branch would constrain strings once merged: if/then/else instead
+    assert out["properties"]["e"]["if"] == {"type": "array"}
 
 
 def test_schema_failure_names_the_field() -> None:
