@@ -684,6 +684,7 @@ def fast_to_dataset(
             return None  # pyld drops such top-level objects
         if writer.element(active, None, body, "")[0] == '"':
             return None  # a top-level value object is dropped too
-    except (_Unsupported, RecursionError):
+    except (_Unsupported, RecursionError, TypeError, AttributeError, ValueError, KeyError):
+        # the last four only for non-JSON input (non-string keys, odd Mapping types): the reference path judges it
         return None
     return list(writer.seen)

@@ -273,6 +273,9 @@ def test_non_documents_are_refused() -> None:
     assert fast_to_dataset({"@context": [samples.VC2], "id": "urn:x:1"}) is None
     assert fast_to_dataset({"id": "urn:x:1", "type": "VerifiableCredential"}) is None
     assert fast_to_dataset({"@context": [], "type": "VerifiableCredential"}) is None
+    not_json = samples.ob3_credential()
+    not_json["credentialSubject"][1] = "x"  # a non-string key: not JSON, left to the reference path
+    assert fast_to_dataset(not_json) is None
 
 
 # --- generated corpus ----------------------------------------------------------------------------------------
@@ -508,45 +511,47 @@ def test_generated_ob3_credentials_match_pyld(document: dict[str, Any]) -> None:
     assert fast == expected
 
 
-# Messier documents: any key (defined or not), nulls, empty arrays, relative and blank-node ids, keywords.
-KEYS = [
-    "id",
-    "type",
-    "name",
-    "description",
-    "issuer",
-    "nickname",
-    "@id",
-    "@type",
-    "@value",
-    "@language",
-    "tag",
-    "creditsAvailable",
-    "alignment",
-    "targetUrl",
-    "https://schema.org/keywords",
-    "schema:foo",
-    "credentialSubject",
-    "achievement",
-    "allowedValue",
-    "@list",
-    "@set",
-    "@graph",
-    "proof",
-    "_:b",
-]
-scalar = st.one_of(st.none(), st.booleans(), number, text, slug, iri, st.sampled_from(["_:x", "Alignment"]))
+# Messier documents: mostly defined terms and well-typed values, with a sprinkling of what must be refused
+# (undefined terms, keywords, nulls, empty arrays, relative and blank-node ids, values of the wrong shape).
+GOOD_KEYS = [
+    "id", "type", "name", "description", "issuer", "validFrom", "credentialSubject", "achievement", "alignment",
+    "targetUrl", "targetName", "tag", "creditsAvailable", "allowedValue", "resultDescription", "image",
+    "evidence", "narrative", "criteria", "https://schema.org/keywords", "proof", "proofValue", "hashed",
+]  # fmt: skip
+BAD_KEYS = ["nickname", "@id", "@type", "@value", "@language", "@list", "@set", "@graph", "_:b", "schema:foo"]
+TYPE_NAMES = ["VerifiableCredential", "Achievement", "AchievementSubject", "Alignment", "ResultDescription",
+              "Profile", "Evidence", "Image", "IdentityObject", "DataIntegrityProof", "Unknown"]  # fmt: skip
+scalar = st.integers(min_value=0, max_value=40).flatmap(
+    lambda n: (
+        st.none()
+        if n == 0
+        else st.sampled_from(["_:x", "relative/path", ""])
+        if n == 1
+        else st.one_of(text, iri, iri, number, st.booleans(), st.sampled_from(TYPE_NAMES))
+    )
+)
+key = st.sampled_from(GOOD_KEYS * 4 + BAD_KEYS)
 messy = st.recursive(
     scalar,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(key, inner, max_size=4),
     max_leaves=12,
 )
 messy_document = st.builds(
-    lambda body, contexts: (
-        {"@context": contexts, **body} if isinstance(body, dict) else {"@context": contexts}
+    lambda body, contexts: {"@context": contexts, **body},
+    st.dictionaries(key, messy, min_size=1, max_size=5),
+    st.sampled_from(
+        [
+            [samples.VC2, samples.OB303],
+            [samples.VC2],
+            [samples.VC1, samples.OB302],
+            [
+                samples.VC2,
+                samples.OB303,
+                samples.OB_EXT,
+                "https://microcred.eu/contexts/eu-microcredential/v1.jsonld",
+            ],
+        ]
     ),
-    st.dictionaries(st.sampled_from(KEYS), messy, min_size=1, max_size=5),
-    st.sampled_from([[samples.VC2, samples.OB303], [samples.VC2], [samples.VC1, samples.OB302]]),
 )
 
 
@@ -559,4 +564,43 @@ def test_messy_documents_are_either_refused_or_exactly_pyld(document: dict[str, 
     assert pyld_drops(document) == []
     expected = canonical_pyld(document)
     assert DEFAULT_BASE not in expected  # no relative IRI was accepted
+    assert fast == expected
+
+
+def _slots(node: Any, found: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Every (container, key-or-index) in a document, outside @context."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k != "@context":
+                found.append((node, k))
+                _slots(v, found)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found.append((node, i))
+            _slots(v, found)
+    return found
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(credential, st.data())
+def test_mutated_credentials_are_either_refused_or_exactly_pyld(document: dict[str, Any], data: Any) -> None:
+    """Realistic credentials with random edits: new values of any shape, new keys (defined or not), deletions."""
+    document = copy.deepcopy(document)  # the strategies share constant lists (contexts, types)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        container, slot = data.draw(st.sampled_from(_slots(document, [])))
+        action = data.draw(st.sampled_from(["replace", "replace", "add", "delete"]))
+        if action == "replace":
+            container[slot] = data.draw(messy)
+        elif action == "add" and isinstance(container, dict):
+            container[data.draw(key)] = data.draw(messy)
+        elif isinstance(container, dict):
+            del container[slot]
+        else:
+            container.pop(slot)
+    fast = canonical_fast(document)
+    if fast is None:
+        return
+    assert pyld_drops(document) == []
+    expected = canonical_pyld(document)
+    assert DEFAULT_BASE not in expected
     assert fast == expected
