@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from keys import did_key_document, did_web_url
 from vc.errors import InvalidInput, NotFound
@@ -62,8 +63,10 @@ class DidResolver:
 
     def _did_web(self, did: str) -> Mapping[str, Any]:
         url = did_web_url(did)
-        host = url.split("/")[2]
-        if host in self.policy.http_hosts or host.split(":")[0] in self.policy.http_hosts:
+        parts = urlsplit(url)
+        hostname = (parts.hostname or "").lower()
+        # did:web is https; plain http only for hosts configured for it (the local issuer in development)
+        if {hostname, f"{hostname}:{parts.port or 80}"} & self.policy.http_hosts:
             url = did_web_url(did, scheme="http")
         result = self.fetcher.get(url, accept="application/did+json, application/json")
         if result.content_type and result.content_type not in _DID_JSON:
