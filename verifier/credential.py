@@ -220,7 +220,8 @@ def _either(
     if jwt_ok:
         return jwt_check, jwt_controllers
     if embedded.verified:
-        return embedded.check, embedded.controllers
+        note = f"{embedded.check.sentence} (The JWT around it does not verify: {jwt_check.sentence})"
+        return replace(embedded.check, sentence=note), embedded.controllers
     return jwt_check, ()
 
 

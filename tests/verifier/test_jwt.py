@@ -200,3 +200,21 @@ def test_did_web_kid_verifies(world: World) -> None:
     )
     report = world.verifier().verify_jwt(jws, now=NOW)
     assert report.verified, [c for c in report.checks if c.status != "passed"]
+
+
+def test_jwt_wrapping_a_credential_with_an_embedded_proof(world: World) -> None:
+    """OB3: the embedded proof is added first, then the JWT wraps it; one valid proof suffices, both reported."""
+    signed = world.sign(world.credential())
+    payload = ob3_payload(signed)
+    good = encode({"alg": "EdDSA", "kid": world.issuer.verification_method}, payload, eddsa())
+    report = world.verifier().verify_jwt(good, now=NOW)
+    assert report.verified
+    assert "JWT signature" in report.check("proof").sentence
+    assert "content is unchanged" in report.check("proof").sentence
+    wrong_key = encode(
+        {"alg": "EdDSA", "kid": world.issuer.verification_method}, payload, eddsa(bytes(range(1, 33)))
+    )
+    only_embedded = world.verifier().verify_jwt(wrong_key, now=NOW)
+    assert only_embedded.check("proof").status == "passed"
+    assert "The JWT around it does not verify" in only_embedded.check("proof").sentence
+    assert only_embedded.verified
