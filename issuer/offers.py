@@ -1,0 +1,201 @@
+"""Credential offers for wallets: the offer secrets, the OpenID4VCI offer object, deep links and QR codes.
+
+One random *offer reference* is handed to the learner (inside a link). Everything else is derived from it with
+HMAC-SHA256, so the database keeps only hashes and the by-reference offer can still be answered:
+
+- the pre-authorized code (OpenID4VCI 1.0 §4.1.1, ``urn:ietf:params:oauth:grant-type:pre-authorized_code``);
+- the VC-API exchange URL (``/exchanges/<reference>``) for the DCC Learner Credential Wallet.
+
+The transaction code (``tx_code``) is random and delivered separately (e-mail, SMS, desk); it is stored as a
+hash keyed by the pre-authorized code, so a copy of the database alone cannot be searched for it.
+
+https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#name-credential-offer ;
+https://github.com/digitalcredentials/learner-credential-wallet (deep links ``https://lcw.app/request?request=``)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import segno
+
+from vc.encodings import b64url_encode
+
+__all__ = [
+    "CREDENTIAL_CONFIGURATION_ID",
+    "PRE_AUTHORIZED_GRANT",
+    "TX_CODE_LENGTH",
+    "OfferLinks",
+    "credential_offer",
+    "hash_secret",
+    "lcw_request_link",
+    "new_reference",
+    "new_secret",
+    "new_tx_code",
+    "offer_links",
+    "openid_offer_link",
+    "pre_authorized_code",
+    "qr_png_data_uri",
+    "qr_svg",
+    "tx_code_hash",
+]
+
+PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+CREDENTIAL_CONFIGURATION_ID = "AchievementCredential_ldp_vc"
+"""The one entry of ``credential_configurations_supported``: an OB 3.0 AchievementCredential as ``ldp_vc``."""
+TX_CODE_LENGTH = 6
+_CODE_LABEL = b"microcred/oid4vci/pre-authorized_code"
+
+
+def new_secret() -> str:
+    """A fresh unguessable token (256 bits, base64url): access tokens, nonces."""
+    return secrets.token_urlsafe(32)
+
+
+def new_reference() -> str:
+    """A fresh offer reference (256 bits, base64url): the learner's link to the offer."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """What the database keeps of a secret: SHA-256, hex. The secrets themselves are 256-bit random values."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def pre_authorized_code(reference: str) -> str:
+    """The offer's pre-authorized code, derived from its reference (HMAC-SHA256, base64url)."""
+    digest = hmac.new(reference.encode("utf-8"), _CODE_LABEL, hashlib.sha256).digest()
+    return b64url_encode(digest)
+
+
+def new_tx_code(length: int = TX_CODE_LENGTH) -> str:
+    """A numeric transaction code (OpenID4VCI §4.1.1 ``tx_code``, ``input_mode`` numeric)."""
+    return "".join(str(secrets.randbelow(10)) for _ in range(length))
+
+
+def tx_code_hash(code: str, tx_code: str) -> str:
+    """The stored form of a transaction code: HMAC keyed by the (never stored) pre-authorized code."""
+    return hmac.new(code.encode("utf-8"), tx_code.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def credential_offer(
+    *, credential_issuer: str, code: str, tx_code_length: int | None, tx_code_description: str | None = None
+) -> dict[str, Any]:
+    """The Credential Offer object (OpenID4VCI 1.0 §4.1.1) with the pre-authorized code grant.
+
+    https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#name-credential-offer-parameters
+    """
+    grant: dict[str, Any] = {"pre-authorized_code": code}
+    if tx_code_length is not None:
+        tx: dict[str, Any] = {"input_mode": "numeric", "length": tx_code_length}
+        if tx_code_description:
+            tx["description"] = tx_code_description
+        grant["tx_code"] = tx
+    return {
+        "credential_issuer": credential_issuer,
+        "credential_configuration_ids": [CREDENTIAL_CONFIGURATION_ID],
+        "grants": {PRE_AUTHORIZED_GRANT: grant},
+    }
+
+
+def openid_offer_link(*, offer: Mapping[str, Any] | None = None, offer_uri: str | None = None) -> str:
+    """``openid-credential-offer://?credential_offer=…`` (by value) or ``?credential_offer_uri=…`` (by reference).
+
+    https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#name-sending-credential-offer-by-
+    """
+    if (offer is None) == (offer_uri is None):
+        raise ValueError("give exactly one of offer and offer_uri")
+    if offer is not None:
+        query = urlencode({"credential_offer": json.dumps(offer, separators=(",", ":"))}, quote_via=quote)
+    else:
+        query = urlencode({"credential_offer_uri": offer_uri}, quote_via=quote)
+    return f"openid-credential-offer://?{query}"
+
+
+def lcw_request_link(*, origin: str, exchange_url: str) -> str:
+    """The Learner Credential Wallet deep link: ``https://lcw.app/request?request=<JSON>`` naming the VC-API
+    exchange (``{"credentialRequestOrigin", "protocols": {"vcapi"}}``)."""
+    request = {"credentialRequestOrigin": origin, "protocols": {"vcapi": exchange_url}}
+    return "https://lcw.app/request?" + urlencode(
+        {"request": json.dumps(request, separators=(",", ":"))}, quote_via=quote
+    )
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of ``text`` as an SVG document (error correction M, 4-module quiet zone)."""
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="svg", scale=4, xmldecl=False, svgns=True)
+    return out.getvalue().decode("utf-8")
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of ``text`` as PNG bytes."""
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=6)
+    return out.getvalue()
+
+
+def qr_png_data_uri(text: str) -> str:
+    """``data:image/png;base64,…`` of a QR code of ``text`` (for an ``<img>`` or a JSON answer)."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class OfferLinks:
+    """Every way to hand one offer to a learner: URLs, wallet deep links and their QR codes."""
+
+    page: str
+    """Human page with both QR codes and both links (``/wallet/<reference>``)."""
+    credential_offer_uri: str
+    """The offer by reference (``GET`` → Credential Offer JSON)."""
+    openid_by_reference: str
+    openid_by_value: str
+    exchange_url: str
+    """The VC-API exchange (the wallet ``POST``s ``{}`` to start)."""
+    lcw: str
+
+    def qr(self) -> dict[str, dict[str, str]]:
+        """QR codes (PNG data URI and SVG) of the two deep links a wallet app scans."""
+        return {
+            "openid4vci": {
+                "png": qr_png_data_uri(self.openid_by_reference),
+                "svg": qr_svg(self.openid_by_reference),
+            },
+            "lcw": {"png": qr_png_data_uri(self.lcw), "svg": qr_svg(self.lcw)},
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The links as the offer API returns them (camelCase), with the QR codes."""
+        return {
+            "page": self.page,
+            "credentialOfferUri": self.credential_offer_uri,
+            "openid4vci": {"byReference": self.openid_by_reference, "byValue": self.openid_by_value},
+            "vcapi": {"exchangeUrl": self.exchange_url, "lcw": self.lcw},
+            "qr": self.qr(),
+        }
+
+
+def offer_links(*, base_url: str, reference: str, tx_code_length: int | None) -> OfferLinks:
+    """All links of the offer with this reference, on the issuer at ``base_url``."""
+    offer_uri = f"{base_url}/oid4vci/offers/{reference}"
+    offer = credential_offer(
+        credential_issuer=base_url, code=pre_authorized_code(reference), tx_code_length=tx_code_length
+    )
+    exchange_url = f"{base_url}/exchanges/{reference}"
+    return OfferLinks(
+        page=f"{base_url}/wallet/{reference}",
+        credential_offer_uri=offer_uri,
+        openid_by_reference=openid_offer_link(offer_uri=offer_uri),
+        openid_by_value=openid_offer_link(offer=offer),
+        exchange_url=exchange_url,
+        lcw=lcw_request_link(origin=base_url, exchange_url=exchange_url),
+    )
