@@ -109,7 +109,7 @@ class Verifier:
                 skew_seconds=self.skew_seconds,
             ),
         ]
-        trust_check, trusted = check_trust(issuer, registry=self.trust, now=now)
+        trust_check, trusted = check_trust(issuer, registry=self.trust, now=now, credential=credential)
         checks.append(trust_check)
         eu_checks, eu_complete = check_eu_elements(credential)
         checks.extend(eu_checks)
