@@ -33,6 +33,10 @@ __all__ = [
     "BatchRow",
     "Institution",
     "IssuedCredential",
+    "RegistryEntry",
+    "RegistryEntryDid",
+    "RegistryKey",
+    "RegistryStateEvent",
     "SigningKey",
     "UtcDateTime",
 ]
@@ -252,3 +256,84 @@ class BatchRow(Base):
         CheckConstraint("state IN ('pending', 'done', 'failed')", name="state_known"),
         Index("ix_batch_row_batch_state", "batch_id", "state"),
     )
+
+
+# --- Trust registry (issue 8): the register of trustworthy providers and the registry's own signing key ----------
+
+
+class RegistryEntry(Base):
+    """A listed provider: legal name, place, QA body and reference, scope, validity and current state."""
+
+    __tablename__ = "registry_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    qa_body: Mapped[str] = mapped_column(String(300))
+    qa_body_id: Mapped[str | None] = mapped_column(String(200))
+    qa_reference: Mapped[str | None] = mapped_column(String(500))
+    achievement_types: Mapped[list[str]] = mapped_column(JSON)
+    eqf_levels: Mapped[list[str]] = mapped_column(JSON)
+    isced_fields: Mapped[list[str]] = mapped_column(JSON)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(10))
+    institution_slug: Mapped[str | None] = mapped_column(String(63))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    dids: Mapped[list[RegistryEntryDid]] = relationship(
+        back_populates="entry", order_by="RegistryEntryDid.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[RegistryStateEvent]] = relationship(
+        back_populates="entry", order_by="RegistryStateEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("state IN ('active', 'suspended', 'withdrawn')", name="state_known"),
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="period_ordered"),
+    )
+
+
+class RegistryEntryDid(Base):
+    """One DID under which a listed provider issues."""
+
+    __tablename__ = "registry_entry_did"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entry.id", ondelete="CASCADE"))
+    did: Mapped[str] = mapped_column(String(500), index=True)
+
+    entry: Mapped[RegistryEntry] = relationship(back_populates="dids")
+
+    __table_args__ = (UniqueConstraint("entry_id", "did", name="uq_registry_entry_did_entry_did"),)
+
+
+class RegistryStateEvent(Base):
+    """The state history of an entry: every change (the first is the listing), with its reason."""
+
+    __tablename__ = "registry_state_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entry.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    entry: Mapped[RegistryEntry] = relationship(back_populates="events")
+
+    __table_args__ = (CheckConstraint("state IN ('active', 'suspended', 'withdrawn')", name="state_known"),)
+
+
+class RegistryKey(Base):
+    """The registry's own Ed25519 key (sealed like institution keys) that signs its exports."""
+
+    __tablename__ = "registry_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(50), unique=True)
+    public_key_multibase: Mapped[str] = mapped_column(String(100))
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
