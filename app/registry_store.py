@@ -1,0 +1,300 @@
+"""The trust registry's database side: entries with their DIDs and state history, and the registry's signing key.
+
+Validation lives in ``registry/`` (DIDs, scope codes, periods, overlaps, state changes) and ``app.geo`` (country,
+region); these functions keep the rows in step and turn them into ``registry.Entry`` values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app import repo
+from app.geo import check_country, check_region
+from app.tables import RegistryEntry, RegistryEntryDid, RegistryKey, RegistryStateEvent
+from issuer.vocab import vocabulary
+from keys import KeyStore, PublishedKey, Signer, did_web, did_web_document
+from registry import (
+    STATES,
+    Entry,
+    Scope,
+    ScopeVocabulary,
+    State,
+    StateChange,
+    check_did,
+    check_no_overlap,
+    check_period,
+    check_transition,
+)
+from vc.errors import InvalidInput, NotFound
+
+__all__ = [
+    "EntryFields",
+    "add_entry",
+    "change_state",
+    "ensure_listed",
+    "get_entry",
+    "list_entries",
+    "registry_did",
+    "registry_did_document",
+    "registry_signer",
+    "scope_vocabulary",
+    "update_entry",
+]
+
+KEY_ID = "key-1"
+
+
+@cache
+def scope_vocabulary() -> ScopeVocabulary:
+    """Scope codes: OB3 achievement types, EQF 1-8 and the issuer's shipped ISCED-F 2013 list."""
+    return ScopeVocabulary(isced_fields=frozenset(c.code for c in vocabulary("isced-f").concepts))
+
+
+def registry_did(base_url: str) -> str:
+    """The registry's own DID: ``did:web:HOST:registry`` (its document is served at ``/registry/did.json``)."""
+    return did_web(base_url, "registry")
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """What an operator gives for an entry (checked by :func:`add_entry` / :func:`update_entry`)."""
+
+    dids: Sequence[str]
+    legal_name: str
+    country: str
+    qa_body: str
+    valid_from: datetime
+    region: str | None = None
+    url: str | None = None
+    qa_body_id: str | None = None
+    qa_reference: str | None = None
+    valid_until: datetime | None = None
+    achievement_types: Sequence[str] = ()
+    eqf_levels: Sequence[str] = ()
+    isced_fields: Sequence[str] = ()
+    institution: str | None = None
+
+
+def _entry(row: RegistryEntry) -> Entry:
+    return Entry(
+        id=row.public_id,
+        dids=tuple(d.did for d in row.dids),
+        legal_name=row.legal_name,
+        country=row.country,
+        region=row.region,
+        url=row.url,
+        qa_body=row.qa_body,
+        qa_body_id=row.qa_body_id,
+        qa_reference=row.qa_reference,
+        scope=Scope(
+            achievement_types=tuple(row.achievement_types),
+            eqf_levels=tuple(row.eqf_levels),
+            isced_fields=tuple(row.isced_fields),
+        ),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        history=tuple(StateChange(state=_state(e.state), at=e.at, reason=e.reason) for e in row.events),
+        institution=row.institution_slug,
+    )
+
+
+def _state(value: str) -> State:
+    """A stored state (the table's CHECK constraint keeps it one of STATES)."""
+    return next(s for s in STATES if s == value)
+
+
+def _rows(session: Session) -> Sequence[RegistryEntry]:
+    return session.scalars(
+        select(RegistryEntry)
+        .options(selectinload(RegistryEntry.dids), selectinload(RegistryEntry.events))
+        .order_by(RegistryEntry.id)
+    ).all()
+
+
+def list_entries(session: Session) -> list[Entry]:
+    """Every entry, oldest first."""
+    return [_entry(row) for row in _rows(session)]
+
+
+def _row(session: Session, public_id: str) -> RegistryEntry:
+    row = session.scalar(select(RegistryEntry).where(RegistryEntry.public_id == public_id))
+    if row is None:
+        raise NotFound(f'no registry entry "{public_id}"')
+    return row
+
+
+def get_entry(session: Session, *, entry_id: str) -> Entry:
+    """One entry; NotFound otherwise."""
+    return _entry(_row(session, entry_id))
+
+
+def _checked(fields: EntryFields) -> tuple[list[str], Scope]:
+    if not fields.dids:
+        raise InvalidInput("an entry needs at least one DID", pointer="/dids")
+    dids = [check_did(d, pointer=f"/dids/{i}") for i, d in enumerate(fields.dids)]
+    if len(set(dids)) != len(dids):
+        raise InvalidInput("the same DID is given twice", pointer="/dids")
+    if not fields.legal_name.strip():
+        raise InvalidInput('"legalName" must not be empty', pointer="/legalName")
+    if not fields.qa_body.strip():
+        raise InvalidInput(
+            '"qualityAssurance.body" must name the accreditation or QA body', pointer="/qualityAssurance/body"
+        )
+    check_country(fields.country, pointer="/country")
+    if fields.region is not None:
+        check_region(fields.region, country=fields.country, pointer="/region")
+    if fields.url is not None:
+        parts = urlsplit(fields.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInput('"url" must be an http(s) URL with a host', pointer="/url")
+    check_period(fields.valid_from, fields.valid_until)
+    scope = Scope.checked(
+        achievement_types=fields.achievement_types,
+        eqf_levels=fields.eqf_levels,
+        isced_fields=fields.isced_fields,
+        vocabulary=scope_vocabulary(),
+    )
+    return dids, scope
+
+
+def _apply(row: RegistryEntry, fields: EntryFields, dids: list[str], scope: Scope) -> None:
+    row.legal_name = fields.legal_name.strip()
+    row.country = fields.country
+    row.region = fields.region
+    row.url = fields.url
+    row.qa_body = fields.qa_body.strip()
+    row.qa_body_id = fields.qa_body_id
+    row.qa_reference = fields.qa_reference
+    row.achievement_types = list(scope.achievement_types)
+    row.eqf_levels = list(scope.eqf_levels)
+    row.isced_fields = list(scope.isced_fields)
+    row.valid_from = fields.valid_from
+    row.valid_until = fields.valid_until
+    current = {d.did: d for d in row.dids}
+    row.dids = [current.get(did) or RegistryEntryDid(did=did) for did in dids]
+
+
+def add_entry(session: Session, *, fields: EntryFields, now: datetime, reason: str = "listed") -> Entry:
+    """Validate and insert an active entry; Conflict if one of its DIDs is listed for an overlapping period."""
+    dids, scope = _checked(fields)
+    check_no_overlap(dids, fields.valid_from, fields.valid_until, others=list_entries(session))
+    row = RegistryEntry(
+        public_id=str(uuid.uuid4()), state="active", institution_slug=fields.institution, created_at=now
+    )
+    _apply(row, fields, dids, scope)
+    row.events = [RegistryStateEvent(state="active", at=now, reason=reason)]
+    session.add(row)
+    session.flush()
+    return _entry(row)
+
+
+def update_entry(session: Session, *, entry_id: str, fields: EntryFields) -> Entry:
+    """Replace an entry's facts (not its state); the same checks as when adding."""
+    row = _row(session, entry_id)
+    dids, scope = _checked(fields)
+    check_no_overlap(
+        dids, fields.valid_from, fields.valid_until, others=list_entries(session), ignore=entry_id
+    )
+    _apply(row, fields, dids, scope)
+    session.flush()
+    return _entry(row)
+
+
+def change_state(session: Session, *, entry_id: str, state: str, reason: str, now: datetime) -> Entry:
+    """Suspend, reactivate or withdraw an entry, recording when and why (withdrawn is final)."""
+    row = _row(session, entry_id)
+    current = _entry(row)
+    new = check_transition(current.state, state)
+    if len(reason) > 500:
+        raise InvalidInput('"reason" must be at most 500 characters', pointer="/reason")
+    row.state = new
+    row.events.append(RegistryStateEvent(state=new, at=now, reason=reason))
+    session.flush()
+    return _entry(row)
+
+
+def ensure_listed(
+    session: Session,
+    *,
+    slug: str,
+    qa_body: str,
+    now: datetime,
+    qa_reference: str | None = None,
+    qa_body_id: str | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    achievement_types: Sequence[str] = (),
+    eqf_levels: Sequence[str] = (),
+    isced_fields: Sequence[str] = (),
+) -> tuple[Entry, bool]:
+    """List the institution ``slug`` from its microcred record (name, country, region, web site, did:web).
+
+    Returns the entry and whether it was created; an institution already listed and active now is left as is.
+    """
+    institution = repo.get_institution(session, slug=slug)
+    for entry in list_entries(session):
+        if institution.did in entry.dids and entry.active_at(now):
+            return entry, False
+    fields = EntryFields(
+        dids=[institution.did],
+        legal_name=institution.name,
+        country=institution.country,
+        region=institution.region,
+        url=institution.url,
+        qa_body=qa_body,
+        qa_body_id=qa_body_id,
+        qa_reference=qa_reference,
+        valid_from=valid_from or institution.created_at,
+        valid_until=valid_until,
+        achievement_types=achievement_types,
+        eqf_levels=eqf_levels,
+        isced_fields=isced_fields,
+        institution=slug,
+    )
+    return add_entry(
+        session, fields=fields, now=now, reason=f"listed from microcred institution {slug}"
+    ), True
+
+
+def _key(session: Session, *, keystore: KeyStore, now: datetime) -> RegistryKey:
+    key = session.scalar(select(RegistryKey).where(RegistryKey.kid == KEY_ID))
+    if key is None:
+        generated = keystore.generate(key_id=f"registry:{KEY_ID}")
+        key = RegistryKey(
+            kid=KEY_ID,
+            public_key_multibase=generated.public_key_multibase,
+            sealed_secret=generated.sealed_secret,
+            created_at=now,
+        )
+        session.add(key)
+        session.flush()
+    return key
+
+
+def registry_signer(session: Session, *, keystore: KeyStore, base_url: str, now: datetime) -> Signer:
+    """The registry's signer (its key is made on first use and sealed like institution keys)."""
+    key = _key(session, keystore=keystore, now=now)
+    return keystore.signer(
+        key_id=f"registry:{KEY_ID}",
+        sealed_secret=key.sealed_secret,
+        verification_method=f"{registry_did(base_url)}#{KEY_ID}",
+    )
+
+
+def registry_did_document(
+    session: Session, *, keystore: KeyStore, base_url: str, now: datetime
+) -> dict[str, Any]:
+    """The registry's DID document (its export key as Multikey under ``assertionMethod``)."""
+    key = _key(session, keystore=keystore, now=now)
+    return did_web_document(
+        registry_did(base_url), [PublishedKey(KEY_ID, key.public_key_multibase)], ed25519_2020=False
+    )
