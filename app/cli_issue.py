@@ -18,12 +18,26 @@ from app.deps import utc_now
 from app.issuance import BatchProgress, achievement_url, create_achievement, create_batch, process_batch
 from app.routes.batches import SIGNING_WORKERS
 from app.settings import Settings
+from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from issuer.bulk import parse_rows
 from vc.errors import MicrocredError
 
-__all__ = ["ensure_demo_achievement", "ensure_demo_catalogue", "issue", "register", "worker"]
+DEMO_ACHIEVEMENT_ID = "demo"
+"""The demo micro-credential's id: ``{base URL}/achievements/demo`` (the README's one-curl issue uses it)."""
+
+__all__ = [
+    "DEMO_ACHIEVEMENT_ID",
+    "ensure_demo_achievement",
+    "ensure_demo_catalogue",
+    "issue",
+    "register",
+    "worker",
+]
+
+DEMO_ACHIEVEMENT_ID = "demo"
+"""The demo micro-credential's id: ``{base URL}/achievements/demo`` (the README's one-curl issue uses it)."""
 
 
 def ensure_demo_achievement(
@@ -35,7 +49,12 @@ def ensure_demo_achievement(
         return repo_issuance.latest_version(session, achievement=existing[0])
     definition = AchievementDefinition.model_validate(DEMO_ACHIEVEMENT)
     return create_achievement(
-        session, institution=institution, definition=definition, base_url=base_url, now=utc_now()
+        session,
+        institution=institution,
+        definition=definition,
+        base_url=base_url,
+        now=utc_now(),
+        public_id=DEMO_ACHIEVEMENT_ID,
     )
 
 
@@ -104,6 +123,7 @@ def issue(
                 progress=advance,
                 kek=settings.kek(),
                 workers=workers or SIGNING_WORKERS,
+                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
             )
         with db.sessions() as session:
             errors = repo_issuance.batch_errors(
@@ -133,6 +153,7 @@ def worker(
                 chunk=chunk,
                 kek=settings.kek(),
                 workers=SIGNING_WORKERS,
+                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
             )
             typer.echo(
                 f"batch {public_id}: done {result.done}, failed {result.failed}, remaining {result.remaining}"

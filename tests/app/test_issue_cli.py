@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,8 +39,20 @@ def demo(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     return settings
 
 
+def readme_curl_body() -> dict[str, Any]:
+    """The JSON body of the README's one-curl issue command."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    match = re.search(
+        r"curl -X POST http://127\.0\.0\.1:8000/credentials/issue .*?-d '(\{.*?\})'\n", text, re.S
+    )
+    assert match is not None, "the README lost its one-curl issue command"
+    body: dict[str, Any] = json.loads(match.group(1))
+    return body
+
+
 def test_dev_demo_has_one_complete_micro_credential_to_issue_with_one_call(demo: Settings) -> None:
     url = ensure_demo_catalogue(demo)
+    assert url == "http://127.0.0.1:8000/achievements/demo"
     assert ensure_demo_catalogue(demo) == url  # created once
     key = demo.demo_api_key_file.read_text().strip()
     app = create_app(demo)
