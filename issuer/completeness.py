@@ -13,7 +13,7 @@ from typing import Any
 
 from issuer.vocab import vocabulary
 from vc.errors import ValidationFailed
-from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, validate_against
+from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, ob3_status_view, validate_against
 
 __all__ = ["MANDATORY_ELEMENTS", "Finding", "check_before_signing", "eu_findings"]
 
@@ -163,9 +163,10 @@ def eu_findings(credential: Mapping[str, Any]) -> list[Finding]:
 
 def check_before_signing(credential: Mapping[str, Any]) -> None:
     """OB 3.0 JSON Schema + EU completeness; ValidationFailed listing each failure, so nothing is signed or stored."""
+    view, extra = ob3_status_view(credential)  # several status entries (revocation + suspension): VC 2.0
     errors = [
         {"pointer": v.pointer, "detail": f"OB 3.0 schema: {v.message}"}
-        for v in validate_against(credential, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+        for v in [*validate_against(view, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA), *extra]
     ]
     errors += [
         {"pointer": f.pointer, "detail": f.detail, "element": f.element} for f in eu_findings(credential)

@@ -22,6 +22,7 @@ __all__ = [
     "OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA",
     "OB3_SCHEMA_TYPE",
     "SchemaViolation",
+    "ob3_status_view",
     "schema_document",
     "validate_against",
 ]
@@ -94,3 +95,29 @@ def validate_against(document: Mapping[str, Any], schema_id: str) -> list[Schema
         path = [str(p) for p in (first.path or [])[1:]]
         return found or [SchemaViolation(pointer=_pointer(path) or "/", message=first.message)]
     return []
+
+
+def ob3_status_view(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[SchemaViolation]]:
+    """The document as the OB 3.0 schema sees it (one ``credentialStatus``), and what is wrong with further entries.
+
+    VC 2.0 allows several status entries (e.g. a revocation and a suspension list); the OB 3.0.3 schema takes
+    one object (https://github.com/1EdTech/openbadges-specification/issues/623 proposes more for 3.1). The first
+    entry goes through the schema; each further one must be what the schema asks of that one (``CredentialStatus``:
+    an object with string ``id`` and ``type``). https://www.w3.org/TR/vc-data-model-2.0/#status
+    """
+    status = document.get("credentialStatus")
+    if not isinstance(status, list) or not status:
+        return document, []
+    problems = [
+        SchemaViolation(
+            pointer=f"/credentialStatus/{index}",
+            message='a credentialStatus entry must be an object with a string "id" and "type"',
+        )
+        for index, entry in enumerate(status[1:], start=1)
+        if not (
+            isinstance(entry, Mapping)
+            and isinstance(entry.get("id"), str)
+            and isinstance(entry.get("type"), str)
+        )
+    ]
+    return {**document, "credentialStatus": status[0]}, problems

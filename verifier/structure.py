@@ -15,7 +15,7 @@ import fastjsonschema
 
 from contexts import DocumentLoader
 from vc.errors import MicrocredError
-from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_document
+from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, ob3_status_view, schema_document
 from verifier.report import Check
 
 __all__ = [
@@ -193,7 +193,16 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
             sentence="An Open Badges credential must name an OB 3.0 context second in @context.",
             problem_type=MALFORMED,
         )
-    candidate = _as_v2(document)
+    # Several status entries (revocation + suspension) are VC 2.0; the OB 3.0 schema checks the first.
+    candidate, extra = ob3_status_view(_as_v2(document))
+    if extra:
+        return Check(
+            id="schema",
+            status="failed",
+            sentence=f"Does not match the Open Badges 3.0 AchievementCredential schema: {extra[0].pointer}: "
+            f"{extra[0].message}.",
+            problem_type=MALFORMED,
+        )
     fast, detailed = _ob3_validators()
     try:
         fast(candidate)
