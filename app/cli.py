@@ -40,6 +40,7 @@ from app.institutions import (
 from app.migrate import current_revision, downgrade, head_revision, upgrade
 from app.settings import Settings
 from app.signing_keys import key_summary, retire_keys, rotate_key
+from app.status_cli import register as register_status_commands
 from app.verify_cli import verify_command
 from keys import KeyStore, LocalKeyStore
 from vc.errors import ConfigurationError, MicrocredError, Unauthorized
@@ -56,6 +57,7 @@ cli.add_typer(institution_cli, name="institution")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(apikey_cli, name="apikey")
 register_issue_commands(cli)  # issue --csv, worker (app/cli_issue.py)
+register_status_commands(cli)  # revoke, suspend, reinstate (app/status_cli.py)
 cli.command("verify")(verify_command)
 
 

@@ -38,6 +38,10 @@ __all__ = [
     "RegistryKey",
     "RegistryStateEvent",
     "SigningKey",
+    "StatusEntry",
+    "StatusEvent",
+    "StatusList",
+    "StatusListPublication",
     "UtcDateTime",
 ]
 
@@ -337,3 +341,83 @@ class RegistryKey(Base):
     public_key_multibase: Mapped[str] = mapped_column(String(100))
     sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Status lists (issue 7): Bitstring Status Lists, each credential's entries, the audit trail of changes, and
+# every signed version of a list. The published bits are derived from status_entry rows, never stored apart. ------
+
+
+class StatusList(Base):
+    """One Bitstring Status List of an institution for one purpose; ``version`` counts its status changes."""
+
+    __tablename__ = "status_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column()
+    size: Mapped[int] = mapped_column()
+    full: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        # Two transactions opening "the next list" at once: one wins, the other retries and uses it.
+        UniqueConstraint("institution_id", "purpose", "sequence", name="uq_status_list_sequence"),
+        CheckConstraint("purpose IN ('revocation', 'suspension')", name="purpose_known"),
+        CheckConstraint("size > 0 AND size % 8 = 0", name="size_bytes"),
+    )
+
+
+class StatusEntry(Base):
+    """A credential's place in a list; ``status`` is its current bit. (list, index) is never shared."""
+
+    __tablename__ = "status_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id", ondelete="CASCADE"))
+    list_index: Mapped[int] = mapped_column()
+    # The credential's public id: the entry is allocated before the credential is signed and stored (same
+    # transaction), so it names the credential rather than referencing its row.
+    credential_public_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("list_id", "list_index", name="uq_status_entry_list_index"),
+        UniqueConstraint("credential_public_id", "list_id", name="uq_status_entry_credential_list"),
+        Index("ix_status_entry_list_set", "list_id", "status"),
+    )
+
+
+class StatusEvent(Base):
+    """The audit trail: one row per status change (who: API key or CLI, when, why, the list version it made)."""
+
+    __tablename__ = "status_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("status_entry.id", ondelete="CASCADE"), index=True)
+    credential_public_id: Mapped[str] = mapped_column(String(36), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    status: Mapped[bool] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(200))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    list_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StatusListPublication(Base):
+    """A signed BitstringStatusListCredential of one list version (kept: earlier versions stay on record)."""
+
+    __tablename__ = "status_list_publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column()
+    document: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_status_list_publication_list_version", "list_id", "version"),)

@@ -1,0 +1,488 @@
+"""Status lists over the database: entries allocated inside the issuing transaction, status changes with their
+audit trail, and the signed BitstringStatusListCredential derived from the entries' bits on read.
+
+Nothing is published apart from the database: the list served is always computed from committed ``status_entry``
+rows (re-signed when its version changed, or at most every ``publish_interval`` seconds), so a crash after a
+change commits can never lose the change. https://www.w3.org/TR/vc-bitstring-status-list/
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.settings import Settings
+from app.signing_keys import active_signer
+from app.tables import (
+    Institution,
+    IssuedCredential,
+    StatusEntry,
+    StatusEvent,
+    StatusList,
+    StatusListPublication,
+)
+from contexts import offline_loader
+from issuer.status_list import (
+    PURPOSES,
+    Bitstring,
+    Randomness,
+    choose_free_index,
+    list_credential,
+    status_entry,
+)
+from keys import KeyStore
+from suites import sign
+from vc.errors import Conflict, InvalidInput, NotFound
+
+__all__ = [
+    "Actor",
+    "Publication",
+    "StatusAllocator",
+    "StatusChange",
+    "StatusConfig",
+    "allocate_entry",
+    "change_status",
+    "credential_status_view",
+    "list_url",
+    "publish",
+]
+
+RANDOM_PROBES = 32
+"""Random indices tried before reading the list's used indices (only needed once a list is nearly full)."""
+
+_LOADER = offline_loader()
+
+
+def list_url(base_url: str, public_id: str) -> str:
+    """The public URL of a list: its ``statusListCredential`` and the list credential's ``id``."""
+    return f"{base_url}/status/{public_id}"
+
+
+@dataclass(frozen=True)
+class StatusConfig:
+    """What status lists are made of: sizes, purposes per institution, publishing times, randomness."""
+
+    base_url: str
+    list_size: int = 131_072
+    suspension: bool = False
+    suspension_institutions: Mapping[str, bool] = field(default_factory=dict)
+    ttl_seconds: int = 1
+    publish_interval_seconds: float = 0.0
+    validity_seconds: int = 3600
+    randbelow: Randomness = secrets.randbelow
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StatusConfig:
+        """The configuration the settings describe (the README's status rows)."""
+        return cls(
+            base_url=settings.base_url,
+            list_size=settings.status_list_size,
+            suspension=settings.status_suspension,
+            suspension_institutions=dict(settings.status_suspension_institutions),
+            ttl_seconds=settings.status_list_ttl_seconds,
+            publish_interval_seconds=settings.status_list_publish_interval_seconds,
+            validity_seconds=settings.status_list_validity_seconds,
+        )
+
+    def purposes(self, institution: Institution) -> tuple[str, ...]:
+        """Revocation always; suspension when the institution (or the global default) enables it."""
+        enabled = self.suspension_institutions.get(institution.slug, self.suspension)
+        return PURPOSES if enabled else ("revocation",)
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(session: Session, row: StatusEntry | StatusList) -> bool:
+    """Add ``row``; False when a unique key is taken (on PostgreSQL by a concurrent transaction, caught in a
+    savepoint; SQLite serializes writers, so the caller's existence check already decided)."""
+    if not _postgres(session):
+        session.add(row)
+        session.flush()
+        return True
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def _open_list(
+    session: Session, *, institution: Institution, purpose: str, config: StatusConfig, now: datetime
+) -> StatusList:
+    """The institution's open list for ``purpose``, opening the next one when none is left."""
+    while True:
+        found = session.scalars(
+            select(StatusList)
+            .where(
+                StatusList.institution_id == institution.id,
+                StatusList.purpose == purpose,
+                StatusList.full.is_(False),
+            )
+            .order_by(StatusList.sequence)
+            .limit(1)
+        ).first()
+        if found is not None:
+            return found
+        last = session.scalar(
+            select(StatusList.sequence)
+            .where(StatusList.institution_id == institution.id, StatusList.purpose == purpose)
+            .order_by(StatusList.sequence.desc())
+            .limit(1)
+        )
+        new = StatusList(
+            public_id=str(uuid.uuid4()),
+            institution_id=institution.id,
+            purpose=purpose,
+            sequence=(last or 0) + 1,
+            size=config.list_size,
+            full=False,
+            version=0,
+            created_at=now,
+        )
+        if _insert(session, new):
+            return new
+        # Another transaction opened that list first; loop and use it.
+
+
+def _taken(session: Session, status_list: StatusList, index: int) -> bool:
+    return (
+        session.scalar(
+            select(StatusEntry.id).where(
+                StatusEntry.list_id == status_list.id, StatusEntry.list_index == index
+            )
+        )
+        is not None
+    )
+
+
+def _claim(
+    session: Session, status_list: StatusList, index: int, credential_public_id: str
+) -> StatusEntry | None:
+    if _taken(session, status_list, index):
+        return None
+    entry = StatusEntry(
+        list_id=status_list.id, list_index=index, credential_public_id=credential_public_id, status=False
+    )
+    return entry if _insert(session, entry) else None
+
+
+def allocate_entry(
+    session: Session,
+    *,
+    institution: Institution,
+    purpose: str,
+    credential_public_id: str,
+    config: StatusConfig,
+    now: datetime,
+) -> tuple[StatusList, StatusEntry]:
+    """A random unused index of the institution's open ``purpose`` list, claimed for the credential (not committed).
+
+    Random probes first (no lock: concurrent issuers rarely pick the same index, and the unique (list, index)
+    key decides when they do); once the list is nearly full, a random index among the free ones; when none is
+    free, the list is marked full and the next one opened.
+    """
+    while True:
+        status_list = _open_list(session, institution=institution, purpose=purpose, config=config, now=now)
+        for _ in range(RANDOM_PROBES):
+            entry = _claim(session, status_list, config.randbelow(status_list.size), credential_public_id)
+            if entry is not None:
+                return status_list, entry
+        used = set(
+            session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_id == status_list.id))
+        )
+        while (index := choose_free_index(status_list.size, used, randbelow=config.randbelow)) is not None:
+            entry = _claim(session, status_list, index, credential_public_id)
+            if entry is not None:
+                return status_list, entry
+            used.add(index)  # taken meanwhile by a concurrent transaction
+        session.execute(update(StatusList).where(StatusList.id == status_list.id).values(full=True))
+        status_list.full = True
+
+
+@dataclass(frozen=True)
+class StatusAllocator:
+    """The issuance hook: the ``credentialStatus`` of a credential about to be signed, entries claimed in the same
+    transaction (one object with revocation only, as OB 3.0 allows; an array when suspension is on too)."""
+
+    config: StatusConfig
+    clock: Callable[[], datetime]
+
+    def __call__(self, session: Session, *, institution: Institution, credential_public_id: str) -> Any:
+        entries = []
+        for purpose in self.config.purposes(institution):
+            status_list, entry = allocate_entry(
+                session,
+                institution=institution,
+                purpose=purpose,
+                credential_public_id=credential_public_id,
+                config=self.config,
+                now=self.clock(),
+            )
+            entries.append(
+                status_entry(
+                    list_url=list_url(self.config.base_url, status_list.public_id),
+                    index=entry.list_index,
+                    purpose=purpose,
+                )
+            )
+        return entries[0] if len(entries) == 1 else entries
+
+
+# --- Changing a status ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change: an API key (id and visible prefix) or the command line."""
+
+    label: str
+    api_key_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The outcome of a status request: the credential's statuses after it, and whether anything changed."""
+
+    credential_id: str
+    purpose: str
+    status: bool
+    changed: bool
+    statuses: dict[str, bool]
+
+
+def _credential(session: Session, *, institution: Institution, credential_id: str) -> IssuedCredential:
+    public_id = credential_id.removeprefix("urn:uuid:")
+    row = session.scalar(
+        select(IssuedCredential).where(
+            IssuedCredential.public_id == public_id, IssuedCredential.institution_id == institution.id
+        )
+    )
+    if row is None:  # another institution's credential is "not found" too: ids are not confirmed to strangers
+        raise NotFound(f'no credential "{credential_id}" issued by this institution', pointer="/credentialId")
+    return row
+
+
+def _entries(
+    session: Session, *, credential: IssuedCredential, lock: bool
+) -> dict[str, tuple[StatusEntry, StatusList]]:
+    query = (
+        select(StatusEntry, StatusList)
+        .join(StatusList, StatusList.id == StatusEntry.list_id)
+        .where(
+            StatusEntry.credential_public_id == credential.public_id,
+            StatusList.institution_id == credential.institution_id,
+        )
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        query = query.with_for_update(of=StatusEntry)
+    return {lst.purpose: (entry, lst) for entry, lst in session.execute(query)}
+
+
+def change_status(
+    session: Session,
+    *,
+    institution: Institution,
+    credential_id: str,
+    purpose: str,
+    status: bool,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> StatusChange:
+    """Set (``status`` true) or clear a credential's bit for ``purpose``, with an audit event; not committed.
+
+    Revocation is final: clearing it, or changing anything of a revoked credential, is a Conflict. Unknown purpose:
+    InvalidInput; a purpose the credential has no entry for: Conflict; a credential of another institution:
+    NotFound. A refused request changes nothing. Asking for the status it already has changes nothing either.
+    """
+    if purpose not in PURPOSES:
+        raise InvalidInput(
+            f'"credentialStatus.statusPurpose" must be one of {", ".join(PURPOSES)}, not {purpose!r}',
+            pointer="/credentialStatus/statusPurpose",
+        )
+    credential = _credential(session, institution=institution, credential_id=credential_id)
+    # Lock the credential's entries first (changes to one credential are serialized), then the list row below.
+    entries = _entries(session, credential=credential, lock=True)
+    if purpose not in entries:
+        raise Conflict(
+            f"this credential was issued without a {purpose} entry, so its {purpose} status cannot change",
+            pointer="/credentialStatus/statusPurpose",
+        )
+    revoked = "revocation" in entries and entries["revocation"][0].status
+    entry, status_list = entries[purpose]
+    if revoked and not (purpose == "revocation" and status):
+        raise Conflict(
+            "this credential is revoked, and revocation is final: it cannot be reinstated, suspended or unrevoked",
+            pointer="/status",
+        )
+    statuses = {p: e.status for p, (e, _) in entries.items()}
+    if entry.status == status:
+        return StatusChange(credential_id, purpose, status, False, statuses)
+    # The list row lock orders the changes of one list: each gets its own version number, none is lost.
+    locked = session.scalars(
+        select(StatusList)
+        .where(StatusList.id == status_list.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    locked.version += 1
+    entry.status = status
+    session.add(
+        StatusEvent(
+            entry_id=entry.id,
+            credential_public_id=credential.public_id,
+            purpose=purpose,
+            status=status,
+            actor=actor.label,
+            api_key_id=actor.api_key_id,
+            reason=reason,
+            list_version=locked.version,
+            created_at=now,
+        )
+    )
+    session.flush()
+    statuses[purpose] = status
+    return StatusChange(credential_id, purpose, status, True, statuses)
+
+
+def credential_status_view(
+    session: Session, *, institution: Institution, credential_id: str, base_url: str
+) -> dict[str, Any]:
+    """A credential's current statuses and its audit trail, oldest change first."""
+    credential = _credential(session, institution=institution, credential_id=credential_id)
+    entries = _entries(session, credential=credential, lock=False)
+    events = session.scalars(
+        select(StatusEvent)
+        .where(StatusEvent.credential_public_id == credential.public_id)
+        .order_by(StatusEvent.id)
+    ).all()
+    return {
+        "credentialId": f"urn:uuid:{credential.public_id}",
+        "statuses": [
+            {
+                "statusPurpose": purpose,
+                "status": entry.status,
+                "statusListCredential": list_url(base_url, lst.public_id),
+                "statusListIndex": str(entry.list_index),
+            }
+            for purpose, (entry, lst) in sorted(entries.items())
+        ],
+        "events": [
+            {
+                "statusPurpose": e.purpose,
+                "status": e.status,
+                "actor": e.actor,
+                "reason": e.reason,
+                "listVersion": e.list_version,
+                "at": e.created_at.isoformat().replace("+00:00", "Z"),
+            }
+            for e in events
+        ],
+    }
+
+
+# --- Publishing -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A signed list credential as served: JSON text, strong ETag, version, max-age for Cache-Control."""
+
+    document: str
+    etag: str
+    version: int
+    max_age: int
+
+
+def _fresh(
+    latest: StatusListPublication, status_list: StatusList, *, config: StatusConfig, now: datetime
+) -> bool:
+    """Serve ``latest`` again? Yes while half its validity remains and either the list did not change since it
+    was signed or the last signing is younger than the publish interval (the configured batching)."""
+    half_life = timedelta(seconds=config.validity_seconds / 2)
+    if now >= latest.signed_at + half_life:
+        return False
+    if latest.version == status_list.version:
+        return True
+    return now < latest.signed_at + timedelta(seconds=config.publish_interval_seconds)
+
+
+def _bits(session: Session, status_list: StatusList) -> Bitstring:
+    """The list's bits from the committed entries (the only source of truth)."""
+    indices = session.scalars(
+        select(StatusEntry.list_index).where(
+            StatusEntry.list_id == status_list.id, StatusEntry.status.is_(True)
+        )
+    )
+    return Bitstring.with_set(status_list.size, indices)
+
+
+def publish(
+    session: Session,
+    *,
+    list_public_id: str,
+    config: StatusConfig,
+    keystore: KeyStore,
+    now: datetime,
+    version: int | None = None,
+) -> Publication:
+    """The signed list credential to serve: the newest signing when still fresh, else a new one (stored; earlier
+    ones are kept). ``version`` asks for a kept signing of that list version instead."""
+    status_list = session.scalar(select(StatusList).where(StatusList.public_id == list_public_id))
+    if status_list is None:
+        raise NotFound(f'no status list "{list_public_id}"')
+    query = select(StatusListPublication).where(StatusListPublication.list_id == status_list.id)
+    if version is not None:
+        kept = session.scalars(
+            query.where(StatusListPublication.version == version)
+            .order_by(StatusListPublication.id.desc())
+            .limit(1)
+        ).first()
+        if kept is None:
+            raise NotFound(f'status list "{list_public_id}" has no signed version {version}')
+        return Publication(kept.document, kept.etag, kept.version, config.ttl_seconds)
+    latest = session.scalars(query.order_by(StatusListPublication.id.desc()).limit(1)).first()
+    if latest is not None and _fresh(latest, status_list, config=config, now=now):
+        return Publication(latest.document, latest.etag, latest.version, config.ttl_seconds)
+    institution = session.get(Institution, status_list.institution_id)
+    if institution is None:  # the foreign key makes this unreachable
+        raise NotFound(f'status list "{list_public_id}" lost its institution')
+    unsigned = list_credential(
+        list_url=list_url(config.base_url, status_list.public_id),
+        issuer=institution.did,
+        purpose=status_list.purpose,
+        bits=_bits(session, status_list),
+        valid_from=now,
+        valid_for=timedelta(seconds=config.validity_seconds),
+        ttl_ms=config.ttl_seconds * 1000,
+    )
+    signer = active_signer(session, keystore=keystore, institution=institution)
+    signed = sign(unsigned, signer=signer, loader=_LOADER, created=now)
+    text = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    etag = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    session.add(
+        StatusListPublication(
+            list_id=status_list.id,
+            version=status_list.version,
+            document=text,
+            etag=etag,
+            signed_at=now,
+            valid_until=now + timedelta(seconds=config.validity_seconds),
+        )
+    )
+    session.flush()
+    return Publication(text, etag, status_list.version, config.ttl_seconds)
