@@ -53,5 +53,14 @@ check: test
 test-postgres: install-test
 	bash .ci/postgres.sh
 
+## The real-browser suite (issue 9): Debian's chromium driven by Python playwright (never `playwright install`).
+$(VENV)/.installed-browser: pyproject.toml constraints.txt | $(PY)
+	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[test,browser]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+test-browser: $(VENV)/.installed-browser
+	[ -x /usr/bin/chromium ] || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	MICROCRED_BROWSER_TESTS=1 $(VENV)/bin/pytest tests/browser
+
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

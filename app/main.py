@@ -8,10 +8,10 @@ from app.db import database_reachable, make_engine, make_sessions
 from app.deps import Services
 from app.logs import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.pages import install_issuer_pages, install_verifier_pages
 from app.problems import install_problem_handlers
 from app.routes import achievements, admin, batches, catalogue, credentials, institutions, issuers
 from app.routes import registry as registry_routes
-from app.routes import status as status_routes
 from app.routes.health import health_router
 from app.settings import Settings
 from app.verifier_routes import install_verifier
@@ -55,8 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
     # Issuance (issue 5).
     for router in (achievements.router, credentials.router, catalogue.router, batches.router):
         app.include_router(router)
-    app.include_router(status_routes.router)  # status lists (issue 7)
     app.include_router(registry_routes.router)  # trust registry (issue 8)
+    install_issuer_pages(app)  # pages (issue 9)
     return app
 
 
@@ -69,6 +69,7 @@ def create_verifier_app(settings: Settings) -> FastAPI:
     )
     app.include_router(health_router(None))
     install_verifier(app, settings)
+    install_verifier_pages(app)  # pages (issue 9)
     return app
 
 

@@ -6,17 +6,17 @@ https://www.imsglobal.org/spec/ob/v3p0/#achievement
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from app import repo_issuance as repo
 from app.deps import CallerDep, ServicesDep, SessionDep
 from app.issuance import achievement_url, create_achievement, update_achievement, version_url
+from app.pages.public import achievement_page
 from app.tables import Achievement, AchievementVersion
-from issuer import CONTEXTS, AchievementDefinition, vocabulary
+from issuer import CONTEXTS, AchievementDefinition
 
 __all__ = ["router", "wants_html"]
 
@@ -89,7 +89,7 @@ def _achievement_response(
 ) -> Response:
     document = {"@context": list(CONTEXTS), **version.document}
     if wants_html(request):
-        return HTMLResponse(_page(version, achievement))
+        return achievement_page(version, achievement, json_url=str(request.url))
     return JSONResponse(document, media_type="application/ld+json")
 
 
@@ -108,45 +108,4 @@ def get_achievement_version(
     achievement = repo.get_achievement(session, public_id=achievement_id)
     return _achievement_response(
         request, repo.version_of(session, achievement=achievement, version=version), achievement
-    )
-
-
-def _labels(vocab: str, uris: Any) -> str:
-    values = uris if isinstance(uris, list) else [uris] if uris else []
-    found = [vocabulary(vocab).find(u) for u in values]
-    return ", ".join(c.label for c in found if c is not None)
-
-
-def _page(version: AchievementVersion, achievement: Achievement) -> str:
-    d = version.document
-    institution = achievement.institution
-    rows = [
-        ("Awarding body", f"{institution.name} ({institution.country})"),
-        (
-            "Learning outcomes",
-            "<ul>" + "".join(f"<li>{html.escape(o)}</li>" for o in d.get("learningOutcome", [])) + "</ul>",
-        ),
-        ("Workload", f"{d.get('creditsAvailable')} ECTS"),
-        ("EQF level", html.escape(_labels("eqf-levels", d.get("eqfLevel")))),
-        ("QF-EHEA cycle", html.escape(_labels("qf-ehea-cycles", d.get("qfEheaCycle")))),
-        ("Type of assessment", html.escape(_labels("assessment-types", d.get("assessmentType")))),
-        ("Form of participation", html.escape(_labels("participation-forms", d.get("participationForm")))),
-        ("Quality assurance", html.escape(_labels("quality-assurance-types", d.get("qualityAssuranceType")))),
-        ("Prerequisites", html.escape(str(d.get("prerequisites", "")))),
-        (
-            "Supervision and identity verification",
-            html.escape(_labels("supervision-verification", d.get("supervisionVerification"))),
-        ),
-        ("Integration / stackability", html.escape(_labels("stackability", d.get("integration")))),
-        ("Language", html.escape(_labels("languages", d.get("language")))),
-        ("Field of education (ISCED-F)", html.escape(_labels("isced-f", d.get("iscedF")))),
-        ("Further information", html.escape(str(d.get("furtherInformation", "")))),
-        ("Version", str(version.version)),
-    ]
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v)
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(d['name'])}</title></head><body>"
-        f"<h1>{html.escape(d['name'])}</h1><p>{html.escape(d['description'])}</p>"
-        f'<table>{body}</table><p><a href="/catalogue">Catalogue</a></p></body></html>'
     )

@@ -6,16 +6,16 @@ served here too, at the same path, byte for byte the pinned file.
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator, Field
 
 from app import repo_issuance as repo
 from app.deps import ServicesDep, SessionDep
 from app.issuance import achievement_url, version_url
+from app.pages.public import catalogue_page
 from contexts.loader import FILES_DIR
 from issuer import EU_CONTEXT
 
@@ -24,18 +24,28 @@ __all__ = ["router"]
 router = APIRouter(tags=["catalogue"])
 
 
+def _blank_is_none(value: Any) -> Any:
+    """An HTML form sends every field, the empty ones as ``""``: those are no filter."""
+    return None if value == "" else value
+
+
+_Blank = BeforeValidator(_blank_is_none)
+Title = Annotated[Annotated[str, Field(max_length=200)] | None, _Blank]
+Level = Annotated[Annotated[int, Field(ge=1, le=8)] | None, _Blank]
+FieldCode = Annotated[Annotated[str, Field(pattern=r"^\d{2,4}$")] | None, _Blank]
+Ects = Annotated[Annotated[float, Field(ge=0)] | None, _Blank]
+
+
 @router.get("/catalogue", response_model=None)
 def catalogue(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
-    title: Annotated[str | None, Query(max_length=200, description="part of the title")] = None,
-    level: Annotated[int | None, Query(ge=1, le=8, description="EQF level")] = None,
-    field: Annotated[
-        str | None, Query(pattern=r"^\d{2,4}$", description="ISCED-F code or its prefix")
-    ] = None,
-    ects_min: Annotated[float | None, Query(ge=0)] = None,
-    ects_max: Annotated[float | None, Query(ge=0)] = None,
+    title: Annotated[Title, Query(description="part of the title")] = None,
+    level: Annotated[Level, Query(description="EQF level")] = None,
+    field: Annotated[FieldCode, Query(description="ISCED-F code or its prefix")] = None,
+    ects_min: Annotated[Ects, Query()] = None,
+    ects_max: Annotated[Ects, Query()] = None,
 ) -> Response:
     """Every institution's micro-credentials (newest versions), filtered by title, EQF level, field, ECTS."""
     base = services.settings.base_url
@@ -58,39 +68,8 @@ def catalogue(
     accept = request.headers.get("accept", "")
     if "application/json" in accept or "application/ld+json" in accept:
         return JSONResponse({"achievements": items})
-    return HTMLResponse(
-        _page(
-            items,
-            {"title": title, "level": level, "field": field, "ects_min": ects_min, "ects_max": ects_max},
-        )
-    )
-
-
-def _page(items: list[dict[str, Any]], filters: dict[str, Any]) -> str:
-    e = html.escape
-    form = "".join(
-        f'<label>{e(label)} <input name="{name}" value="{e(str(filters[name] or ""))}"></label> '
-        for name, label in (
-            ("title", "Title"),
-            ("level", "EQF level"),
-            ("field", "ISCED-F"),
-            ("ects_min", "ECTS from"),
-            ("ects_max", "to"),
-        )
-    )
-    rows = "".join(
-        f'<tr><td><a href="{e(i["id"])}">{e(i["name"])}</a></td><td>{i["eqfLevel"]}</td><td>{i["ects"]:g}</td>'
-        f"<td>{e(i['iscedF'] or '')}</td><td>{e(i['institution']['name'])}</td><td>{i['version']}</td></tr>"
-        for i in items
-    )
-    query = urlencode({k: v for k, v in filters.items() if v is not None})
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Micro-credential catalogue</title></head><body>"
-        "<h1>Micro-credential catalogue</h1>"
-        f'<form method="get" action="/catalogue">{form}<button>Filter</button></form>'
-        f"<p>{len(items)} micro-credential(s){' for ' + e(query) if query else ''}</p>"
-        "<table><thead><tr><th>Title</th><th>EQF</th><th>ECTS</th><th>ISCED-F</th><th>Awarding body</th><th>Version</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></body></html>"
+    return catalogue_page(
+        items, {"title": title, "level": level, "field": field, "ects_min": ects_min, "ects_max": ects_max}
     )
 
 

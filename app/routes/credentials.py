@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -27,6 +27,9 @@ from app.issuance import (
     request_hash,
     resolve_achievement_url,
 )
+from app.pages.learner import learner_page, learner_page_url
+from app.pages.templating import wants_html
+from app.tables import IssuedCredential
 from issuer import Award
 from vc.errors import InvalidInput
 
@@ -97,8 +100,13 @@ def _aware(value: datetime | None, pointer: str) -> datetime | None:
     return value
 
 
-def _created(document: dict[str, Any], created: bool) -> JSONResponse:
-    return JSONResponse({"verifiableCredential": document}, status_code=201 if created else 200)
+def _created(row: IssuedCredential, created: bool, base_url: str) -> JSONResponse:
+    # learnerPage: the credential's page for the learner (issue 9), at its unguessable link.
+    body = {
+        "verifiableCredential": credential_json(row),
+        "learnerPage": learner_page_url(base_url, row.public_id),
+    }
+    return JSONResponse(body, status_code=201 if created else 200)
 
 
 @router.post("/credentials/issue", status_code=201, responses=_RESPONSES)
@@ -136,7 +144,7 @@ def issue_credential(
     row, created = issue_idempotent(
         services.sessions, session, issuer=issuer, key=idempotency_key, digest=digest, make=make
     )
-    return _created(credential_json(row), created)
+    return _created(row, created, services.settings.base_url)
 
 
 @router.post("/achievements/{achievement_id}/awards", status_code=201, responses=_RESPONSES)
@@ -185,13 +193,17 @@ def award_achievement(
     row, created = issue_idempotent(
         services.sessions, session, issuer=issuer, key=idempotency_key, digest=digest, make=make
     )
-    return _created(credential_json(row), created)
+    return _created(row, created, services.settings.base_url)
 
 
 @router.get("/credentials/{credential_id}", response_model=None)
-def get_credential(credential_id: str, session: SessionDep) -> JSONResponse:
-    """An issued credential by its (unguessable) id, as issued."""
+def get_credential(
+    credential_id: str, request: Request, session: SessionDep, services: ServicesDep
+) -> Response:
+    """An issued credential by its (unguessable) id, as issued; a browser gets the learner page."""
     row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    if wants_html(request):
+        return learner_page(services.settings, row)
     return JSONResponse(credential_json(row), media_type="application/ld+json")
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
-from app import repo
-from app.deps import SessionDep
+from app import repo, repo_issuance
+from app.deps import ServicesDep, SessionDep
 from app.institutions import profile_document
+from app.issuance import achievement_url
+from app.pages.public import issuer_page
+from app.pages.templating import wants_html
 from app.signing_keys import did_document
 
 __all__ = ["router"]
@@ -17,10 +20,20 @@ __all__ = ["router"]
 router = APIRouter(tags=["issuers"])
 
 
-@router.get("/issuers/{slug}", response_class=JSONResponse)
-def issuer_profile(slug: str, session: SessionDep) -> JSONResponse:
-    """The institution's OB3 issuer Profile (JSON-LD), id = its did:web."""
-    document: dict[str, Any] = profile_document(session, institution=repo.get_institution(session, slug=slug))
+@router.get("/issuers/{slug}", response_model=None)
+def issuer_profile(slug: str, request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    """The institution's OB3 issuer Profile (JSON-LD), id = its did:web; a browser gets its profile page."""
+    institution = repo.get_institution(session, slug=slug)
+    document: dict[str, Any] = profile_document(session, institution=institution)
+    if wants_html(request):
+        achievements = []
+        for achievement in repo_issuance.list_achievements(session, institution=institution):
+            latest = repo_issuance.latest_version(session, achievement=achievement)
+            url = achievement_url(services.settings.base_url, achievement.public_id)
+            achievements.append(
+                {"id": url, "name": latest.name, "ects": f"{latest.ects:g}", "version": latest.version}
+            )
+        return issuer_page(institution, document, achievements)
     return JSONResponse(document, media_type="application/ld+json")
 
 
