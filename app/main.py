@@ -12,6 +12,7 @@ from app.pages import install_issuer_pages, install_verifier_pages
 from app.problems import install_problem_handlers
 from app.routes import achievements, admin, batches, catalogue, credentials, institutions, issuers
 from app.routes import registry as registry_routes
+from app.routes import status as status_routes
 from app.routes.health import health_router
 from app.settings import Settings
 from app.verifier_routes import install_verifier
@@ -55,8 +56,9 @@ def create_app(settings: Settings) -> FastAPI:
     # Issuance (issue 5).
     for router in (achievements.router, credentials.router, catalogue.router, batches.router):
         app.include_router(router)
-    app.include_router(registry_routes.router)  # trust registry (issue 8)
+    app.include_router(status_routes.router)  # status lists (issue 7)
     install_issuer_pages(app)  # pages (issue 9)
+    app.include_router(registry_routes.router)  # trust registry (issue 8)
     return app
 
 

@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keys import load_or_create_kek, parse_kek
@@ -122,6 +122,39 @@ class Settings(BaseSettings):
         description="lifetime of a `c_nonce`, and the oldest `iat` a wallet's key proof may have",
     )
 
+    # --- status lists (issue 7): revocation and suspension. Read by app/status_lists.py, app/routes/status.py. --
+    status_list_size: int = Field(
+        default=131_072,
+        ge=8,
+        description="entries of each new status list (a multiple of 8); production needs at least 131072, the spec's herd-privacy minimum",
+    )
+    status_suspension: bool = Field(
+        default=False,
+        description="credentials also get a suspension entry (then `credentialStatus` is an array, beyond OB 3.0's one entry)",
+    )
+    status_suspension_institutions: dict[str, bool] = Field(
+        default_factory=dict,
+        description='per-institution override of `status_suspension`, JSON `{"slug": true}`',
+    )
+    status_list_ttl_seconds: int = Field(
+        default=1,
+        ge=0,
+        le=86_400,
+        description="`ttl` of a published list and its `Cache-Control: max-age`: how long verifiers may reuse a copy",
+    )
+    status_list_publish_interval_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=86_400,
+        description="a changed list is re-signed at most this often (0: on the first read after each change); revocation latency = this + ttl",
+    )
+    status_list_validity_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=30 * 86_400,
+        description="`validUntil` of a signed list is its signing time plus this; re-signed once half has passed",
+    )
+
     # --- pages (issue 9): where the learner page's "verify this credential" link and QR code lead. -------------
     public_verifier_url: str | None = Field(
         default=None,
@@ -132,6 +165,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
+
+    @field_validator("status_list_size")
+    @classmethod
+    def _list_size(cls, value: int, info: ValidationInfo) -> int:
+        if value % 8:
+            raise ValueError("status_list_size must be a multiple of 8")
+        if info.data.get("mode") == "production" and value < 131_072:
+            raise ValueError("status_list_size must be at least 131072 in production (the spec's minimum)")
+        return value
 
     @field_validator("log_level")
     @classmethod
