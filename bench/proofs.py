@@ -33,7 +33,7 @@ import suites.rdf
 from bench import samples
 from contexts import offline_loader
 from keys import Ed25519Signer, did_key, did_key_verification_method
-from suites import DidKeyResolver, canonicalize, sign, to_dataset, verify
+from suites import DidKeyResolver, canonicalize, jsonld_fast, sign, to_dataset, verify
 from suites.jsonld_fast import fast_to_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,8 +144,9 @@ def main() -> None:
     def verify_once() -> object:
         return verify(next_signed(), resolver=resolver, loader=loader)
 
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"# proof benchmark — {platform.python_implementation()} {platform.python_version()}, "
+        f"# proof benchmark — {platform.python_implementation()} {platform.python_version()}, load average {load}, "
         f"{os.cpu_count()} cores, one process; {len(fast_document)} + {len(fast_config)} quads per credential"
     )
 
@@ -177,8 +178,14 @@ def main() -> None:
     signature = signer.sign(digest)
     public_key = probe.public_key
     verifier = Ed25519PublicKey.from_public_bytes(public_key)
+    # context processing happens once per process: time the first credential on empty caches
+    jsonld_fast._CONTEXTS.clear()
+    started = time.process_time()
+    fast_to_dataset(document)
+    fast_to_dataset(config)
+    cold_ms = (time.process_time() - started) * 1000
     split = {
-        "JSON-LD → RDF (contexts + expansion), document": per_call_ms(
+        "JSON-LD → RDF (cached contexts + expansion), document": per_call_ms(
             lambda: to_dataset(document, loader=loader), seconds
         ),
         "JSON-LD → RDF, proof configuration": per_call_ms(lambda: to_dataset(config, loader=loader), seconds),
@@ -217,6 +224,9 @@ def main() -> None:
     sign_ms, verify_ms = 1000.0 / ours_sign, 1000.0 / ours_verify
     print("| time split, one credential | ms |")
     print("|---|---:|")
+    print(
+        f"| JSON-LD context processing, once per process (first credential + proof config, cold) | {cold_ms:.1f} |"
+    )
     for name, ms in split.items():
         print(f"| {name} | {ms:.3f} |")
     accounted = sum(v for k, v in split.items() if k != "Ed25519 verify")

@@ -250,7 +250,7 @@ class _Contexts:
         self.options: dict[str, Any] = {
             "documentLoader": self.loader,
             "contextResolver": ContextResolver(LRUCache(maxsize=256), self.loader),
-            "base": "",
+            "base": None,  # as suites.rdf: relative IRIs in contexts stay relative (and are refused)
             "processingMode": "json-ld-1.1",
             "isFrame": False,
         }
