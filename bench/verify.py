@@ -106,12 +106,14 @@ def static_issuer(port: int) -> Iterator[type[_Static]]:
 
 @contextmanager
 def verifier_app(port: int, issuer_port: int, data_dir: str) -> Iterator[int]:
-    """The verifier app in its own uvicorn process (dev mode: the local issuer's origin is reachable)."""
+    """The verifier app in its own uvicorn process, allowed to reach the local issuer's origin over http."""
     env = {
         **os.environ,
-        "MICROCRED_MODE": "dev",
+        # production mode (no dev defaults such as a demo trust registry); the local issuer allowed explicitly
+        "MICROCRED_MODE": "production",
         "MICROCRED_DATA_DIR": data_dir,
-        "MICROCRED_ISSUER_PORT": str(issuer_port),
+        "MICROCRED_VERIFIER_HTTP_HOSTS": json.dumps([f"127.0.0.1:{issuer_port}"]),
+        "MICROCRED_VERIFIER_ALLOW_PRIVATE": json.dumps(["127.0.0.1"]),
         "MICROCRED_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
