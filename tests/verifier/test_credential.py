@@ -236,3 +236,16 @@ def test_proof_set_with_one_bad_proof_fails(world: World) -> None:
     report = world.verifier().verify_credential(broken, now=NOW)
     assert report.check("proof").status == "failed"
     assert report.check("proof").problem_type == suites.PROOF_VERIFICATION_ERROR
+
+
+def test_key_not_listed_under_assertion_method_fails(world: World) -> None:
+    from keys import PublishedKey, did_web_document
+
+    signed = world.sign(ob3_credential(WEB_DID), world.web_issuer)
+    public = world.web_issuer.public_key_multibase
+    retired = did_web_document(WEB_DID, [PublishedKey("key-1", public, assertion=False)])
+    world.web.put_json("https://issuer.example/.well-known/did.json", retired)
+    report = world.verifier().verify_credential(signed, now=NOW)
+    assert report.check("proof").status == "failed"
+    assert "assertionMethod" in report.check("proof").sentence
+    assert report.verified is False
