@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -774,22 +775,32 @@ def _issue_rows(
                 )
             except MicrocredError as exc:
                 outcomes.append((False, exc.detail))
+    # Bulk statements (no per-object unit of work): one INSERT of the chunk's credentials and one UPDATE of its rows.
+    inserts: list[dict[str, Any]] = []
     for (row, award, public_id, _), (ok, text) in zip(ready, outcomes, strict=True):
         if not ok:
             row.state, row.error = "failed", text
             continue
-        issuer.record(
-            session,
-            public_id=public_id,
-            document=text,
-            version=version,
-            award=award,
-            suite=batch.suite,
-            now=now,
-            batch=batch,
-            row_number=row.row_number,
+        inserts.append(
+            {
+                "public_id": public_id,
+                "institution_id": issuer.institution.id,
+                "achievement_version_id": version.id,
+                "subject_did": award.learner.did,
+                "suite": batch.suite,
+                "document": text,
+                "issued_at": now,
+                "valid_from": award.valid_from,
+                "valid_until": award.valid_until,
+                "batch_id": batch.id,
+                "batch_row": row.row_number,
+            }
         )
         row.state, row.credential_id = "done", public_id
+    if inserts:
+        if version.used_at is None:
+            version.used_at = now
+        session.execute(insert(IssuedCredential), inserts)
     session.flush()
 
 
