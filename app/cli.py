@@ -38,6 +38,8 @@ from app.institutions import (
     revoke_api_key,
 )
 from app.migrate import current_revision, downgrade, head_revision, upgrade
+from app.registry_cli import ensure_demo_listing
+from app.registry_cli import register as register_registry_commands
 from app.settings import Settings
 from app.signing_keys import key_summary, retire_keys, rotate_key
 from app.status_cli import register as register_status_commands
@@ -57,6 +59,7 @@ cli.add_typer(institution_cli, name="institution")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(apikey_cli, name="apikey")
 register_issue_commands(cli)  # issue --csv, worker (app/cli_issue.py)
+register_registry_commands(cli)  # registry add-institution, list, state, export (app/registry_cli.py)
 register_status_commands(cli)  # revoke, suspend, reinstate (app/status_cli.py)
 cli.command("verify")(verify_command)
 
@@ -352,6 +355,7 @@ def serve(
         admin_token = settings.resolved_admin_token()
         demo = ensure_demo(settings) if dev else None
         demo_achievement = ensure_demo_catalogue(settings) if dev else None
+        demo_registry = ensure_demo_listing(settings) if dev else None  # trust registry (issue 8)
     local = "127.0.0.1" if _unspecified(settings.host) else settings.host
     issuer_url = f"http://{local}:{settings.issuer_port}"
     verifier_url = f"http://{local}:{settings.verifier_port}"
@@ -377,6 +381,7 @@ def serve(
             typer.echo(
                 f"  demo micro-credential: {demo_achievement}  (catalogue: {settings.base_url}/catalogue)"
             )
+            typer.echo(f"  demo registry: {demo_registry}")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         typer.echo("error: an app stopped unexpectedly; stopping the other", err=True)

@@ -253,7 +253,8 @@ def ensure_listed(
         qa_body=qa_body,
         qa_body_id=qa_body_id,
         qa_reference=qa_reference,
-        valid_from=valid_from or institution.created_at,
+        valid_from=valid_from
+        or institution.created_at.replace(microsecond=0),  # credentials carry whole seconds
         valid_until=valid_until,
         achievement_types=achievement_types,
         eqf_levels=eqf_levels,

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keys import load_or_create_kek, parse_kek
 from vc.errors import ConfigurationError
+from verifier.trust_policy import TrustSource
 
 __all__ = ["Settings"]
 
@@ -105,6 +106,12 @@ class Settings(BaseSettings):
         default=False, description="policy: `verified` also needs every mandatory EU micro-credential element"
     )
 
+    # --- trust registry (issue 8): which registries the verifier consults. Read by app/verifier_routes.py. -----
+    verifier_trust_registries: list[TrustSource] = Field(
+        default_factory=list,
+        description='registries the verifier consults, in order (JSON list of `{"type": "microcred" | "file" | "dcc" | "ebsi", "url" or "path", "did", "name"}`, see docs/trust-registry.md); empty: none in production, the demo registry of the local issuer app in dev; whether "not listed" fails a credential is `verifier_require_trust`',
+    )
+
     # --- wallets (issue 10): OpenID4VCI offers and VC-API exchanges. Read by app/routes/oid4vci.py, exchanges.py. ---
     wallet_offer_ttl_seconds: int = Field(
         default=86_400,
@@ -153,12 +160,6 @@ class Settings(BaseSettings):
         ge=60,
         le=30 * 86_400,
         description="`validUntil` of a signed list is its signing time plus this; re-signed once half has passed",
-    )
-
-    # --- pages (issue 9): where the learner page's "verify this credential" link and QR code lead. -------------
-    public_verifier_url: str | None = Field(
-        default=None,
-        description="public URL of the verifier app (learner pages link to it); default `http://<host>:<verifier_port>`",
     )
 
     @field_validator("data_dir", "key_file", "admin_token_file")

@@ -35,9 +35,17 @@ from verifier.fetch import (
 from verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
 from verifier.presentation import verify_presentation
 from verifier.report import Policy
-from verifier.trust import NoRegistry
+from verifier.trust_policy import TrustSource, build_trust, dev_sources
 
-__all__ = ["VerifierDep", "build_verifier", "fetch_policy", "install_verifier", "router", "verify_read"]
+__all__ = [
+    "VerifierDep",
+    "build_verifier",
+    "fetch_policy",
+    "install_verifier",
+    "router",
+    "trust_sources",
+    "verify_read",
+]
 
 router = APIRouter(tags=["verifier"])
 _ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/vc+ld+json+jwt,", "data:application/jwt,")
@@ -63,6 +71,13 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+def trust_sources(settings: Settings) -> list[TrustSource]:
+    """The registries to consult: as configured; in dev, by default the demo registry inside the issuer app."""
+    if settings.verifier_trust_registries or settings.mode != "dev":
+        return list(settings.verifier_trust_registries)
+    return dev_sources(settings.base_url)
+
+
 def build_verifier(
     settings: Settings, *, client: httpx.Client | None = None, resolve: HostResolver = system_resolver
 ) -> Verifier:
@@ -71,11 +86,12 @@ def build_verifier(
     fetcher = GuardedFetcher(
         client or httpx.Client(follow_redirects=False, trust_env=False), policy=policy, resolve=resolve
     )
+    resolver = DidResolver(fetcher, policy=policy)
     return Verifier(
         document_loader=offline_loader(),
         fetcher=fetcher,
-        resolver=DidResolver(fetcher, policy=policy),
-        trust=NoRegistry(),
+        resolver=resolver,
+        trust=build_trust(trust_sources(settings), fetcher=fetcher, resolver=resolver),
         policy=Policy(
             require_trust=settings.verifier_require_trust,
             require_eu_complete=settings.verifier_require_eu_complete,

@@ -47,7 +47,7 @@ def test_sources_are_checked_and_none_means_no_registry(world: World) -> None:
     with pytest.raises(ValidationError, match='needs "path"'):
         TrustSource(type="file", did="did:web:r.example:registry")
     with pytest.raises(ValidationError):
-        TrustSource(type="trusted-list", url="https://r.example")  # type: ignore[arg-type]
+        TrustSource(type="trusted-list", url="https://r.example")
     assert isinstance(
         build_trust([], fetcher=world.web.fetcher(), resolver=world.verifier().resolver), NoRegistry
     )
