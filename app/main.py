@@ -10,7 +10,18 @@ from app.logs import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.pages import install_issuer_pages, install_verifier_pages
 from app.problems import install_problem_handlers
-from app.routes import achievements, admin, batches, catalogue, credentials, institutions, issuers
+from app.routes import (
+    achievements,
+    admin,
+    batches,
+    catalogue,
+    credentials,
+    exchanges,
+    institutions,
+    issuers,
+    offers,
+    oid4vci,
+)
 from app.routes import registry as registry_routes
 from app.routes import status as status_routes
 from app.routes.health import health_router
@@ -55,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(issuers.router)
     # Issuance (issue 5).
     for router in (achievements.router, credentials.router, catalogue.router, batches.router):
+        app.include_router(router)
+    for router in (offers.router, oid4vci.router, exchanges.router):  # wallets (issue 10)
         app.include_router(router)
     app.include_router(status_routes.router)  # status lists (issue 7)
     install_issuer_pages(app)  # pages (issue 9)

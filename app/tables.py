@@ -43,6 +43,8 @@ __all__ = [
     "StatusList",
     "StatusListPublication",
     "UtcDateTime",
+    "WalletNonce",
+    "WalletOffer",
 ]
 
 KEY_STATES = ("active", "inactive", "retired")
@@ -421,3 +423,51 @@ class StatusListPublication(Base):
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_status_list_publication_list_version", "list_id", "version"),)
+
+
+# --- Wallets (issue 10): offers for OpenID4VCI / VC-API exchanges, and c_nonces ----------------------------------
+
+
+class WalletOffer(Base):
+    """A pending award offered to a learner's wallet; every secret is stored as a SHA-256 hash.
+
+    ``offered`` → ``token`` (the pre-authorized code was redeemed) → ``issued``; ``blocked`` after too many wrong
+    transaction codes. The exchange flow goes ``offered`` → ``issued`` directly.
+    """
+
+    __tablename__ = "wallet_offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    achievement_version_id: Mapped[int] = mapped_column(ForeignKey("achievement_version.id"), index=True)
+    award: Mapped[dict[str, Any]] = mapped_column(JSON)
+    suite: Mapped[str] = mapped_column(String(40))
+    learner_did: Mapped[str | None] = mapped_column(String(500))
+    reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(default=0)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    challenge: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="offered")
+    holder_did: Mapped[str | None] = mapped_column(String(2000))
+    credential_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        CheckConstraint("state IN ('offered', 'token', 'issued', 'blocked')", name="state_known"),
+    )
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` from the Nonce Endpoint (hashed): redeemable once, until it expires."""
+
+    __tablename__ = "wallet_nonce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -1,0 +1,83 @@
+"""The VC-API exchange of a wallet offer, as the DCC Learner Credential Wallet runs it.
+
+``POST /exchanges/{reference}`` with ``{}`` → a DID-authentication request (fresh challenge, our domain); with
+``{"verifiablePresentation": …}`` → the presentation is checked (purpose authentication, that challenge, that
+domain, signed by the holder's did:key) and the credential is issued to that DID, once.
+https://w3c-ccg.github.io/vc-api/#exchanges
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from app.deps import ServicesDep, SessionDep
+from app.wallet_store import issue_offer, offer_by_reference, wallet_links
+from contexts import offline_loader
+from issuer.exchanges import check_did_authentication, credentials_presentation, did_auth_request
+from issuer.offers import new_secret
+from vc.errors import Conflict, InvalidInput, Unauthorized
+
+__all__ = ["exchange_domain", "router"]
+
+router = APIRouter(tags=["wallets"])
+NO_STORE = {"Cache-Control": "no-store"}
+_LOADER = offline_loader()
+
+
+def exchange_domain(base_url: str) -> str:
+    """The ``domain`` a holder's proof must name: this issuer's origin (the LCW deep link's
+    ``credentialRequestOrigin``)."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@router.get("/exchanges/{reference}/protocols")
+def exchange_protocols(reference: str, session: SessionDep, services: ServicesDep) -> JSONResponse:
+    """The ways to run this offer (VC-API ``protocols``): the exchange itself and the OpenID4VCI offer."""
+    row = offer_by_reference(session, reference=reference, now=services.clock())
+    links = wallet_links(
+        base_url=services.settings.base_url, reference=reference, with_tx_code=row.tx_code_hash is not None
+    )
+    return JSONResponse(
+        {"protocols": {"vcapi": links.exchange_url, "OID4VCI": links.openid_by_reference}}, headers=NO_STORE
+    )
+
+
+@router.post("/exchanges/{reference}")
+def exchange(
+    reference: str,
+    session: SessionDep,
+    services: ServicesDep,
+    body: Annotated[Any, Body()] = None,
+) -> JSONResponse:
+    """One step of the exchange: ``{}`` starts it (DID-auth request); a presentation finishes it (credentials)."""
+    now = services.clock()
+    row = offer_by_reference(session, reference=reference, now=now)
+    if row.state != "offered":
+        raise Conflict("this offer was already redeemed")
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidInput("the exchange expects a JSON object", pointer="")
+    domain = exchange_domain(services.settings.base_url)
+    presentation = body.get("verifiablePresentation")
+    if presentation is None:
+        row.challenge = new_secret()
+        session.flush()
+        return JSONResponse(did_auth_request(challenge=row.challenge, domain=domain), headers=NO_STORE)
+    if row.challenge is None:
+        raise Unauthorized("start the exchange with {} to get a challenge first")
+    # A replayed presentation gets nowhere: the first valid one issues the credential and closes the offer.
+    holder = check_did_authentication(
+        presentation, challenge=row.challenge, domain=domain, loader=_LOADER, now=now
+    )
+    if row.learner_did and holder != row.learner_did:
+        raise Unauthorized("this offer is for another DID")
+    document = issue_offer(
+        session, offer=row, holder=holder, keystore=services.keystore, from_states=("offered",), now=now
+    )
+    return JSONResponse(credentials_presentation([document]), headers=NO_STORE)

@@ -1,0 +1,219 @@
+"""VC-API exchange for the Learner Credential Wallet end to end (issue 10, points 2, 3 and 4).
+
+The wallet's DID-authentication presentation is signed by Digital Bazaar's ``@digitalbazaar/vc`` run by node
+(``tests/interop/di.mjs``), as the LCW does (Ed25519Signature2020 with a did:key, purpose authentication); the
+issued credential is verified by node too. A missing node or node_modules fails, never skips.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import base58
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.app.test_issue_interop import node
+from tests.app.test_oid4vci import BASE, Clock, make_offer
+from tests.issuer.helpers import Issuing, issuing
+
+pytestmark = pytest.mark.interop
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+class Holder:
+    """A wallet key: an Ed25519 seed and its did:key."""
+
+    def __init__(self, byte: int) -> None:
+        self.seed = bytes([byte]) * 32
+        public = (
+            Ed25519PrivateKey.from_private_bytes(self.seed)
+            .public_key()
+            .public_bytes(Encoding.Raw, PublicFormat.Raw)
+        )
+        self.multibase = "z" + base58.b58encode(b"\xed\x01" + public).decode()
+        self.did = f"did:key:{self.multibase}"
+
+    def sign_job(
+        self,
+        *,
+        challenge: str,
+        domain: str,
+        suite: str = "Ed25519Signature2020",
+        context: str = VC_V1,
+        holder: str | None = None,
+    ) -> dict[str, Any]:
+        """The node job that signs a DID-auth presentation as the LCW does."""
+        return {
+            "action": "sign",
+            "kind": "presentation",
+            "suite": suite,
+            "document": {
+                "@context": [context],
+                "type": ["VerifiablePresentation"],
+                "holder": holder or self.did,
+            },
+            "seed": self.seed.hex(),
+            "verificationMethod": f"{self.did}#{self.multibase}",
+            "controller": self.did,
+            "challenge": challenge,
+            "domain": domain,
+            "created": "2026-11-23T12:00:00Z",
+        }
+
+
+def exchange_path(answer: dict[str, Any]) -> str:
+    """What the LCW reads from its deep link: the vcapi exchange URL (as a test-client path)."""
+    link = answer["links"]["vcapi"]["lcw"]
+    request = json.loads(parse_qs(urlsplit(link).query)["request"][0])
+    assert request["credentialRequestOrigin"] == BASE
+    url: str = request["protocols"]["vcapi"]
+    return url.removeprefix(BASE)
+
+
+def start(client: TestClient, path: str) -> dict[str, Any]:
+    response = client.post(path, json={})
+    assert response.status_code == 200, response.text
+    request: dict[str, Any] = response.json()["verifiablePresentationRequest"]
+    return request
+
+
+def signed(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    results = node(jobs)
+    assert all("document" in r for r in results), results
+    return [r["document"] for r in results]
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    clock = Clock()
+    app.state.services.clock = clock
+    return clock
+
+
+@pytest.fixture
+def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
+    return issuing(client, new_institution())
+
+
+def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Issuing, clock: Clock) -> None:
+    answer = make_offer(it)
+    path = exchange_path(answer)
+    request = start(client, path)
+    assert request["query"][0]["type"] == "DIDAuthentication"
+    assert request["query"][0]["acceptedMethods"] == [{"method": "key"}]
+    assert request["domain"] == BASE
+    assert len(request["challenge"]) >= 32
+    holder, modern = Holder(7), Holder(9)
+    other = make_offer(it)
+    other_request = start(client, exchange_path(other))
+    presentation, v2_presentation = signed(
+        [
+            holder.sign_job(challenge=request["challenge"], domain=request["domain"]),
+            modern.sign_job(
+                challenge=other_request["challenge"],
+                domain=other_request["domain"],
+                suite="eddsa-rdfc-2022",
+                context=VC_V2,
+            ),
+        ]
+    )
+    response = client.post(path, json={"verifiablePresentation": presentation})
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    credentials = response.json()["verifiablePresentation"]["verifiableCredential"]
+    assert len(credentials) == 1
+    credential = credentials[0]
+    assert credential["credentialSubject"]["id"] == holder.did
+    status = client.get(f"/credentials/offers/{answer['id']}", headers=it.headers).json()
+    assert (status["state"], status["holder"], status["credentialId"]) == (
+        "issued",
+        holder.did,
+        credential["id"],
+    )
+    # The offer is spent for both flows.
+    assert client.post(path, json={}).status_code == 409
+    assert client.post(path, json={"verifiablePresentation": presentation}).status_code == 409
+    page_offer = answer["links"]["openid4vci"]["byReference"]
+    uri = parse_qs(urlsplit(page_offer).query)["credential_offer_uri"][0]
+    assert client.get(uri.removeprefix(BASE)).status_code == 404
+    # A did:key presentation with a Data Integrity eddsa-rdfc-2022 proof (VC 2.0 context) works as well.
+    second = client.post(exchange_path(other), json={"verifiablePresentation": v2_presentation})
+    assert second.status_code == 200, second.text
+    assert second.json()["verifiablePresentation"]["verifiableCredential"][0]["credentialSubject"]["id"] == (
+        modern.did
+    )
+    # Node (@digitalbazaar/vc) verifies what the wallet received.
+    did_document = client.get(f"/issuers/{it.slug}/did.json").json()
+    (result,) = node(
+        [{"action": "verify", "kind": "credential", "document": credential, "didDocuments": [did_document]}]
+    )
+    assert result["verified"] is True, result
+
+
+def test_presentations_that_do_not_authenticate_are_refused(
+    client: TestClient, it: Issuing, clock: Clock
+) -> None:
+    answer = make_offer(it)
+    path = exchange_path(answer)
+    before = {"@context": [VC_V1], "type": ["VerifiablePresentation"], "holder": Holder(1).did}
+    assert client.post(path, json={"verifiablePresentation": before}).status_code == 401  # no challenge yet
+    request = start(client, path)
+    challenge, domain = request["challenge"], request["domain"]
+    again = make_offer(it)
+    first = start(client, exchange_path(again))
+    start(client, exchange_path(again))  # a new challenge replaces the old one
+    holder, impostor = Holder(2), Holder(3)
+    jobs = [
+        holder.sign_job(challenge="another-challenge", domain=domain),
+        holder.sign_job(challenge=challenge, domain="https://elsewhere.example"),
+        impostor.sign_job(challenge=challenge, domain=domain, holder=holder.did),
+        holder.sign_job(challenge=first["challenge"], domain=domain),
+        holder.sign_job(challenge=challenge, domain=domain),
+    ]
+    wrong_challenge, wrong_domain, not_the_holder, stale, good = signed(jobs)
+    for refused in (wrong_challenge, wrong_domain, not_the_holder):
+        response = client.post(path, json={"verifiablePresentation": refused})
+        assert response.status_code == 401, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.post(exchange_path(again), json={"verifiablePresentation": stale}).status_code == 401
+    unsigned = {k: v for k, v in good.items() if k != "proof"}
+    assert client.post(path, json={"verifiablePresentation": unsigned}).status_code == 401
+    tampered = {**good, "holder": impostor.did}
+    assert client.post(path, json={"verifiablePresentation": tampered}).status_code == 401
+    assert client.post(path, json={"verifiablePresentation": "x"}).status_code == 422
+    # None of that used the offer up: the real holder still gets the credential.
+    response = client.post(path, json={"verifiablePresentation": good})
+    assert response.status_code == 200, response.text
+
+
+def test_an_offer_for_a_named_did_and_an_expired_exchange(
+    client: TestClient, it: Issuing, clock: Clock
+) -> None:
+    learner, stranger = Holder(4), Holder(5)
+    named = make_offer(it, learner={"did": learner.did})
+    path = exchange_path(named)
+    request = start(client, path)
+    by_stranger, by_learner = signed(
+        [
+            stranger.sign_job(challenge=request["challenge"], domain=request["domain"]),
+            learner.sign_job(challenge=request["challenge"], domain=request["domain"]),
+        ]
+    )
+    assert client.post(path, json={"verifiablePresentation": by_stranger}).status_code == 401
+    assert client.post(path, json={"verifiablePresentation": by_learner}).status_code == 200
+    short = make_offer(it, expiresIn=60)
+    protocols = client.get(f"{exchange_path(short)}/protocols").json()["protocols"]
+    assert protocols["vcapi"] == f"{BASE}{exchange_path(short)}"
+    assert protocols["OID4VCI"] == short["links"]["openid4vci"]["byReference"]
+    clock.advance(seconds=61)
+    assert client.post(exchange_path(short), json={}).status_code == 404
+    assert client.post("/exchanges/unknown", json={}).status_code == 404
