@@ -255,10 +255,12 @@ def issue_offer(
         session, version=version, award=award_of(offer, holder=holder), suite=offer.suite, now=now
     )
     session.flush()
+    # The learner's name and e-mail were kept only to be put (hashed) into the credential: drop them now.
+    kept = {key: value for key, value in offer.award.items() if key != "learner"}
     session.execute(
         update(WalletOffer)
         .where(WalletOffer.id == offer.id)
-        .values(credential_id=row.public_id)
+        .values(credential_id=row.public_id, award=kept)
         .execution_options(synchronize_session=False)
     )
     return credential_json(row)

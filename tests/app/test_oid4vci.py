@@ -210,8 +210,11 @@ def test_eddsa_wallet_receives_a_credential_bound_to_its_did_key(
     assert status["state"] == "issued"
     assert status["holder"] == wallet.did
     assert status["credentialId"] == credential["id"]
-    stored = client.get(f"/credentials/{credential['id']}").json()
+    stored = client.get(f"/credentials/{credential['id']}", headers={"Accept": "application/json"}).json()
     assert stored == credential
+    with app.state.services.sessions() as session:
+        row = session.scalars(select(WalletOffer)).one()
+    assert "ana@example.org" not in json.dumps(row.award)  # personal data dropped once in the credential
 
 
 def test_es256_wallet_with_a_jwk_is_bound_as_did_jwk(client: TestClient, it: Issuing, clock: Clock) -> None:
