@@ -118,7 +118,6 @@ class _Active:
         "terms",
         "type_keys",
         "typed",
-        "types_memo",
     )
 
     def __init__(self, raw: Any) -> None:
@@ -126,10 +125,10 @@ class _Active:
         self.terms: dict[str, _Term] = {}
         self.plans: dict[str, _Plan] = {}
         self.ids: dict[str, str] = {}
-        self.types_memo: dict[tuple[str, ...], tuple[str, ...] | None] = {}
         self.keys: dict[str, str | None] = {}
         self.derived: dict[tuple[int, bool, bool], _Active] = {}
-        self.typed: dict[tuple[str, ...], _Active] = {}
+        # @type values as written -> (context after their type-scoped contexts, rdf:type object terms)
+        self.typed: dict[tuple[str, ...], tuple[_Active, tuple[str, ...] | None]] = {}
         self.embedded: dict[tuple[str, ...], _Active] = {}
         self.previous: _Active | None = None
         # the keys that expand to @type here: "@type" and its aliases ("type")
@@ -181,22 +180,16 @@ class _Active:
             self.ids[value] = expanded
         return expanded
 
-    def type_terms(self, types: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The rdf:type objects for ``types`` here (``types`` expanded as ``@type`` values), None if any is a
-        blank node (those are relabelled per document)."""
-        try:
-            return self.types_memo[types]
-        except KeyError:
-            pass
-        expanded = [self.expand_type(t) for t in types]
-        terms = None if any(e.startswith("_:") for e in expanded) else tuple(f"<{e}>" for e in expanded)
-        if len(self.types_memo) < _MAX_CACHED_KEYS:
-            self.types_memo[types] = terms
-        return terms
-
     def scoped_context(self, term: str) -> Any:
         mapping = self.raw["mappings"].get(term)
         return None if mapping is None else mapping.get("@context")
+
+
+def _type_terms(active: _Active, types: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The rdf:type objects for ``types`` (expanded as ``@type`` values in ``active``), None if any is a blank
+    node (those are relabelled per document)."""
+    expanded = [active.expand_type(t) for t in types]
+    return None if any(e.startswith("_:") for e in expanded) else tuple(f"<{e}>" for e in expanded)
 
 
 def _expand_iri(ctx: Any, value: str, *, vocab: bool) -> str:
@@ -445,29 +438,30 @@ class _Writer:
             # an embedded document (e.g. a credential in a presentation) naming pinned contexts only
             active = contexts.apply_urls(active, element["@context"])
         type_key: str | None = None
-        type_keys = active.type_keys
-        for k in element:
-            if k in type_keys:
+        for alias in active.type_keys:  # "@type" and its aliases, usually just "type"
+            if alias in element:
                 if type_key is not None:
                     raise _Unsupported("two @type keys")
-                type_key = k
-        types: list[str] = []
+                type_key = alias
+        types: tuple[str, ...] = ()
         type_scoped_ctx = active
+        type_terms: tuple[str, ...] | None = None
         if type_key is not None:
             raw_types = element[type_key]
-            types = raw_types if isinstance(raw_types, list) else [raw_types]
-            if not types or not all(isinstance(t, str) for t in types):
-                raise _Unsupported("@type")
-            sorted_types = tuple(sorted(types)) if len(types) > 1 else (types[0],)
-            typed = active.typed.get(sorted_types)
-            if typed is None:
+            types = tuple(raw_types) if isinstance(raw_types, list) else (raw_types,)
+            typed_entry = active.typed.get(types)
+            if typed_entry is None:
+                if not types or not all(isinstance(t, str) for t in types):
+                    raise _Unsupported("@type")
                 typed = active
-                for t in sorted_types:
+                for t in sorted(types):
                     scoped = type_scoped_ctx.scoped_context(t)
                     if scoped is not None and scoped is not False:
                         typed = contexts.apply(typed, scoped, propagate=False, override=False)
-                active.typed[sorted_types] = typed
-            active = typed
+                typed_entry = (typed, _type_terms(type_scoped_ctx, types))
+                if len(active.typed) < _MAX_CACHED_KEYS:
+                    active.typed[types] = typed_entry
+            active, type_terms = typed_entry
 
         node_id: str | None = None
         value_entries: dict[str, Any] | None = None
@@ -523,8 +517,7 @@ class _Writer:
         subject = self.fresh() if node_id is None else self.resource(node_id)
         emit = self.emit
         if type_key is not None:
-            type_terms = type_scoped_ctx.type_terms(tuple(types))
-            if type_terms is None:
+            if type_terms is None:  # blank-node types, relabelled per document
                 type_terms = tuple(self.resource(type_scoped_ctx.expand_type(t)) for t in types)
             for term in type_terms:
                 emit((subject, _RDF_TYPE, term, graph))
