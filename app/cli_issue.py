@@ -18,6 +18,7 @@ from app.deps import utc_now
 from app.issuance import BatchProgress, achievement_url, create_achievement, create_batch, process_batch
 from app.routes.batches import SIGNING_WORKERS
 from app.settings import Settings
+from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from issuer.bulk import parse_rows
@@ -122,6 +123,7 @@ def issue(
                 progress=advance,
                 kek=settings.kek(),
                 workers=workers or SIGNING_WORKERS,
+                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
             )
         with db.sessions() as session:
             errors = repo_issuance.batch_errors(
@@ -151,6 +153,7 @@ def worker(
                 chunk=chunk,
                 kek=settings.kek(),
                 workers=SIGNING_WORKERS,
+                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
             )
             typer.echo(
                 f"batch {public_id}: done {result.done}, failed {result.failed}, remaining {result.remaining}"

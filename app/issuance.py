@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import repo as base_repo
 from app import repo_issuance as repo
 from app.signing_keys import verification_method
+from app.status_lists import StatusAllocator
 from app.tables import Achievement, AchievementVersion, Batch, BatchRow, Institution, IssuedCredential
 from contexts import DocumentLoader, offline_loader
 from issuer import (
@@ -199,6 +200,8 @@ class Issuer:
     institution: Institution
     keystore: KeyStore
     loader: DocumentLoader = field(default=_LOADER)
+    status: StatusAllocator | None = None
+    """Status lists (issue 7): claims the credential's status entries in the issuing transaction."""
     _signers: dict[str, Signer] = field(default_factory=dict)
 
     @property
@@ -234,11 +237,16 @@ class Issuer:
         *,
         version: AchievementVersion,
         award: Award,
-        credential_status: Mapping[str, Any] | None = None,
+        credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        session: Session | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        """A new credential id and the unsigned credential (not yet checked); ``credential_status`` is the hook
-        for the status-list issue."""
+        """A new credential id and the unsigned credential (not yet checked); with a ``session``, the ``status``
+        hook claims its status entries (same transaction)."""
         public_id = str(uuid.uuid4())
+        if credential_status is None and self.status is not None and session is not None:
+            credential_status = self.status(
+                session, institution=self.institution, credential_public_id=public_id
+            )
         unsigned = build_credential(
             credential_id=f"urn:uuid:{public_id}",
             issuer=self.profile,
@@ -300,7 +308,7 @@ class Issuer:
     ) -> IssuedCredential:
         """Build, check (OB3 schema + EU completeness), sign and add one credential to the session (not committed)."""
         _check_suite(suite)
-        public_id, unsigned = self.prepare(version=version, award=award)
+        public_id, unsigned = self.prepare(version=version, award=award, session=session)
         document = check_and_sign(
             unsigned, signer=self.signer(session, suite=suite), suite=suite, now=now, loader=self.loader
         )
@@ -667,6 +675,7 @@ def process_batch(
     kek: bytes | None = None,
     workers: int = 1,
     min_pool_rows: int = 50,
+    status: StatusAllocator | None = None,
 ) -> BatchProgress:
     """Issue every pending row of a batch, one transaction per chunk; safe to run in several workers at once.
 
@@ -690,7 +699,7 @@ def process_batch(
                 if version is None or institution is None:  # foreign keys make this unreachable
                     raise NotFound(f"batch {batch_id} lost its achievement version or institution")
                 if issuer is None:
-                    issuer = Issuer(institution=institution, keystore=keystore)
+                    issuer = Issuer(institution=institution, keystore=keystore, status=status)
                 else:
                     issuer.institution = institution
                 rows = repo.claim_rows(session, batch=batch, limit=chunk)
@@ -748,7 +757,7 @@ def _issue_rows(
             raise RuntimeError("simulated crash")
         try:
             award = award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")
-            public_id, unsigned = issuer.prepare(version=version, award=award)
+            public_id, unsigned = issuer.prepare(version=version, award=award, session=session)
         except MicrocredError as exc:
             row.state, row.error = "failed", exc.detail
         else:

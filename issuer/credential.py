@@ -131,7 +131,7 @@ def build_credential(
     achievement: Mapping[str, Any],
     award: Award,
     salt: str,
-    credential_status: Mapping[str, Any] | None = None,
+    credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU; ``credential_status`` is the status hook."""
     if award.valid_until is not None and award.valid_until <= award.valid_from:
@@ -170,5 +170,9 @@ def build_credential(
     if award.evidence:
         credential["evidence"] = [{**item, "type": ["Evidence"]} for item in award.evidence]
     if credential_status is not None:
-        credential["credentialStatus"] = dict(credential_status)
+        credential["credentialStatus"] = (
+            dict(credential_status)
+            if isinstance(credential_status, Mapping)
+            else [dict(entry) for entry in credential_status]
+        )
     return credential

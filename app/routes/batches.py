@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 from app import repo_issuance as repo
 from app.deps import CallerDep, Services, ServicesDep, SessionDep
 from app.issuance import create_batch, process_batch
+from app.status_lists import StatusAllocator, StatusConfig
 from issuer.bulk import parse_rows
 from vc.errors import InvalidInput
 
@@ -36,6 +37,7 @@ def run_batch(services: Services, batch_id: int) -> None:
         clock=services.clock,
         kek=services.settings.kek(),
         workers=SIGNING_WORKERS,
+        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
     )
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from app import repo_issuance as repo
-from app.deps import CallerDep, ServicesDep, SessionDep
+from app.deps import CallerDep, Services, ServicesDep, SessionDep
 from app.issuance import (
     SUITES,
     Issuer,
@@ -27,6 +27,7 @@ from app.issuance import (
     request_hash,
     resolve_achievement_url,
 )
+from app.status_lists import StatusAllocator, StatusConfig
 from app.pages.learner import learner_page, learner_page_url
 from app.pages.templating import wants_html
 from app.tables import IssuedCredential
@@ -94,6 +95,11 @@ class AwardRequest(_Camel):
     cryptosuite: str = "eddsa-rdfc-2022"
 
 
+def _status(services: Services) -> StatusAllocator:
+    """The status-list hook (issue 7): each credential gets its status entries in the issuing transaction."""
+    return StatusAllocator(StatusConfig.from_settings(services.settings), services.clock)
+
+
 def _aware(value: datetime | None, pointer: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise InvalidInput(f'"{pointer[1:]}" needs a timezone (e.g. "Z")', pointer=pointer)
@@ -119,7 +125,7 @@ def issue_credential(
 ) -> JSONResponse:
     """Complete, check and sign an unsigned credential (VC-API): achievement, issuer, id and dates are filled in."""
     now = services.clock()
-    issuer = Issuer(institution=caller, keystore=services.keystore)
+    issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
     digest = request_hash("/credentials/issue", body.model_dump(mode="json"))
 
     def make() -> Any:
@@ -158,7 +164,7 @@ def award_achievement(
 ) -> JSONResponse:
     """Award the newest version of an achievement to one learner."""
     now = services.clock()
-    issuer = Issuer(institution=caller, keystore=services.keystore)
+    issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
     digest = request_hash(f"/achievements/{achievement_id}/awards", body.model_dump(mode="json"))
     if body.cryptosuite not in SUITES:
         raise InvalidInput(f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/cryptosuite")
