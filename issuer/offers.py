@@ -44,6 +44,8 @@ __all__ = [
     "offer_links",
     "openid_offer_link",
     "pre_authorized_code",
+    "qr_images",
+    "qr_png",
     "qr_png_data_uri",
     "qr_svg",
     "tx_code_hash",
@@ -130,23 +132,45 @@ def lcw_request_link(*, origin: str, exchange_url: str) -> str:
     )
 
 
-def qr_svg(text: str) -> str:
-    """A QR code of ``text`` as an SVG document (error correction M, 4-module quiet zone)."""
+def _symbol(text: str) -> segno.QRCode:
+    # Making the symbol is the costly part (segno tries all 8 masks, ~10-20 ms for a link): once per image pair.
+    return segno.make(text, error="m", micro=False)
+
+
+def _svg(symbol: segno.QRCode) -> str:
     out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(out, kind="svg", scale=4, xmldecl=False, svgns=True)
+    symbol.save(out, kind="svg", scale=4, xmldecl=False, svgns=True)
     return out.getvalue().decode("utf-8")
 
 
-def qr_png(text: str) -> bytes:
-    """A QR code of ``text`` as PNG bytes."""
+def _png(symbol: segno.QRCode) -> bytes:
     out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(out, kind="png", scale=6)
+    symbol.save(out, kind="png", scale=6)
     return out.getvalue()
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of ``text`` as an SVG document (error correction M, 4-module quiet zone)."""
+    return _svg(_symbol(text))
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of ``text`` as PNG bytes (6 pixels per module)."""
+    return _png(_symbol(text))
 
 
 def qr_png_data_uri(text: str) -> str:
     """``data:image/png;base64,…`` of a QR code of ``text`` (for an ``<img>`` or a JSON answer)."""
     return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")
+
+
+def qr_images(text: str) -> dict[str, str]:
+    """Both images of one QR code of ``text``: ``png`` (data URI) and ``svg``."""
+    symbol = _symbol(text)
+    return {
+        "png": "data:image/png;base64," + base64.b64encode(_png(symbol)).decode("ascii"),
+        "svg": _svg(symbol),
+    }
 
 
 @dataclass(frozen=True)
@@ -165,13 +189,7 @@ class OfferLinks:
 
     def qr(self) -> dict[str, dict[str, str]]:
         """QR codes (PNG data URI and SVG) of the two deep links a wallet app scans."""
-        return {
-            "openid4vci": {
-                "png": qr_png_data_uri(self.openid_by_reference),
-                "svg": qr_svg(self.openid_by_reference),
-            },
-            "lcw": {"png": qr_png_data_uri(self.lcw), "svg": qr_svg(self.lcw)},
-        }
+        return {"openid4vci": qr_images(self.openid_by_reference), "lcw": qr_images(self.lcw)}
 
     def as_json(self) -> dict[str, Any]:
         """The links as the offer API returns them (camelCase), with the QR codes."""
