@@ -88,6 +88,16 @@ def test_each_way_in_gives_the_result_page_with_the_verdict_content_and_every_ch
         assert signed["credentialSubject"]["achievement"]["name"] in html
 
 
+def test_a_pasted_vc_jwt_shows_its_claims_and_checks(client: TestClient, world: World) -> None:
+    from tests.app.test_verifier_api import jwt_for
+
+    answer = client.post("/check", data={"text": jwt_for(world)}, files={"file": ("", b"", "")})
+    assert answer.status_code == 200
+    assert "Checked: pasted text (jwt)" in answer.text
+    assert world.credential()["credentialSubject"]["achievement"]["name"] in answer.text
+    assert 'data-check="proof"' in answer.text
+
+
 def test_a_link_that_may_not_be_fetched_is_a_friendly_page(client: TestClient) -> None:
     for answer in (
         client.post("/check", data={"url": "http://10.0.0.1/credential.json"}, files={"file": ("", b"", "")}),

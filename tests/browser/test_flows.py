@@ -194,3 +194,23 @@ def test_catalogue_and_issuer_pages_in_the_browser(stack: Stack, page: Any, outp
     assert page.locator("h1").inner_text() == "Demo University"
     assert page.get_by_text(stack.did).is_visible()
     page.screenshot(path=str(output / "issuer-profile.png"), full_page=True)
+
+
+def test_the_core_flow_works_with_javascript_disabled(stack: Stack, browser: Any, tmp_path: Path) -> None:
+    issued = stack.issue()
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(issued["learnerPage"])
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Download badge (SVG)").click()
+        svg = tmp_path / "badge.svg"
+        download_info.value.save_as(str(svg))
+        page.goto(stack.verifier + "/")
+        page.locator("#file").set_input_files(str(svg))
+        page.get_by_role("button", name="Check file").click()
+        page.wait_for_selector(VERDICT)
+        assert page.locator(VERDICT).inner_text().strip().endswith("Valid")
+        assert page.get_by_text("(svg)").is_visible()
+    finally:
+        context.close()
