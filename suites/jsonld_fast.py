@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -238,6 +239,7 @@ class _Contexts:
     """pyld context processing, each result wrapped and kept once per process."""
 
     def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
+        self.lock = threading.Lock()
         self.loader = offline_loader(extra)
         self.processor = jsonld.JsonLdProcessor()
         self.options: dict[str, Any] = {
@@ -297,12 +299,15 @@ class _Contexts:
         return derived
 
     def _process(self, raw: Any, local: Any, *, propagate: bool, override: bool) -> Any:
-        try:
-            return self.processor._process_context(
-                raw, local, self.options, override_protected=override, propagate=propagate
-            )
-        except jsonld.JsonLdError as error:
-            raise _Unsupported("context processing") from error
+        # Only on cache misses (warm-up). pyld's resolver caches are not thread-safe, and the apps call this
+        # from worker threads.
+        with self.lock:
+            try:
+                return self.processor._process_context(
+                    raw, local, self.options, override_protected=override, propagate=propagate
+                )
+            except jsonld.JsonLdError as error:
+                raise _Unsupported("context processing") from error
 
 
 _CONTEXTS: dict[tuple[str, ...], _Contexts] = {}
