@@ -26,7 +26,7 @@ from vc.errors import InvalidInput
 
 __all__ = ["DEMO_QA_BODY", "ensure_demo_listing", "register", "registry_cli"]
 
-DEMO_QA_BODY = "microcred demo registry (a demonstration, not a real accreditation)"
+DEMO_QA_BODY = "microcred demo registry: a demonstration, not a real accreditation"
 
 registry_cli = typer.Typer(
     help="The register of trustworthy providers: list institutions, change their state, export.",

@@ -155,26 +155,35 @@ class Scope:
         )
 
     def misses(
-        self, *, types: Collection[str], eqf_levels: Collection[str], isced_fields: Collection[str]
+        self,
+        *,
+        types: Collection[str],
+        eqf_levels: Collection[str],
+        isced_fields: Collection[str],
+        require_stated: bool = True,
     ) -> list[str]:
         """What of a credential falls outside this scope, as phrases (empty: in scope).
 
         A credential in scope must have one listed type and every EQF level and ISCED-F field it states covered
         (a field is covered by itself or a broader field: 06 covers 0613); when the scope restricts a dimension
-        and the credential states nothing for it, that is a miss too (it cannot be shown to be in scope).
+        and the credential states nothing for it, that is a miss too (it cannot be shown to be in scope), unless
+        ``require_stated`` is false (a TRQP query that leaves a dimension out asks about the others only).
         """
         misses: list[str] = []
         if self.achievement_types and not set(types) & set(self.achievement_types):
-            stated = ", ".join(sorted(types)) or "no achievementType"
-            misses.append(f"achievement type {stated} is not among {', '.join(self.achievement_types)}")
+            if types:
+                stated = ", ".join(sorted(types))
+                misses.append(f"achievement type {stated} is not among {', '.join(self.achievement_types)}")
+            elif require_stated:
+                misses.append("the credential states no achievement type")
         if self.eqf_levels:
-            if not eqf_levels:
+            if not eqf_levels and require_stated:
                 misses.append("the credential states no EQF level")
             for level in sorted(eqf_levels):
                 if level not in self.eqf_levels:
                     misses.append(f"EQF level {level} is not among levels {', '.join(self.eqf_levels)}")
         if self.isced_fields:
-            if not isced_fields:
+            if not isced_fields and require_stated:
                 misses.append("the credential states no ISCED-F field")
             for code in sorted(isced_fields):
                 if not any(code.startswith(f) for f in self.isced_fields):

@@ -140,8 +140,12 @@ def decide(
     types: Iterable[str] = (),
     eqf_levels: Iterable[str] = (),
     isced_fields: Iterable[str] = (),
+    require_stated: bool = False,
 ) -> Decision:
-    """Whether ``entity`` was listed, active and in scope at ``when``, and whether it still is at ``now``."""
+    """Whether ``entity`` was listed, active and in scope at ``when``, and whether it still is at ``now``.
+
+    A TRQP query may leave scope dimensions out (``require_stated`` false): only those it states are checked.
+    """
     listing = [e for e in entries if entity in e.dids]
     if not listing:
         return Decision(False, f"{entity} is not listed in {registry}.")
@@ -152,7 +156,12 @@ def decide(
     name = f"{entry.legal_name} ({entity})"
     then, current = entry.active_at(when), entry.active_at(now)
     misses = tuple(
-        entry.scope.misses(types=set(types), eqf_levels=set(eqf_levels), isced_fields=set(isced_fields))
+        entry.scope.misses(
+            types=set(types),
+            eqf_levels=set(eqf_levels),
+            isced_fields=set(isced_fields),
+            require_stated=require_stated,
+        )
     )
     qa = entry.qa_body + (f", {entry.qa_reference}" if entry.qa_reference else "")
     if not then:

@@ -166,8 +166,11 @@ def read_export(
 def _misses(entry: RegistryEntry, query: TrustQuery) -> list[str]:
     misses: list[str] = []
     if entry.types and not set(query.achievement_types) & set(entry.types):
-        stated = ", ".join(query.achievement_types) or "no achievementType"
-        misses.append(f"achievement type {stated} is not among {', '.join(entry.types)}")
+        misses.append(
+            f"achievement type {', '.join(query.achievement_types)} is not among {', '.join(entry.types)}"
+            if query.achievement_types
+            else "the credential states no achievement type"
+        )
     if entry.eqf_levels:
         if not query.eqf_levels:
             misses.append("the credential states no EQF level")

@@ -82,6 +82,12 @@ def test_scope_matching_covers_broader_fields_and_names_each_miss() -> None:
         "the credential states no EQF level"
     ]
     assert Scope().misses(types=set(), eqf_levels=set(), isced_fields=set()) == []
+    assert scope.misses(types=set(), eqf_levels=set(), isced_fields=set()) == [
+        "the credential states no achievement type",
+        "the credential states no EQF level",
+        "the credential states no ISCED-F field",
+    ]
+    assert scope.misses(types=set(), eqf_levels=set(), isced_fields=set(), require_stated=False) == []
 
 
 def test_period_must_be_ordered_and_zoned() -> None:

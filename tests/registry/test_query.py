@@ -119,3 +119,11 @@ def test_an_unrestricted_scope_accepts_any_credential() -> None:
     )
     assert decision.authorized
     assert decision.active_now
+
+
+def test_a_query_without_scope_context_asks_about_the_provider_only() -> None:
+    got = answer(request(context={"time": "2026-03-01T00:00:00Z"}), [entry()])
+    assert got["authorized"] is True
+    stated = answer(request(context={"achievementType": "Course"}), [entry()])
+    assert stated["authorized"] is False
+    assert "achievement type Course is not among MicroCredential" in stated["message"]
