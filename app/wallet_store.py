@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.issuance import Issuer, credential_json, evidence_items, learner_from_fields
+from app.status_lists import StatusAllocator
 from app.tables import AchievementVersion, Institution, IssuedCredential, WalletNonce, WalletOffer
 from issuer import Award, Learner, check_before_signing
 from issuer.offers import (
@@ -235,9 +236,10 @@ def issue_offer(
     keystore: KeyStore,
     from_states: tuple[str, ...],
     now: datetime,
+    status: StatusAllocator | None = None,
 ) -> dict[str, Any]:
     """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (Conflict if the offer was
-    redeemed meanwhile); the signed credential."""
+    redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation)."""
     claimed = session.execute(
         update(WalletOffer)
         .where(WalletOffer.id == offer.id, WalletOffer.state.in_(from_states))
@@ -250,7 +252,7 @@ def issue_offer(
     version = session.get(AchievementVersion, offer.achievement_version_id)
     if institution is None or version is None:
         raise NotFound("the offer's institution or achievement no longer exists")
-    issuer = Issuer(institution=institution, keystore=keystore)
+    issuer = Issuer(institution=institution, keystore=keystore, status=status)
     row: IssuedCredential = issuer.issue(
         session, version=version, award=award_of(offer, holder=holder), suite=offer.suite, now=now
     )

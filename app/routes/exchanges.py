@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from app.deps import ServicesDep, SessionDep
+from app.status_lists import StatusAllocator, StatusConfig
 from app.wallet_store import issue_offer, offer_by_reference, wallet_links
 from contexts import offline_loader
 from issuer.exchanges import check_did_authentication, credentials_presentation, did_auth_request
@@ -78,6 +79,12 @@ def exchange(
     if row.learner_did and holder != row.learner_did:
         raise Unauthorized("this offer is for another DID")
     document = issue_offer(
-        session, offer=row, holder=holder, keystore=services.keystore, from_states=("offered",), now=now
+        session,
+        offer=row,
+        holder=holder,
+        keystore=services.keystore,
+        from_states=("offered",),
+        now=now,
+        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
     )
     return JSONResponse(credentials_presentation([document]), headers=NO_STORE)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.deps import ServicesDep, SessionDep
+from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from app.wallet_store import (
     consume_nonce,
@@ -218,7 +219,13 @@ def credential(
     except OAuthError as exc:
         return oauth_error(exc)
     document = issue_offer(
-        session, offer=offer, holder=proof.holder, keystore=services.keystore, from_states=("token",), now=now
+        session,
+        offer=offer,
+        holder=proof.holder,
+        keystore=services.keystore,
+        from_states=("token",),
+        now=now,
+        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
     )
     return JSONResponse({"credentials": [{"credential": document}]}, headers=NO_STORE)
 

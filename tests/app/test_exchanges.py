@@ -151,12 +151,19 @@ def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Is
     assert second.json()["verifiablePresentation"]["verifiableCredential"][0]["credentialSubject"]["id"] == (
         modern.did
     )
-    # Node (@digitalbazaar/vc) verifies what the wallet received.
+    # Node (jsonld-signatures) verifies the proof on what the wallet received. ("document": the proof only; the
+    # credential now has a credentialStatus, which @digitalbazaar/vc would want a status checker for.)
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
     did_document = client.get(f"/issuers/{it.slug}/did.json").json()
-    (result,) = node(
-        [{"action": "verify", "kind": "credential", "document": credential, "didDocuments": [did_document]}]
+    rebound = {**credential, "credentialSubject": {**credential["credentialSubject"], "id": modern.did}}
+    result, tampered = node(
+        [
+            {"action": "verify", "kind": "document", "document": document, "didDocuments": [did_document]}
+            for document in (credential, rebound)
+        ]
     )
     assert result["verified"] is True, result
+    assert tampered["verified"] is False, tampered
 
 
 def test_presentations_that_do_not_authenticate_are_refused(

@@ -206,6 +206,9 @@ def test_eddsa_wallet_receives_a_credential_bound_to_its_did_key(
     assert identifiers["emailAddress"]["hashed"] is True
     assert credential["issuer"]["id"] == it.did
     assert verified(client, it, credential)
+    # Revocable like any other credential: it has its status-list entry (issue 7).
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+    assert credential["credentialStatus"]["statusListCredential"].startswith(f"{BASE}/status/")
     status = client.get(f"/credentials/offers/{answer['id']}", headers=it.headers).json()
     assert status["state"] == "issued"
     assert status["holder"] == wallet.did
