@@ -210,3 +210,23 @@ def test_pasted_text_that_is_not_json_and_an_empty_form_are_friendly(client: Tes
 def test_the_api_keeps_problem_json(client: TestClient) -> None:
     answer = client.post("/verify", content=b"%PDF-1.7", headers={"Content-Type": "application/pdf"})
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unexpected_error_is_a_friendly_500_page_without_the_trace(
+    client: TestClient, world: World
+) -> None:
+    class Broken:
+        fetcher = None
+
+        def verify_credential(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("secret internal detail")
+
+    client.app.state.verifier = Broken()  # type: ignore[attr-defined]
+    answer = client.post(
+        "/check", data={"text": json.dumps(world.credential())}, files={"file": ("", b"", "")}
+    )
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<h1 id="problem-title">Something went wrong on our side</h1>' in answer.text
+    assert "secret internal detail" not in answer.text
+    assert "Traceback" not in answer.text
