@@ -113,7 +113,7 @@ def exclusive_branches(schema: Any, definitions: Mapping[str, Any] | None = None
     only constrain their own type merge into one schema (``{"type": [T1, T2], ...both keywords}``); a branch
     behind ``$ref`` becomes ``if {type: T} then <T branch> else <other>``. fastjsonschema runs ``oneOf`` by
     trying every branch and catching exceptions; the rewrites try one. (All 19 ``oneOf`` of the OB3 schema are
-    string-or-array or object-or-array.)
+    string-or-array or object-or-array.) An ``anyOf`` of bare ``{"type": T}`` branches becomes a type union.
     """
     defs = definitions if definitions is not None else schema.get("$defs", {})
 
@@ -131,6 +131,17 @@ def exclusive_branches(schema: Any, definitions: Mapping[str, Any] | None = None
     if not isinstance(schema, Mapping):
         return schema
     out = {key: exclusive_branches(value, defs) for key, value in schema.items()}
+    alternatives = out.get("anyOf")
+    if (
+        isinstance(alternatives, list)
+        and "type" not in out
+        and all(
+            isinstance(b, Mapping) and set(b) == {"type"} and isinstance(b["type"], str) for b in alternatives
+        )
+    ):
+        # anyOf of bare types (e.g. a @context entry: object or string) is a type union
+        del out["anyOf"]
+        out["type"] = [b["type"] for b in alternatives]
     branches = out.get("oneOf")
     if isinstance(branches, list) and len(branches) == 2 and not {"if", "then", "else", "type"} & out.keys():
         first, second = (branch_type(b) for b in branches)

@@ -98,6 +98,8 @@ def test_exclusive_branches_rewrites_only_disjoint_types() -> None:
                 "oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]
             },
             "e": {"oneOf": [{"type": "string"}, {"type": "array", "minLength": 2}]},
+            "f": {"anyOf": [{"type": "object"}, {"type": "string"}]},
+            "g": {"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "string", "pattern": "^ext:"}]},
         },
     }
     out = exclusive_branches(schema)
@@ -107,6 +109,8 @@ def test_exclusive_branches_rewrites_only_disjoint_types() -> None:
     assert out["properties"]["d"] == {"type": ["string", "array"], "minItems": 1, "items": {"type": "string"}}
     # a string keyword on the array branch would constrain strings once merged: if/then/else instead
     assert out["properties"]["e"]["if"] == {"type": "array"}
+    assert out["properties"]["f"] == {"type": ["object", "string"]}
+    assert out["properties"]["g"] == schema["properties"]["g"]
 
 
 def test_schema_failure_names_the_field() -> None:
