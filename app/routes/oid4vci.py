@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.deps import ServicesDep, SessionDep
+from app.pages.learner import learner_page_url
 from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from app.wallet_store import (
@@ -251,11 +252,20 @@ The offer can be accepted once, until {expires} (UTC).</p>
 def wallet_page(reference: str, session: SessionDep, services: ServicesDep) -> HTMLResponse:
     """The learner's page of an offer: QR codes and deep links for OpenID4VCI wallets and for the LCW."""
     row = offer_by_reference(session, reference=reference, now=services.clock())
+    if row.state == "issued" and row.credential_id:
+        page = learner_page_url(services.settings.base_url, row.credential_id)
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><meta charset="utf-8"><title>In your wallet</title>'
+            "<p>A wallet has accepted this offer. Your credential's page (downloads, sharing, verification): "
+            f'<a href="{html.escape(page)}">{html.escape(page)}</a></p></html>',
+            headers=NO_STORE,
+        )
     if row.state != "offered":
         return HTMLResponse(
-            "<!doctype html><title>Offer closed</title><p>This offer can no longer be accepted: a wallet has"
-            " already accepted it, or it was blocked after wrong transaction codes.</p>",
+            "<!doctype html><title>Offer closed</title><p>This offer can no longer be accepted: it is being"
+            " redeemed by a wallet, or it was blocked after wrong transaction codes.</p>",
             status_code=410,
+            headers=NO_STORE,
         )
     links = wallet_links(
         base_url=services.settings.base_url, reference=reference, with_tx_code=row.tx_code_hash is not None

@@ -463,8 +463,21 @@ def test_learner_page_shows_both_flows_qr_codes_and_links(
     assert links["qr"]["lcw"]["svg"].startswith("<svg")
     lcw = json.loads(query_value(links["vcapi"]["lcw"], "request"))
     assert lcw == {"credentialRequestOrigin": BASE, "protocols": {"vcapi": links["vcapi"]["exchangeUrl"]}}
-    Wallet(client).accept(links["openid4vci"]["byReference"], answer["txCode"], clock.now)
-    assert client.get(links["page"].removeprefix(BASE)).status_code == 410
+    credential = Wallet(client).accept(links["openid4vci"]["byReference"], answer["txCode"], clock.now)
+    # Once accepted, the page leads to the credential's learner page (issue 9).
+    after = client.get(links["page"].removeprefix(BASE))
+    assert after.status_code == 200
+    learner_page = f"{BASE}/credentials/{credential['id'].removeprefix('urn:uuid:')}"
+    assert f'href="{learner_page}"' in after.text
+    assert client.get(learner_page.removeprefix(BASE)).status_code == 200
+    blocked = make_offer(it)
+    code = query_value(blocked["links"]["openid4vci"]["byValue"], "credential_offer")
+    pre_code = json.loads(code)["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"][
+        "pre-authorized_code"
+    ]
+    for _ in range(5):
+        Wallet(client).token(pre_code, "x")
+    assert client.get(blocked["links"]["page"].removeprefix(BASE)).status_code == 410
     assert client.get("/wallet/not-a-reference").status_code == 404
 
 
