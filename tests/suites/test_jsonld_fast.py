@@ -20,7 +20,7 @@ from pyld.canon import URDNA2015
 
 from bench import samples
 from contexts import offline_loader
-from suites import jsonld_fast
+from suites import jsonld_contexts
 from suites.jsonld_fast import fast_to_dataset
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -157,7 +157,7 @@ def test_contexts_are_processed_once_per_process(monkeypatch: pytest.MonkeyPatch
     document = samples.ob3_credential()
     assert fast_to_dataset(document) is not None
     calls: list[Any] = []
-    processor = jsonld_fast._contexts(None).processor
+    processor = jsonld_contexts.contexts_for(None).processor
     original = processor._process_context
     monkeypatch.setattr(processor, "_process_context", lambda *a, **k: calls.append(a) or original(*a, **k))
     for index in range(5):
