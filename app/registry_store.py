@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app import repo
@@ -276,8 +277,11 @@ def _key(session: Session, *, keystore: KeyStore, now: datetime) -> RegistryKey:
             sealed_secret=generated.sealed_secret,
             created_at=now,
         )
-        session.add(key)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests at once: the unique kid keeps one key
+                session.add(key)
+        except IntegrityError:
+            key = session.scalars(select(RegistryKey).where(RegistryKey.kid == KEY_ID)).one()
     return key
 
 
