@@ -123,6 +123,21 @@ def test_examples_context_is_not_fast_without_the_extra() -> None:
 
 # --- realistic documents -------------------------------------------------------------------------------------
 
+
+def _vc11_data_integrity() -> dict[str, Any]:
+    """A VC 1.1 credential as eddsa-rdfc-2022 prepares it (the Data Integrity context appended)."""
+    credential = samples.vc11_credential()
+    credential["@context"] = [*credential["@context"], samples.DATA_INTEGRITY]
+    return credential
+
+
+def _ed25519_2020_config() -> dict[str, Any]:
+    config = samples.proof_config(samples.vc11_credential())
+    config["type"] = "Ed25519Signature2020"
+    del config["cryptosuite"]
+    return config
+
+
 REALISTIC = {
     "ob3-achievement-credential": samples.ob3_credential,
     "ob3-proof-configuration": lambda: samples.proof_config(samples.ob3_credential()),
@@ -134,6 +149,9 @@ REALISTIC = {
         [samples.signed(samples.ob3_credential(1)), samples.signed(samples.ob3_credential(2))]
     ),
     "did-document": samples.did_document,
+    "vc11-with-data-integrity-context": _vc11_data_integrity,
+    "vc11-data-integrity-proof-configuration": lambda: samples.proof_config(_vc11_data_integrity()),
+    "vc11-ed25519signature2020-proof-configuration": _ed25519_2020_config,
     "issuer-built-eu-credential": samples.issuer_credential,
     "issuer-built-eu-credential-signed": lambda: samples.signed(samples.issuer_credential()),
     "issuer-built-eu-proof-configuration": lambda: samples.proof_config(samples.issuer_credential()),
