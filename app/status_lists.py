@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,7 @@ class StatusConfig:
     publish_interval_seconds: float = 0.0
     validity_seconds: int = 3600
     randbelow: Randomness = secrets.randbelow
+    random_probes: int = RANDOM_PROBES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatusConfig:
@@ -104,9 +105,18 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _lock_sqlite_for_writing(session: Session) -> None:
+    """SQLite: take the database write lock now (a no-op UPDATE makes the driver begin a write transaction), so
+    the reads that follow and the writes they decide see one state. SQLite has one writer at a time; without
+    this, reads run before the driver's implicit BEGIN and could be stale. PostgreSQL needs no such lock: unique
+    keys, savepoints and row locks decide there."""
+    if not _postgres(session):
+        session.execute(text("UPDATE status_list SET version = version WHERE 0 = 1"))
+
+
 def _insert(session: Session, row: StatusEntry | StatusList) -> bool:
     """Add ``row``; False when a unique key is taken (on PostgreSQL by a concurrent transaction, caught in a
-    savepoint; SQLite serializes writers, so the caller's existence check already decided)."""
+    savepoint; on SQLite the write lock taken first makes the caller's existence check final)."""
     if not _postgres(session):
         session.add(row)
         session.flush()
@@ -194,9 +204,10 @@ def allocate_entry(
     key decides when they do); once the list is nearly full, a random index among the free ones; when none is
     free, the list is marked full and the next one opened.
     """
+    _lock_sqlite_for_writing(session)
     while True:
         status_list = _open_list(session, institution=institution, purpose=purpose, config=config, now=now)
-        for _ in range(RANDOM_PROBES):
+        for _ in range(config.random_probes):
             entry = _claim(session, status_list, config.randbelow(status_list.size), credential_public_id)
             if entry is not None:
                 return status_list, entry
@@ -315,6 +326,7 @@ def change_status(
             pointer="/credentialStatus/statusPurpose",
         )
     credential = _credential(session, institution=institution, credential_id=credential_id)
+    _lock_sqlite_for_writing(session)
     # Lock the credential's entries first (changes to one credential are serialized), then the list row below.
     entries = _entries(session, credential=credential, lock=True)
     if purpose not in entries:
