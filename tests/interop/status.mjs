@@ -1,0 +1,110 @@
+// Independent Bitstring Status List implementation for the interop tests: @digitalbazaar/vc-bitstring-status-list.
+//
+// Reads one JSON job on stdin and prints one JSON result on stdout. Offline: JSON-LD contexts come from the
+// repository's pinned files (contexts/manifest.json, sha256-checked); DID documents and status list credentials
+// come from the job (as fetched from our issuer app).
+//
+// Job fields:
+//   credentials    [credential, ...] whose status is checked with checkStatus (the list credential's proof is
+//                  verified with eddsa-rdfc-2022 and its issuer must be the credential's issuer)
+//   lists          {url: BitstringStatusListCredential} served at their URLs
+//   didDocuments   [DID document, ...]
+//   decode         [{encodedList, indices: [i, ...]}] -> getStatus(i) of each decoded list
+//   encode         [{length, set: [i, ...]}] -> encodedList of a list made by the library with those bits set
+// Result: {"checks": [{verified, statuses: [{purpose, index, status}], error}], "decoded": [[bool, ...]],
+//          "encoded": ["u...", ...]}
+
+import {createHash} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {checkStatus, createList, decodeList} from '@digitalbazaar/vc-bitstring-status-list';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const contextsDir = join(here, '..', '..', 'contexts');
+
+function pinnedContexts() {
+  const manifest = JSON.parse(readFileSync(join(contextsDir, 'manifest.json'), 'utf8'));
+  const documents = new Map();
+  for(const entry of manifest.contexts) {
+    const bytes = readFileSync(join(contextsDir, 'files', entry.file));
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if(digest !== entry.sha256) {
+      throw new Error(`context ${entry.file} has sha256 ${digest}, manifest pins ${entry.sha256}`);
+    }
+    documents.set(entry.url, JSON.parse(bytes.toString('utf8')));
+  }
+  return documents;
+}
+
+function documentLoader({contexts, lists, didDocuments}) {
+  const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
+  return async url => {
+    for(const source of [contexts, lists]) {
+      if(source.has(url)) {
+        return {contextUrl: null, documentUrl: url, document: structuredClone(source.get(url))};
+      }
+    }
+    const [did, fragment] = url.split('#');
+    const doc = dids.get(did);
+    if(doc) {
+      if(fragment === undefined) {
+        return {contextUrl: null, documentUrl: url, document: structuredClone(doc)};
+      }
+      const vm = (doc.verificationMethod || []).find(m => m.id === url || did + m.id === url);
+      if(vm) {
+        return {
+          contextUrl: null, documentUrl: url,
+          document: {'@context': doc['@context'], ...structuredClone(vm), id: url}
+        };
+      }
+    }
+    throw new Error(`offline document loader: "${url}" is not allowed`);
+  };
+}
+
+async function main() {
+  const job = JSON.parse(readFileSync(0, 'utf8'));
+  const loader = documentLoader({
+    contexts: pinnedContexts(),
+    lists: new Map(Object.entries(job.lists || {})),
+    didDocuments: job.didDocuments
+  });
+  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const checks = [];
+  for(const credential of job.credentials || []) {
+    const result = await checkStatus({
+      credential, documentLoader: loader, suite,
+      verifyBitstringStatusListCredential: true, verifyMatchingIssuers: true
+    });
+    checks.push({
+      verified: result.verified,
+      error: result.error ? String(result.error.message || result.error) : null,
+      statuses: (result.results || []).map(r => ({
+        purpose: r.credentialStatus.statusPurpose,
+        index: r.credentialStatus.statusListIndex,
+        status: r.status
+      }))
+    });
+  }
+  const decoded = [];
+  for(const item of job.decode || []) {
+    const list = await decodeList({encodedList: item.encodedList});
+    decoded.push(item.indices.map(i => list.getStatus(i)));
+  }
+  const encoded = [];
+  for(const item of job.encode || []) {
+    const list = await createList({length: item.length});
+    item.set.forEach(i => list.setStatus(i, true));
+    encoded.push(await list.encode());
+  }
+  process.stdout.write(JSON.stringify({checks, decoded, encoded}));
+}
+
+main().catch(error => {
+  process.stdout.write(JSON.stringify({error: String(error && error.stack || error)}));
+  process.exit(1);
+});
