@@ -16,13 +16,15 @@ from urllib.parse import quote, urlencode
 import segno
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from app import repo_issuance as repo
 from app.deps import ServicesDep, SessionDep
 from app.pages.templating import render
 from app.pages.view import CredentialView, credential_view
 from app.settings import Settings
-from app.tables import IssuedCredential
+from app.tables import IssuedCredential, StatusEntry, StatusList
 from issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 
 __all__ = ["LearnerLinks", "learner_links", "learner_page", "learner_page_url", "router"]
@@ -87,8 +89,21 @@ def _qr_svg(link: str) -> str:
     return str(_qr(link).svg_inline(scale=3, title="QR code of the verification link"))
 
 
+def set_statuses(row: IssuedCredential) -> list[str]:
+    """The status purposes whose bit is set for ``row`` (``revocation``, ``suspension``), from the issuer's lists."""
+    session = object_session(row)
+    if session is None:
+        return []
+    query = (
+        select(StatusList.purpose)
+        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
+        .where(StatusEntry.credential_public_id == row.public_id, StatusEntry.status.is_(True))
+    )
+    return sorted(session.scalars(query))
+
+
 def learner_page(settings: Settings, row: IssuedCredential) -> HTMLResponse:
-    """The rendered learner page of ``row``."""
+    """The rendered learner page of ``row`` (saying so when the issuer has revoked or suspended it)."""
     document = json.loads(row.document)
     view = credential_view(document)
     links = learner_links(settings, row.public_id, view)
@@ -97,6 +112,7 @@ def learner_page(settings: Settings, row: IssuedCredential) -> HTMLResponse:
         view=view,
         links=links,
         qr=_qr_svg(links.verify),
+        statuses=set_statuses(row),
         suite=row.suite,
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"},
     )

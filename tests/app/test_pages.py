@@ -290,3 +290,30 @@ def test_pages_escape_what_institutions_and_credentials_contain(
         assert "<script>" not in html
         assert "<b>Bold" not in html
         assert "&lt;b&gt;Bold&lt;/b&gt; course" in html
+
+
+def test_a_revoked_credential_says_so_on_the_learner_page_and_on_the_verifier_page(
+    client: TestClient, it: Issuing, settings: Settings, tmp_path: Path
+) -> None:
+    body = issue(it)
+    vc = body["verifiableCredential"]
+    assert "revoked" not in client.get(body["learnerPage"], headers=HTML).text
+    change = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": vc["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            "status": True,
+        },
+        headers=it.headers,
+    )
+    assert change.status_code == 200, change.text
+    page = client.get(body["learnerPage"], headers=HTML).text
+    assert "The issuer has revoked this credential." in page
+    with TestClient(verifier_app(settings, client, tmp_path, trusted={it.did})) as verifier:
+        result = verifier.post(
+            "/check", files={"file": ("c.json", json.dumps(vc).encode(), "application/json")}
+        )
+        assert 'class="verdict verdict-invalid"' in result.text
+        assert checks_of(result.text)["status"] == "failed"
+        assert "The issuer has revoked this credential." in result.text
