@@ -119,6 +119,12 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="how long a wallet offer (its link, pre-authorized code and exchange) can be redeemed",
     )
+    wallet_code_ttl_seconds: int = Field(
+        default=600,
+        ge=60,
+        le=3600,
+        description="lifetime of a pre-authorized code; fetching the offer (link or QR) again gives a fresh one",
+    )
     wallet_token_ttl_seconds: int = Field(
         default=300, ge=30, le=3600, description="lifetime of the access token the pre-authorized code buys"
     )

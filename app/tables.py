@@ -429,7 +429,8 @@ class StatusListPublication(Base):
 
 
 class WalletOffer(Base):
-    """A pending award offered to a learner's wallet; every secret is stored as a SHA-256 hash.
+    """A pending award offered to a learner's wallet; every secret is stored as a hash (or wrapped, see
+    ``issuer.offers``); the current pre-authorized code lives from ``code_minted_at`` to ``code_expires_at``.
 
     ``offered`` → ``token`` (the pre-authorized code was redeemed) → ``issued``; ``blocked`` after too many wrong
     transaction codes. The exchange flow goes ``offered`` → ``issued`` directly.
@@ -446,7 +447,10 @@ class WalletOffer(Base):
     learner_did: Mapped[str | None] = mapped_column(String(500))
     reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_minted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    code_expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_key_wrapped: Mapped[str | None] = mapped_column(String(64))
     tx_code_failures: Mapped[int] = mapped_column(default=0)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

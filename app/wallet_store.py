@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -31,6 +31,9 @@ from issuer.offers import (
     offer_links,
     pre_authorized_code,
     tx_code_hash,
+    tx_code_key,
+    unwrap_tx_key,
+    wrap_tx_key,
 )
 from keys import KeyStore
 from vc.errors import Conflict, InvalidToken, NotFound, OAuthError
@@ -40,6 +43,7 @@ __all__ = [
     "NewOffer",
     "consume_nonce",
     "create_offer",
+    "current_code",
     "grant_token",
     "issue_offer",
     "new_nonce",
@@ -65,11 +69,43 @@ class NewOffer:
     links: OfferLinks
 
 
-def wallet_links(*, base_url: str, reference: str, with_tx_code: bool) -> OfferLinks:
-    """The links of an offer (page, OpenID4VCI offer URI and deep links, VC-API exchange, LCW deep link)."""
+def wallet_links(*, base_url: str, reference: str, with_tx_code: bool, code: str | None = None) -> OfferLinks:
+    """The links of an offer (page, OpenID4VCI offer URI and deep links, VC-API exchange, LCW deep link); the
+    by-value OpenID4VCI link only when the current pre-authorized ``code`` is given."""
     return offer_links(
-        base_url=base_url, reference=reference, tx_code_length=TX_CODE_LENGTH if with_tx_code else None
+        base_url=base_url,
+        reference=reference,
+        code=code,
+        tx_code_length=TX_CODE_LENGTH if with_tx_code else None,
     )
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _mint_code(row: WalletOffer, *, reference: str, now: datetime, code_ttl: timedelta) -> str:
+    """Start a new code window: a new pre-authorized code (the previous one stops working)."""
+    minted = now.replace(microsecond=0)
+    code = pre_authorized_code(reference, minted_at=_stamp(minted))
+    row.code_minted_at = minted
+    row.code_expires_at = min(minted + code_ttl, row.expires_at)
+    row.code_hash = hash_secret(code)
+    if row.tx_code_hash is not None:
+        row.tx_key_wrapped = wrap_tx_key(tx_code_key(reference), code)
+    return code
+
+
+def current_code(
+    session: Session, *, row: WalletOffer, reference: str, now: datetime, code_ttl: timedelta
+) -> str:
+    """The pre-authorized code to put in the offer: the current one while at least half its lifetime is left
+    (a wallet may fetch the offer twice), else a new one."""
+    if row.code_expires_at - now >= code_ttl / 2:
+        return pre_authorized_code(reference, minted_at=_stamp(row.code_minted_at))
+    code = _mint_code(row, reference=reference, now=now, code_ttl=code_ttl)
+    session.flush()
+    return code
 
 
 def award_of(offer: WalletOffer, *, holder: str) -> Award:
@@ -104,6 +140,7 @@ def create_offer(
     suite: str,
     with_tx_code: bool,
     ttl: timedelta,
+    code_ttl: timedelta,
     base_url: str,
     now: datetime,
 ) -> NewOffer:
@@ -114,7 +151,6 @@ def create_offer(
         learner_from_fields(did=learner["did"], name=None, email=None, pointer="/learner")
     reference = new_reference()
     tx_code = new_tx_code() if with_tx_code else None
-    code = pre_authorized_code(reference)
     row = WalletOffer(
         public_id=str(uuid.uuid4()),
         institution_id=issuer.institution.id,
@@ -123,13 +159,13 @@ def create_offer(
         suite=suite,
         learner_did=learner.get("did") or None,
         reference_hash=hash_secret(reference),
-        code_hash=hash_secret(code),
-        tx_code_hash=tx_code_hash(code, tx_code) if tx_code else None,
+        tx_code_hash=tx_code_hash(tx_code_key(reference), tx_code) if tx_code else None,
         tx_code_failures=0,
         state="offered",
         created_at=now,
         expires_at=now + ttl,
     )
+    code = _mint_code(row, reference=reference, now=now, code_ttl=code_ttl)
     _, unsigned = issuer.prepare(
         version=version, award=award_of(row, holder=row.learner_did or PLACEHOLDER_DID)
     )
@@ -140,7 +176,7 @@ def create_offer(
         )
     session.add(row)
     session.flush()
-    links = wallet_links(base_url=base_url, reference=reference, with_tx_code=with_tx_code)
+    links = wallet_links(base_url=base_url, reference=reference, with_tx_code=with_tx_code, code=code)
     return NewOffer(row=row, reference=reference, tx_code=tx_code, links=links)
 
 
@@ -173,14 +209,16 @@ def grant_token(
         raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
     if row.state != "offered":
         raise OAuthError("invalid_grant", "the pre-authorized code was already used")
-    if row.expires_at <= now:
-        raise OAuthError("invalid_grant", "the pre-authorized code has expired")
+    if row.expires_at <= now or row.code_expires_at <= now:
+        raise OAuthError("invalid_grant", "the pre-authorized code has expired: fetch the offer again")
     if row.tx_code_hash is None:
         if tx_code is not None:
             raise OAuthError("invalid_request", "this offer has no transaction code: do not send tx_code")
     elif tx_code is None:
         raise OAuthError("invalid_request", "this offer needs the transaction code (tx_code)")
-    elif not hmac.compare_digest(tx_code_hash(code, tx_code), row.tx_code_hash):
+    elif row.tx_key_wrapped is None or not hmac.compare_digest(
+        tx_code_hash(unwrap_tx_key(row.tx_key_wrapped, code), tx_code), row.tx_code_hash
+    ):
         row.tx_code_failures += 1
         if row.tx_code_failures >= MAX_TX_CODE_FAILURES:
             row.state = "blocked"

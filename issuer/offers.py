@@ -1,13 +1,14 @@
 """Credential offers for wallets: the offer secrets, the OpenID4VCI offer object, deep links and QR codes.
 
-One random *offer reference* is handed to the learner (inside a link). Everything else is derived from it with
-HMAC-SHA256, so the database keeps only hashes and the by-reference offer can still be answered:
+One random *offer reference* is handed to the learner (inside a link, valid as long as the offer). The database
+keeps only hashes; what a wallet needs is derived from the reference with HMAC-SHA256:
 
-- the pre-authorized code (OpenID4VCI 1.0 §4.1.1, ``urn:ietf:params:oauth:grant-type:pre-authorized_code``);
-- the VC-API exchange URL (``/exchanges/<reference>``) for the DCC Learner Credential Wallet.
-
-The transaction code (``tx_code``) is random and delivered separately (e-mail, SMS, desk); it is stored as a
-hash keyed by the pre-authorized code, so a copy of the database alone cannot be searched for it.
+- the pre-authorized code (OpenID4VCI 1.0 §4.1.1), short-lived: one per code window, minted when the offer is
+  fetched by reference (the same code while its window lasts, a new one after), single use;
+- the VC-API exchange URL (``/exchanges/<reference>``) for the DCC Learner Credential Wallet;
+- the key under which the transaction code (``tx_code``, random, delivered separately) is stored as an HMAC. That
+  key is kept only wrapped with the current pre-authorized code, so neither the 6 digits nor the key can be found
+  from a copy of the database alone.
 
 https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html#name-credential-offer ;
 https://github.com/digitalcredentials/learner-credential-wallet (deep links ``https://lcw.app/request?request=``)
@@ -49,13 +50,18 @@ __all__ = [
     "qr_png_data_uri",
     "qr_svg",
     "tx_code_hash",
+    "tx_code_key",
+    "unwrap_tx_key",
+    "wrap_tx_key",
 ]
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 CREDENTIAL_CONFIGURATION_ID = "AchievementCredential_ldp_vc"
 """The one entry of ``credential_configurations_supported``: an OB 3.0 AchievementCredential as ``ldp_vc``."""
 TX_CODE_LENGTH = 6
-_CODE_LABEL = b"microcred/oid4vci/pre-authorized_code"
+_CODE_LABEL = b"microcred/oid4vci/pre-authorized_code/"
+_TX_LABEL = b"microcred/oid4vci/tx_code"
+_WRAP_LABEL = b"microcred/oid4vci/tx_code-key-wrap/"
 
 
 def new_secret() -> str:
@@ -73,10 +79,11 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def pre_authorized_code(reference: str) -> str:
-    """The offer's pre-authorized code, derived from its reference (HMAC-SHA256, base64url)."""
-    digest = hmac.new(reference.encode("utf-8"), _CODE_LABEL, hashlib.sha256).digest()
-    return b64url_encode(digest)
+def pre_authorized_code(reference: str, *, minted_at: str) -> str:
+    """The offer's pre-authorized code for the code window that started at ``minted_at`` (HMAC-SHA256 keyed by the
+    reference, base64url): the same within a window, so a wallet may fetch the offer twice; a new one after it."""
+    digest = hmac.new(reference.encode("utf-8"), _CODE_LABEL + minted_at.encode("utf-8"), hashlib.sha256)
+    return b64url_encode(digest.digest())
 
 
 def new_tx_code(length: int = TX_CODE_LENGTH) -> str:
@@ -84,9 +91,30 @@ def new_tx_code(length: int = TX_CODE_LENGTH) -> str:
     return "".join(str(secrets.randbelow(10)) for _ in range(length))
 
 
-def tx_code_hash(code: str, tx_code: str) -> str:
-    """The stored form of a transaction code: HMAC keyed by the (never stored) pre-authorized code."""
-    return hmac.new(code.encode("utf-8"), tx_code.encode("utf-8"), hashlib.sha256).hexdigest()
+def tx_code_key(reference: str) -> bytes:
+    """The key the transaction code is stored under (derived from the never-stored reference)."""
+    return hmac.new(reference.encode("utf-8"), _TX_LABEL, hashlib.sha256).digest()
+
+
+def tx_code_hash(key: bytes, tx_code: str) -> str:
+    """The stored form of a transaction code: HMAC-SHA256 under :func:`tx_code_key` (a 6-digit code cannot be
+    found from the database alone)."""
+    return hmac.new(key, tx_code.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _pad(code: str) -> bytes:
+    return hashlib.sha256(_WRAP_LABEL + code.encode("utf-8")).digest()
+
+
+def wrap_tx_key(key: bytes, code: str) -> str:
+    """The transaction-code key as stored beside a pre-authorized code: XOR-ed with a hash of that code, so only
+    the wallet's token request (which brings the code) can unwrap it."""
+    return bytes(a ^ b for a, b in zip(key, _pad(code), strict=True)).hex()
+
+
+def unwrap_tx_key(wrapped: str, code: str) -> bytes:
+    """The transaction-code key, from its stored wrapping and the pre-authorized code."""
+    return bytes(a ^ b for a, b in zip(bytes.fromhex(wrapped), _pad(code), strict=True))
 
 
 def credential_offer(
@@ -182,7 +210,8 @@ class OfferLinks:
     credential_offer_uri: str
     """The offer by reference (``GET`` → Credential Offer JSON)."""
     openid_by_reference: str
-    openid_by_value: str
+    openid_by_value: str | None
+    """By value, with a short-lived code: only in the API answer at creation (for immediate use)."""
     exchange_url: str
     """The VC-API exchange (the wallet ``POST``s ``{}`` to start)."""
     lcw: str
@@ -202,18 +231,23 @@ class OfferLinks:
         }
 
 
-def offer_links(*, base_url: str, reference: str, tx_code_length: int | None) -> OfferLinks:
-    """All links of the offer with this reference, on the issuer at ``base_url``."""
+def offer_links(*, base_url: str, reference: str, code: str | None, tx_code_length: int | None) -> OfferLinks:
+    """All links of the offer with this reference, on the issuer at ``base_url``; the by-value link carries
+    ``code`` (short-lived: for immediate use; the page and the by-reference link get fresh codes)."""
     offer_uri = f"{base_url}/oid4vci/offers/{reference}"
-    offer = credential_offer(
-        credential_issuer=base_url, code=pre_authorized_code(reference), tx_code_length=tx_code_length
+    by_value = (
+        openid_offer_link(
+            offer=credential_offer(credential_issuer=base_url, code=code, tx_code_length=tx_code_length)
+        )
+        if code is not None
+        else None
     )
     exchange_url = f"{base_url}/exchanges/{reference}"
     return OfferLinks(
         page=f"{base_url}/wallet/{reference}",
         credential_offer_uri=offer_uri,
         openid_by_reference=openid_offer_link(offer_uri=offer_uri),
-        openid_by_value=openid_offer_link(offer=offer),
+        openid_by_value=by_value,
         exchange_url=exchange_url,
         lcw=lcw_request_link(origin=base_url, exchange_url=exchange_url),
     )

@@ -94,6 +94,7 @@ def offer_award(
         suite=body.cryptosuite,
         with_tx_code=body.tx_code,
         ttl=timedelta(seconds=body.expires_in or settings.wallet_offer_ttl_seconds),
+        code_ttl=timedelta(seconds=settings.wallet_code_ttl_seconds),
         base_url=settings.base_url,
         now=now,
     )

@@ -23,6 +23,7 @@ from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from app.wallet_store import (
     consume_nonce,
+    current_code,
     grant_token,
     issue_offer,
     new_nonce,
@@ -36,7 +37,6 @@ from issuer.offers import (
     TX_CODE_LENGTH,
     credential_offer,
 )
-from issuer.offers import pre_authorized_code as derive_code
 from issuer.oid4vci import authorization_server_metadata, check_key_proof, issuer_metadata
 from vc.errors import NotFound, OAuthError
 
@@ -85,12 +85,14 @@ def oauth_metadata(services: ServicesDep) -> JSONResponse:
 @router.get("/oid4vci/offers/{reference}")
 def offer_by_uri(reference: str, session: SessionDep, services: ServicesDep) -> JSONResponse:
     """The Credential Offer behind ``credential_offer_uri`` (§4.1.3): JSON, unsigned, not cacheable."""
-    row = offer_by_reference(session, reference=reference, now=services.clock())
+    now = services.clock()
+    row = offer_by_reference(session, reference=reference, now=now)
     if row.state != "offered":
         raise NotFound("this offer was already redeemed")
+    code_ttl = timedelta(seconds=services.settings.wallet_code_ttl_seconds)
     offer = credential_offer(
         credential_issuer=services.settings.base_url,
-        code=derive_code(reference),  # derived from the reference: the code itself is never stored
+        code=current_code(session, row=row, reference=reference, now=now, code_ttl=code_ttl),
         tx_code_length=TX_CODE_LENGTH if row.tx_code_hash else None,
         tx_code_description="The code your institution sent you separately" if row.tx_code_hash else None,
     )

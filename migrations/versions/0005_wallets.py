@@ -1,6 +1,7 @@
 """Wallets (issue 10): offers to learners' wallets (OpenID4VCI pre-authorized code, VC-API exchange) and c_nonces.
 
-Every secret (offer reference, pre-authorized code, transaction code, access token, nonce) is stored as a hash.
+Every secret (offer reference, pre-authorized code, transaction code, access token, nonce) is stored as a hash; the
+pre-authorized code is short-lived (code_minted_at .. code_expires_at) within the offer's lifetime.
 
 Revision ID: wallets
 Revises: status_lists
@@ -32,7 +33,10 @@ def upgrade() -> None:
         sa.Column("learner_did", sa.String(length=500), nullable=True),
         sa.Column("reference_hash", sa.String(length=64), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("code_minted_at", UtcDateTime(), nullable=False),
+        sa.Column("code_expires_at", UtcDateTime(), nullable=False),
         sa.Column("tx_code_hash", sa.String(length=64), nullable=True),
+        sa.Column("tx_key_wrapped", sa.String(length=64), nullable=True),
         sa.Column("tx_code_failures", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=True),
         sa.Column("token_expires_at", UtcDateTime(), nullable=True),

@@ -308,6 +308,34 @@ def test_an_expired_code_is_refused(client: TestClient, it: Issuing, clock: Cloc
     assert error_of(wallet.token("made-up-code", "123456")) == "invalid_grant"
 
 
+def test_codes_are_short_lived_and_a_new_fetch_of_the_offer_gives_a_fresh_one(
+    client: TestClient, it: Issuing, clock: Clock
+) -> None:
+    answer = make_offer(it)  # open for a day; each code for MICROCRED_WALLET_CODE_TTL_SECONDS (600 s)
+    wallet = Wallet(client)
+    link = answer["links"]["openid4vci"]["byReference"]
+
+    def code_now() -> str:
+        grant = wallet.offer(link)["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+        code: str = grant["pre-authorized_code"]
+        return code
+
+    by_value = json.loads(query_value(answer["links"]["openid4vci"]["byValue"], "credential_offer"))
+    first = code_now()
+    assert (
+        first
+        == by_value["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
+    )
+    clock.advance(seconds=200)
+    assert code_now() == first  # fetched again within the window: the same code
+    clock.advance(seconds=401)
+    assert error_of(wallet.token(first, answer["txCode"])) == "invalid_grant"  # 601 s old
+    fresh = code_now()
+    assert fresh != first
+    assert error_of(wallet.token(first, answer["txCode"])) == "invalid_grant"
+    assert wallet.token(fresh, answer["txCode"]).status_code == 200  # the tx_code still fits the new code
+
+
 def test_wrong_or_missing_tx_code(client: TestClient, it: Issuing, clock: Clock) -> None:
     answer = make_offer(it)
     wallet = Wallet(client)

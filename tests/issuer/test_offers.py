@@ -30,6 +30,9 @@ from issuer.offers import (
     qr_png,
     qr_svg,
     tx_code_hash,
+    tx_code_key,
+    unwrap_tx_key,
+    wrap_tx_key,
 )
 from issuer.oid4vci import check_key_proof, did_jwk, issuer_metadata
 from vc.errors import OAuthError
@@ -136,23 +139,32 @@ def test_lcw_deep_link_names_the_vcapi_exchange() -> None:
 
 
 def test_all_links_of_one_offer_come_from_its_reference() -> None:
-    links = offer_links(base_url=ISSUER, reference="REF", tx_code_length=6)
+    links = offer_links(base_url=ISSUER, reference="REF", code="CODE", tx_code_length=6)
     assert links.page == f"{ISSUER}/wallet/REF"
     assert links.credential_offer_uri == f"{ISSUER}/oid4vci/offers/REF"
     assert links.exchange_url == f"{ISSUER}/exchanges/REF"
+    assert links.openid_by_value is not None
     offer = json.loads(parse_qs(urlsplit(links.openid_by_value).query)["credential_offer"][0])
-    assert offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"] == pre_authorized_code("REF")
+    assert offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"] == "CODE"
+    assert offer_links(base_url=ISSUER, reference="REF", code=None, tx_code_length=6).openid_by_value is None
 
 
 def test_secrets_are_derived_and_hashed_not_kept() -> None:
-    code = pre_authorized_code("reference-1")
-    assert code == pre_authorized_code("reference-1")
-    assert code != pre_authorized_code("reference-2")
+    code = pre_authorized_code("reference-1", minted_at="2026-11-23T12:00:00+00:00")
+    assert code == pre_authorized_code("reference-1", minted_at="2026-11-23T12:00:00+00:00")
+    assert code != pre_authorized_code("reference-2", minted_at="2026-11-23T12:00:00+00:00")
+    assert code != pre_authorized_code("reference-1", minted_at="2026-11-23T12:10:00+00:00")  # a new window
     assert len(base64.urlsafe_b64decode(code + "=")) == 32
     assert hash_secret(code) == hashlib.sha256(code.encode()).hexdigest()
-    # The stored transaction code is keyed by the (unstored) pre-authorized code: a 6-digit table won't find it.
-    assert tx_code_hash(code, "123456") != tx_code_hash(pre_authorized_code("reference-2"), "123456")
-    assert tx_code_hash(code, "123456") != hashlib.sha256(b"123456").hexdigest()
+    # The transaction code is stored as an HMAC under a key derived from the reference, not a bare hash...
+    key = tx_code_key("reference-1")
+    assert tx_code_hash(key, "123456") != hashlib.sha256(b"123456").hexdigest()
+    assert tx_code_hash(key, "123456") != tx_code_hash(tx_code_key("reference-2"), "123456")
+    # ...and that key is kept only wrapped with the pre-authorized code: the code unwraps it, another does not.
+    wrapped = wrap_tx_key(key, code)
+    assert bytes.fromhex(wrapped) != key
+    assert unwrap_tx_key(wrapped, code) == key
+    assert unwrap_tx_key(wrapped, pre_authorized_code("reference-2", minted_at="x")) != key
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -162,7 +174,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_qr_codes_are_png_and_svg_images_of_the_link() -> None:
-    link = offer_links(base_url=ISSUER, reference="REF", tx_code_length=None).openid_by_reference
+    link = offer_links(base_url=ISSUER, reference="REF", code=None, tx_code_length=None).openid_by_reference
     png = qr_png(link)
     width, height = _png_size(png)
     assert width == height
