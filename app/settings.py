@@ -135,6 +135,12 @@ class Settings(BaseSettings):
         description="lifetime of a `c_nonce`, and the oldest `iat` a wallet's key proof may have",
     )
 
+    # --- pages (issue 9): where the learner page's "verify this credential" link and QR code lead. -------------
+    public_verifier_url: str | None = Field(
+        default=None,
+        description="public URL of the verifier app (learner pages link to it); default `http://<host>:<verifier_port>`",
+    )
+
     # --- status lists (issue 7): revocation and suspension. Read by app/status_lists.py, app/routes/status.py. --
     status_list_size: int = Field(
         default=131_072,
