@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.settings import Settings
@@ -46,6 +46,7 @@ from vc.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "Actor",
+    "Claim",
     "Publication",
     "StatusAllocator",
     "StatusChange",
@@ -109,24 +110,23 @@ def _lock_sqlite_for_writing(session: Session) -> None:
     """SQLite: take the database write lock now (a no-op UPDATE makes the driver begin a write transaction), so
     the reads that follow and the writes they decide see one state. SQLite has one writer at a time; without
     this, reads run before the driver's implicit BEGIN and could be stale. PostgreSQL needs no such lock: unique
-    keys, savepoints and row locks decide there."""
+    keys and row locks decide there."""
     if not _postgres(session):
         session.execute(text("UPDATE status_list SET version = version WHERE 0 = 1"))
 
 
-def _insert(session: Session, row: StatusEntry | StatusList) -> bool:
-    """Add ``row``; False when a unique key is taken (on PostgreSQL by a concurrent transaction, caught in a
-    savepoint; on SQLite the write lock taken first makes the caller's existence check final)."""
-    if not _postgres(session):
-        session.add(row)
-        session.flush()
-        return True
-    try:
-        with session.begin_nested():
-            session.add(row)
-        return True
-    except IntegrityError:
-        return False
+def _insert_new(
+    session: Session, table: type[StatusEntry] | type[StatusList], key: list[str], **values: Any
+) -> int | None:
+    """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id``: the new row's id, or None when ``key`` is taken - by
+    a committed row, or on PostgreSQL by a concurrent transaction, whose outcome the statement waits for. One round
+    trip; no savepoint, and any other constraint still raises."""
+    dialect = postgresql if _postgres(session) else sqlite
+    statement = (
+        dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.id)
+    )
+    new_id: int | None = session.scalar(statement)
+    return new_id
 
 
 def _open_list(
@@ -152,7 +152,10 @@ def _open_list(
             .order_by(StatusList.sequence.desc())
             .limit(1)
         )
-        new = StatusList(
+        new_id = _insert_new(
+            session,
+            StatusList,
+            ["institution_id", "purpose", "sequence"],
             public_id=str(uuid.uuid4()),
             institution_id=institution.id,
             purpose=purpose,
@@ -162,31 +165,33 @@ def _open_list(
             version=0,
             created_at=now,
         )
-        if _insert(session, new):
-            return new
+        if new_id is not None:
+            opened = session.get(StatusList, new_id)
+            assert opened is not None  # just inserted by this transaction
+            return opened
         # Another transaction opened that list first; loop and use it.
 
 
-def _taken(session: Session, status_list: StatusList, index: int) -> bool:
-    return (
-        session.scalar(
-            select(StatusEntry.id).where(
-                StatusEntry.list_id == status_list.id, StatusEntry.list_index == index
-            )
-        )
-        is not None
-    )
+@dataclass(frozen=True)
+class Claim:
+    """An index claimed for a credential: the list, the index, the ``status_entry`` row's id."""
+
+    status_list: StatusList
+    index: int
+    entry_id: int
 
 
-def _claim(
-    session: Session, status_list: StatusList, index: int, credential_public_id: str
-) -> StatusEntry | None:
-    if _taken(session, status_list, index):
-        return None
-    entry = StatusEntry(
-        list_id=status_list.id, list_index=index, credential_public_id=credential_public_id, status=False
+def _claim(session: Session, status_list: StatusList, index: int, credential_public_id: str) -> Claim | None:
+    entry_id = _insert_new(
+        session,
+        StatusEntry,
+        ["list_id", "list_index"],
+        list_id=status_list.id,
+        list_index=index,
+        credential_public_id=credential_public_id,
+        status=False,
     )
-    return entry if _insert(session, entry) else None
+    return None if entry_id is None else Claim(status_list, index, entry_id)
 
 
 def allocate_entry(
@@ -197,7 +202,7 @@ def allocate_entry(
     credential_public_id: str,
     config: StatusConfig,
     now: datetime,
-) -> tuple[StatusList, StatusEntry]:
+) -> Claim:
     """A random unused index of the institution's open ``purpose`` list, claimed for the credential (not committed).
 
     Random probes first (no lock: concurrent issuers rarely pick the same index, and the unique (list, index)
@@ -208,16 +213,16 @@ def allocate_entry(
     while True:
         status_list = _open_list(session, institution=institution, purpose=purpose, config=config, now=now)
         for _ in range(config.random_probes):
-            entry = _claim(session, status_list, config.randbelow(status_list.size), credential_public_id)
-            if entry is not None:
-                return status_list, entry
+            claim = _claim(session, status_list, config.randbelow(status_list.size), credential_public_id)
+            if claim is not None:
+                return claim
         used = set(
             session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_id == status_list.id))
         )
         while (index := choose_free_index(status_list.size, used, randbelow=config.randbelow)) is not None:
-            entry = _claim(session, status_list, index, credential_public_id)
-            if entry is not None:
-                return status_list, entry
+            claim = _claim(session, status_list, index, credential_public_id)
+            if claim is not None:
+                return claim
             used.add(index)  # taken meanwhile by a concurrent transaction
         session.execute(update(StatusList).where(StatusList.id == status_list.id).values(full=True))
         status_list.full = True
@@ -234,7 +239,7 @@ class StatusAllocator:
     def __call__(self, session: Session, *, institution: Institution, credential_public_id: str) -> Any:
         entries = []
         for purpose in self.config.purposes(institution):
-            status_list, entry = allocate_entry(
+            claim = allocate_entry(
                 session,
                 institution=institution,
                 purpose=purpose,
@@ -244,8 +249,8 @@ class StatusAllocator:
             )
             entries.append(
                 status_entry(
-                    list_url=list_url(self.config.base_url, status_list.public_id),
-                    index=entry.list_index,
+                    list_url=list_url(self.config.base_url, claim.status_list.public_id),
+                    index=claim.index,
                     purpose=purpose,
                 )
             )

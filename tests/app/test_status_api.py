@@ -371,7 +371,7 @@ def test_allocation_uses_the_injected_randomness(settings: Settings, admin: dict
                     credential_public_id=f"c{i}",
                     config=config,
                     now=T0,
-                )[1].list_index
+                ).index
                 for i in range(17)
             ]
             # randbelow always 0: probe index 0, then the 0th free index: 0, 1, 2, ... and a new list for the 17th.
