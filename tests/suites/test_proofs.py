@@ -449,8 +449,8 @@ def test_poisoned_credential_fails_verification_quickly(loader: DocumentLoader, 
         "proofPurpose": "assertionMethod",
         "proofValue": "z" + "1" * 64,  # 64 zero bytes: well-formed, wrong
     }
-    started = time.perf_counter()
+    started = time.process_time()
     result = verify(document, resolver=resolver_for(issuer), loader=loader)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert not result.verified
     assert result.results[0].problem_type == CanonicalizationLimit.problem_type

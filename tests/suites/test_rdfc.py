@@ -105,10 +105,10 @@ def cycles(count: int, length: int) -> Dataset:
     ids=["clique6", "clique8", "clique12", "k5x5", "k8x8", "40cycles40"],
 )
 def test_poison_graphs_are_refused_within_a_second(dataset: Dataset) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(CanonicalizationLimit) as caught:
         canonicalize(dataset)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 1.0
     assert "poisoning" in caught.value.detail
     assert caught.value.status == 422
