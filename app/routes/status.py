@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app import repo
 from app.apikeys import parse_api_key
@@ -64,7 +64,7 @@ class StatusRequest(BaseModel):
 
     credentialId: str = Field(max_length=200)
     credentialStatus: StatusEntryIn
-    status: bool
+    status: StrictBool
     reason: str | None = Field(default=None, max_length=2000)
 
 

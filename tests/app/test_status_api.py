@@ -226,6 +226,16 @@ def test_refused_requests_change_nothing(settings: Settings, admin: dict[str, st
             "/credentials/status", json={"credentialId": credential["id"]}, headers=it.headers
         )
         assert missing.status_code == 422
+        not_a_boolean = it.client.post(
+            "/credentials/status",
+            json={
+                "credentialId": credential["id"],
+                "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+                "status": "true",
+            },
+            headers=it.headers,
+        )
+        assert not_a_boolean.status_code == 422
         anonymous = it.client.post(
             "/credentials/status",
             json={
