@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +12,7 @@ import pytest
 
 import suites
 from contexts import DocumentLoader, offline_loader
-from keys import Ed25519Signer, PublishedKey, did_key, did_web_document, public_key_multibase
+from keys import Ed25519Signer, PublishedKey, did_key, did_web_document
 from vc.encodings import encode_bitstring
 from verifier.credential import Verifier
 from verifier.did import DidResolver
@@ -247,11 +245,3 @@ def world(loader: DocumentLoader) -> World:
         other=key_signer(bytes(range(1, 33))),
         web_issuer=web_signer,
     )
-
-
-@pytest.fixture
-def deep_copy() -> Callable[[Any], Any]:
-    return copy.deepcopy
-
-
-__all__ = ["public_key_multibase"]
