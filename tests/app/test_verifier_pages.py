@@ -80,6 +80,9 @@ def test_each_way_in_gives_the_result_page_with_the_verdict_content_and_every_ch
         html = answer.text
         # the world's credential has no trust registry and no EU elements: honestly "could not fully check"
         assert 'class="verdict verdict-partial"' in html
+        assert re.search(
+            r'<h1 class="verdict-word" id="verdict">\s*<span[^>]*>\?</span>\s*Could not fully check', html
+        )
         assert "Could not fully check" in html
         assert api["verdictSentence"] in html.replace("&#39;", "'")
         for check in api["report"]["checks"]:
