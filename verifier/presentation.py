@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from vc.errors import InvalidInput
 from verifier.credential import Verifier
@@ -33,6 +34,26 @@ def _subject_ids(report_input: Mapping[str, Any]) -> set[str]:
     subjects = report_input.get("credentialSubject")
     items = subjects if isinstance(subjects, list) else [subjects]
     return {str(s["id"]) for s in items if isinstance(s, Mapping) and isinstance(s.get("id"), str)}
+
+
+_ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/jwt,")
+
+
+def _unwrap_enveloped(item: Any) -> Any:
+    """An EnvelopedVerifiableCredential holding a VC-JWT in a data: URL → the compact JWS; anything else as is.
+
+    https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials
+    """
+    if not isinstance(item, Mapping):
+        return item
+    types = item.get("type")
+    if "EnvelopedVerifiableCredential" not in (types if isinstance(types, list) else [types]):
+        return item
+    data_url = item.get("id")
+    for prefix in _ENVELOPED_JWT:
+        if isinstance(data_url, str) and data_url.startswith(prefix):
+            return unquote(data_url[len(prefix) :])
+    raise InvalidInput("an enveloped credential must be a data: URL of a VC-JWT")
 
 
 def verify_presentation(
@@ -101,7 +122,8 @@ def verify_presentation(
     items = raw if isinstance(raw, list) else [] if raw is None else [raw]
     reports: list[VerificationReport] = []
     subjects_match: list[bool] = []
-    for item in items:
+    for raw_item in items:
+        item = _unwrap_enveloped(raw_item)
         if isinstance(item, str):
             reports.append(verifier.verify_jwt(item, now=now))
             subjects_match.append(holder is not None and holder in _subject_ids(decode_jwt_credential(item)))

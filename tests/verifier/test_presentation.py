@@ -109,3 +109,38 @@ def test_a_bad_contained_credential_makes_the_presentation_unverified(world: Wor
     assert report.verified is False
     assert report.verdict == "not valid"
     assert any(e.get("credential") == 1 for e in report.vc_api()["errors"])
+
+
+def test_enveloped_vc_jwt_inside_a_presentation(world: World) -> None:
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from vc.encodings import b64url_encode
+
+    holder = controller(key_signer(HOLDER_SEED))
+    credential = world.credential()
+    credential["credentialSubject"]["id"] = holder
+    payload = {**credential, "iss": controller(world.issuer), "jti": credential["id"], "sub": holder}
+    header = {"alg": "EdDSA", "kid": world.issuer.verification_method}
+    signing_input = (
+        b64url_encode(json.dumps(header).encode()) + "." + b64url_encode(json.dumps(payload).encode())
+    )
+    jws = (
+        signing_input
+        + "."
+        + b64url_encode(Ed25519PrivateKey.from_private_bytes(bytes(range(32))).sign(signing_input.encode()))
+    )
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/vc+jwt," + jws,
+    }
+    vp = presentation(world, [enveloped], holder=holder)
+    report = verify_presentation(
+        vp, verifier=world.verifier(), now=NOW, challenge="c-123", domain="verifier.example"
+    )
+    assert report.credentials[0].format == "jwt"
+    assert report.credentials[0].verified
+    assert report.holder_is_subject is True
+    assert report.verified
