@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app import Settings
 from app.main import create_verifier_app
@@ -358,3 +360,32 @@ def test_did_web_and_status_list_fetched_once_then_verified_from_cache(
         assert body["verified"] is True, body["errors"]
         assert "status" in body["checks"]
     assert world.web.hits == {"https://issuer.example/.well-known/did.json": 1, STATUS_URL: 1}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/credentials/verify", "/presentations/verify", "/verify"]),
+    field=st.sampled_from(["verifiableCredential", "verifiablePresentation", "url", "options", "x"]),
+    value=JSON_VALUES,
+    raw=st.binary(max_size=64),
+    use_raw=st.booleans(),
+)
+def test_arbitrary_bodies_never_give_a_500(
+    client: TestClient, path: str, field: str, value: Any, raw: bytes, use_raw: bool
+) -> None:
+    if use_raw:
+        response = client.post(path, content=raw, headers={"content-type": "application/json"})
+    else:
+        response = client.post(path, json={field: value})
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith(PROBLEM)
