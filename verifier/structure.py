@@ -167,10 +167,11 @@ def _ob3_validators() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     a test checks the fast validator agrees with jsonschema's Draft201909Validator on the original.
     """
     document = dict(schema_document(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA))
+    # use_default=False: a validator must never write schema defaults into the credential it checks
     fast: Callable[[Any], Any] = fastjsonschema.compile(
-        exclusive_branches(document), detailed_exceptions=False
+        exclusive_branches(document), detailed_exceptions=False, use_default=False
     )
-    detailed: Callable[[Any], Any] = fastjsonschema.compile(document)
+    detailed: Callable[[Any], Any] = fastjsonschema.compile(document, use_default=False)
     return fast, detailed
 
 
