@@ -27,9 +27,9 @@ from app.issuance import (
     request_hash,
     resolve_achievement_url,
 )
-from app.status_lists import StatusAllocator, StatusConfig
 from app.pages.learner import learner_page, learner_page_url
 from app.pages.templating import wants_html
+from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import IssuedCredential
 from issuer import Award
 from vc.errors import InvalidInput
