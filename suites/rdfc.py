@@ -104,10 +104,16 @@ class _Canonicalizer:
         self.first_degree: dict[str, str] = {}
         # pyld adds a quad once per blank-node position it occupies; do the same so hashes stay identical.
         self.bnode_quads: dict[str, list[Quad]] = {}
+        bnode_quads = self.bnode_quads
         for quad in quads:
-            for term in (quad[0], quad[2], quad[3]):
-                if _is_blank(term):
-                    self.bnode_quads.setdefault(term, []).append(quad)
+            subject, _predicate, obj, graph = quad
+            # Terms are "<iri>", "\"literal\"…", "_:label" or "" (default graph): the first character decides.
+            if subject[:1] == "_":
+                bnode_quads.setdefault(subject, []).append(quad)
+            if obj[:1] == "_":
+                bnode_quads.setdefault(obj, []).append(quad)
+            if graph[:1] == "_":
+                bnode_quads.setdefault(graph, []).append(quad)
         if len(self.bnode_quads) > budget.max_blank_nodes:
             raise CanonicalizationLimit(
                 f"the document has {len(self.bnode_quads)} blank nodes; at most "
@@ -135,15 +141,14 @@ class _Canonicalizer:
             return cached
         lines = []
         for subject, predicate, obj, graph in self.bnode_quads[node]:
+            if subject[:1] == "_":
+                subject = "_:a" if subject == node else "_:z"
+            if obj[:1] == "_":
+                obj = "_:a" if obj == node else "_:z"
+            if graph[:1] == "_":
+                graph = "_:a" if graph == node else "_:z"
             lines.append(
-                serialize_quad(
-                    (
-                        _first_degree_term(subject, node),
-                        predicate,
-                        _first_degree_term(obj, node),
-                        _first_degree_term(graph, node),
-                    )
-                )
+                f"{subject} {predicate} {obj} {graph} .\n" if graph else f"{subject} {predicate} {obj} .\n"
             )
         lines.sort()
         digest = _sha256_hex("".join(lines))
@@ -244,25 +249,20 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         issued = self.canonical.issued
-        lines = [
-            serialize_quad(
-                (
-                    issued.get(subject, subject),
-                    predicate,
-                    issued.get(obj, obj) if _is_blank(obj) else obj,
-                    issued.get(graph, graph),
-                )
-            )
-            for subject, predicate, obj, graph in self.quads
-        ]
+        lines = []
+        for subject, predicate, obj, graph in self.quads:
+            if subject[:1] == "_":
+                subject = issued[subject]
+            if obj[:1] == "_":
+                obj = issued[obj]
+            if graph:
+                if graph[:1] == "_":
+                    graph = issued[graph]
+                lines.append(f"{subject} {predicate} {obj} {graph} .\n")
+            else:
+                lines.append(f"{subject} {predicate} {obj} .\n")
         lines.sort()
         return "".join(lines)
-
-
-def _first_degree_term(term: str, node: str) -> str:
-    if not _is_blank(term):
-        return term
-    return "_:a" if term == node else "_:z"
 
 
 def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) -> str:
@@ -272,6 +272,12 @@ def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) ->
     """
     quads = list(dataset)
     for quad in quads:
-        if len(quad) != 4 or not all(isinstance(term, str) for term in quad):
+        if not (
+            len(quad) == 4
+            and isinstance(quad[0], str)
+            and isinstance(quad[1], str)
+            and isinstance(quad[2], str)
+            and isinstance(quad[3], str)
+        ):
             raise InvalidInput("a dataset quad must be four N-Quads term strings")
     return _Canonicalizer(quads, budget).run()
