@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -691,6 +691,7 @@ def process_batch(
     try:
         while True:
             with sessions() as session, session.begin():
+                _take_write_lock(session, batch_id)
                 batch = session.get(Batch, batch_id)
                 if batch is None:
                     raise NotFound(f"no batch {batch_id}")
@@ -735,6 +736,14 @@ def process_batch(
     if progress is not None:
         progress(result)
     return result
+
+
+def _take_write_lock(session: Session, batch_id: int) -> None:
+    """SQLite: start the chunk's transaction with a write, so concurrent workers queue for the one writer lock
+    (busy timeout) instead of failing when a read snapshot cannot be upgraded. PostgreSQL needs nothing: rows are
+    claimed with SKIP LOCKED."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Batch).where(Batch.id == batch_id).values(total=Batch.total))
 
 
 def _issue_rows(

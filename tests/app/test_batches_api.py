@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -231,3 +232,47 @@ def test_signing_worker_processes_issue_the_same_valid_credentials(
     resolver = StaticResolver({it.did: did_document})
     for credential in credentials(app):
         assert verify(json.loads(credential.document), resolver=resolver, loader=offline_loader()).verified
+
+
+def test_two_workers_share_one_batch_without_duplicates(
+    app: FastAPI, client: TestClient, new_institution: Callable[..., Any]
+) -> None:
+    """Two workers on the same batch at once (threads here; processes or machines alike): every row once."""
+    it = issuing(client, new_institution())
+    services = app.state.services
+    rows = parse_rows(
+        "\n".join(["email,grade", *(f"t{i}@example.org,Pass" for i in range(60))]).encode(),
+        media_type="text/csv",
+    )
+    with services.sessions() as session, session.begin():
+        achievement = repo_issuance.get_achievement(session, public_id=it.achievement_id)
+        version = repo_issuance.latest_version(session, achievement=achievement)
+        batch_id = create_batch(
+            session,
+            institution=achievement.institution,
+            version=version,
+            rows=rows,
+            suite="eddsa-rdfc-2022",
+            now=datetime.now(UTC),
+        ).id
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            process_batch(
+                services.sessions,
+                batch_id=batch_id,
+                keystore=services.keystore,
+                clock=services.clock,
+                chunk=5,
+            )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(c.batch_row for c in credentials(app)) == list(range(1, 61))
