@@ -5,6 +5,7 @@ https://www.w3.org/TR/cid-1.0/#Multikey ; https://w3c-ccg.github.io/did-method-k
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from vc.encodings import ED25519_PUB_HEADER, multikey_decode, multikey_encode
@@ -33,8 +34,12 @@ def public_key_multibase(public_key: bytes) -> str:
     return multikey_encode(ED25519_PUB_HEADER, public_key)
 
 
+@lru_cache(maxsize=4096)
 def public_key_from_multibase(value: str) -> bytes:
-    """The raw Ed25519 public key in a ``publicKeyMultibase`` value (header ``0xed01`` required)."""
+    """The raw Ed25519 public key in a ``publicKeyMultibase`` value (header ``0xed01`` required).
+
+    Cached: a verifier decodes the same few issuer keys (base58 in pure Python) again and again.
+    """
     return multikey_decode(value, ED25519_PUB_HEADER)
 
 
