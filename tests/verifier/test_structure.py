@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
 from typing import Any
 
 import fastjsonschema
@@ -20,7 +21,21 @@ RFC3339 = re.compile(
     r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)$"
 )
 FORMATS = FormatChecker()
-FORMATS.checks("date-time")(lambda value: not isinstance(value, str) or bool(RFC3339.match(value)))
+
+
+def rfc3339(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS.checks("date-time")(rfc3339)
 # jsonschema checks "date-time" only with an optional package; give it an RFC 3339 check so both validate formats
 REFERENCE = Draft201909Validator(schema_document(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA), format_checker=FORMATS)
 BASE = ob3_credential("did:key:z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd", eu=True)
