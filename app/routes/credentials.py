@@ -6,11 +6,12 @@ another request is a 409 problem. https://w3c-ccg.github.io/vc-api/#issue-creden
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -106,13 +107,14 @@ def _aware(value: datetime | None, pointer: str) -> datetime | None:
     return value
 
 
-def _created(row: IssuedCredential, created: bool, base_url: str) -> JSONResponse:
+def _created(row: IssuedCredential, created: bool, base_url: str) -> Response:
     # learnerPage: the credential's page for the learner (issue 9), at its unguessable link.
-    body = {
-        "verifiableCredential": credential_json(row),
-        "learnerPage": learner_page_url(base_url, row.public_id),
-    }
-    return JSONResponse(body, status_code=201 if created else 200)
+    # The stored JSON text goes out as it is (no parse and re-serialisation per response).
+    page = json.dumps(learner_page_url(base_url, row.public_id))
+    content = f'{{"verifiableCredential":{row.document},"learnerPage":{page}}}'
+    return Response(
+        content.encode("utf-8"), status_code=201 if created else 200, media_type="application/json"
+    )
 
 
 @router.post("/credentials/issue", status_code=201, responses=_RESPONSES)
@@ -122,7 +124,7 @@ def issue_credential(
     session: SessionDep,
     services: ServicesDep,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Complete, check and sign an unsigned credential (VC-API): achievement, issuer, id and dates are filled in."""
     now = services.clock()
     issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
@@ -161,7 +163,7 @@ def award_achievement(
     session: SessionDep,
     services: ServicesDep,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Award the newest version of an achievement to one learner."""
     now = services.clock()
     issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
@@ -210,7 +212,7 @@ def get_credential(
     row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     if wants_html(request):
         return learner_page(services.settings, row)
-    return JSONResponse(credential_json(row), media_type="application/ld+json")
+    return Response(row.document.encode("utf-8"), media_type="application/ld+json")
 
 
 @router.get("/credentials", responses=_RESPONSES)
