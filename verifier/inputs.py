@@ -83,19 +83,19 @@ def parse_json(data: bytes | str, *, limits: InputLimits = InputLimits()) -> Any
 
 
 def _check_depth(value: Any, max_depth: int) -> None:
-    """Walk the parsed value without recursion; the C parser itself stops at the interpreter's limit."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    """Walk the parsed value level by level (no recursion); the C parser itself stops at the interpreter's limit."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > max_depth:
             raise InvalidInput(f"the JSON document nests deeper than {max_depth} levels")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        below: list[Any] = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, dict | list):
+                    below.append(child)
+        level = below
 
 
 def _no_constant(name: str) -> Any:
