@@ -163,3 +163,39 @@ def test_structure_failures(change: dict[str, Any], message: str) -> None:
     check = check_structure({**BASE, **change})
     assert check.status == "failed"
     assert message in check.sentence
+
+
+EDGE_VALUES: list[Any] = [
+    None,
+    True,
+    0,
+    "",
+    "2026-01-01T00:00:00Z",
+    "2026-02-30T00:00:00Z",
+    "not-a-date",
+    "Profile",
+    [],
+    ["a"],
+    {},
+]
+
+
+def test_fast_schema_agrees_on_every_field_with_edge_values() -> None:
+    """Deterministic companion of the hypothesis test: each field of the credential set to each edge value or removed."""
+    disagreements = []
+    for path in PATHS:
+        candidates: list[tuple[bool, Any]] = [(False, value) for value in EDGE_VALUES] + [(True, None)]
+        for delete, value in candidates:
+            document = copy.deepcopy(BASE)
+            target: Any = document
+            for part in path[:-1]:
+                target = target[part]
+            if delete:
+                if not isinstance(target, dict):
+                    continue
+                del target[path[-1]]
+            else:
+                target[path[-1]] = value
+            if fast_valid(document) != REFERENCE.is_valid(document):
+                disagreements.append((path, "deleted" if delete else value))
+    assert disagreements == []
