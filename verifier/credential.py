@@ -50,6 +50,8 @@ class Verifier:
     )
     """Status lists whose proof verified (or not), by the exact bytes fetched: while the fetcher serves the same
     cached list, its signature is not checked again."""
+    decoded_lists: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """Expanded ``encodedList`` values (at most 16), so a cached list is not gunzipped for every credential."""
 
     def verify_credential(
         self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json"
@@ -107,6 +109,7 @@ class Verifier:
                 ),
                 now=now,
                 skew_seconds=self.skew_seconds,
+                decoded=self.decoded_lists,
             ),
         ]
         trust_check, trusted = check_trust(issuer, registry=self.trust, now=now, credential=credential)

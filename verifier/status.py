@@ -9,7 +9,7 @@ https://www.w3.org/TR/vc-bitstring-status-list/#processing-errors ; https://w3c.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,8 +72,12 @@ def check_status(
     verify_list: ListProofCheck,
     now: datetime,
     skew_seconds: float = 300.0,
+    decoded: MutableMapping[str, bytes] | None = None,
 ) -> Check:
-    """One ``status`` check over every ``credentialStatus`` entry (failed beats not-checked beats passed)."""
+    """One ``status`` check over every ``credentialStatus`` entry (failed beats not-checked beats passed).
+
+    ``decoded`` keeps expanded ``encodedList`` values (the same list serves many credentials).
+    """
     raw = credential.get("credentialStatus")
     if raw is None:
         return Check(
@@ -88,7 +92,13 @@ def check_status(
         try:
             outcomes.append(
                 _check_entry(
-                    entry, issuer=issuer, fetcher=fetcher, verify_list=verify_list, now=now, skew=skew_seconds
+                    entry,
+                    issuer=issuer,
+                    fetcher=fetcher,
+                    verify_list=verify_list,
+                    now=now,
+                    skew=skew_seconds,
+                    decoded=decoded,
                 )
             )
         except _StatusProblem as problem:
@@ -122,6 +132,7 @@ def _check_entry(
     verify_list: ListProofCheck,
     now: datetime,
     skew: float,
+    decoded: MutableMapping[str, bytes] | None,
 ) -> _Outcome:
     if not isinstance(entry, Mapping):
         raise _malformed("A credentialStatus entry is not an object.")
@@ -201,10 +212,9 @@ def _check_entry(
     encoded = subject.get("encodedList")
     if not isinstance(encoded, str):
         raise refuse("has no encodedList")
+    multibase = encoded if kind == "BitstringStatusListEntry" else "u" + encoded
     try:
-        bits = decode_bitstring(
-            encoded if kind == "BitstringStatusListEntry" else "u" + encoded, max_bytes=16_777_216
-        )
+        bits = _expand(multibase, decoded)
     except InvalidInput as exc:
         raise _StatusProblem(
             "failed",
@@ -230,6 +240,18 @@ def _check_entry(
     for position in range(start, start + size):
         value = (value << 1) | ((bits[position // 8] >> (7 - position % 8)) & 1)
     return _interpret(value, purpose=purpose, size=size, messages=messages, index=index)
+
+
+def _expand(multibase: str, decoded: MutableMapping[str, bytes] | None) -> bytes:
+    """The expanded bitstring, from ``decoded`` when this exact ``encodedList`` was expanded before."""
+    if decoded is not None and multibase in decoded:
+        return decoded[multibase]
+    bits = decode_bitstring(multibase, max_bytes=16_777_216)
+    if decoded is not None:
+        decoded[multibase] = bits
+        while len(decoded) > 16:
+            del decoded[next(iter(decoded))]
+    return bits
 
 
 def _interpret(value: int, *, purpose: str, size: int, messages: Any, index: int) -> _Outcome:
