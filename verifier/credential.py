@@ -5,6 +5,7 @@ https://www.imsglobal.org/spec/ob/v3p0/#verification ; https://www.w3.org/TR/vc-
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,8 @@ class Verifier:
     cached list, its signature is not checked again."""
     decoded_lists: dict[str, bytes] = field(default_factory=dict, repr=False)
     """Expanded ``encodedList`` values (at most 16), so a cached list is not gunzipped for every credential."""
+    cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Guards the caches above: the web app verifies in worker threads as well as on its event loop."""
 
     def verify_credential(
         self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json"
@@ -110,6 +113,7 @@ class Verifier:
                 now=now,
                 skew_seconds=self.skew_seconds,
                 decoded=self.decoded_lists,
+                decoded_lock=self.cache_lock,
             ),
         ]
         trust_check, trusted = check_trust(issuer, registry=self.trust, now=now, credential=credential)
@@ -204,12 +208,12 @@ class Verifier:
             result = (False, outcome.check.sentence)
         elif issuer is not None and issuer.startswith("did:") and issuer not in outcome.controllers:
             result = (False, "it is signed by a key the issuer does not control")
-        if (
-            outcome.check.status != "not-checked"
-        ):  # a key that could not be fetched may be reachable next time
-            self.verified_lists[key] = result
-            while len(self.verified_lists) > 64:
-                self.verified_lists.popitem(last=False)
+        # not remembered when the key could not be fetched: it may be reachable next time
+        if outcome.check.status != "not-checked":
+            with self.cache_lock:
+                self.verified_lists[key] = result
+                while len(self.verified_lists) > 64:
+                    self.verified_lists.popitem(last=False)
         return result
 
 

@@ -5,6 +5,7 @@ https://w3c-ccg.github.io/did-method-key/ ; https://w3c-ccg.github.io/did-method
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class DidResolver:
     limits: InputLimits = field(default_factory=lambda: InputLimits(max_bytes=262_144, max_depth=32))
     key_cache_size: int = 4096
     _did_keys: OrderedDict[str, Mapping[str, Any]] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resolve(self, did_or_url: str) -> Mapping[str, Any]:
         """The DID document of the DID in ``did_or_url``; NotFound/InvalidInput/FetchError explain failures."""
@@ -56,9 +58,10 @@ class DidResolver:
         document = self._did_keys.get(did)
         if document is None:
             document = did_key_document(did)
-            self._did_keys[did] = document
-            if len(self._did_keys) > self.key_cache_size:
-                self._did_keys.popitem(last=False)
+            with self._lock:
+                self._did_keys[did] = document
+                while len(self._did_keys) > self.key_cache_size:
+                    self._did_keys.popitem(last=False)
         return document
 
     def _did_web(self, did: str) -> Mapping[str, Any]:

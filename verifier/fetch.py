@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -143,34 +144,39 @@ class GuardedFetcher:
     resolve: HostResolver = system_resolver
     clock: Callable[[], float] = time.monotonic
     _cache: OrderedDict[str, _Entry] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Guards the cache: the web app verifies in worker threads as well as on its event loop."""
 
     def get(self, url: str, *, accept: str = "application/json") -> FetchResult:
         """GET ``url`` under the guard, from the cache while fresh."""
         now = self.clock()
-        entry = self._cache.get(url)
-        if entry is not None:
-            if entry.expires > now:
-                self._cache.move_to_end(url)
-                return entry.result
-            del self._cache[url]
+        with self._lock:
+            entry = self._cache.get(url)
+            if entry is not None:
+                if entry.expires > now:
+                    self._cache.move_to_end(url)
+                    return entry.result
+                del self._cache[url]
         if _CACHE_ONLY.get():
             raise NetworkNeeded(url)
         result = self._fetch(url, accept=accept, deadline=now + self.policy.timeout)
         if result.max_age:
-            self._cache[url] = _Entry(result, now + result.max_age)
-            while len(self._cache) > self.policy.cache_entries:
-                self._cache.popitem(last=False)
+            with self._lock:
+                self._cache[url] = _Entry(result, now + result.max_age)
+                while len(self._cache) > self.policy.cache_entries:
+                    self._cache.popitem(last=False)
         return result
 
     def limit_cache(self, url: str, seconds: float) -> None:
         """Cap the cache lifetime of ``url`` at ``seconds`` from now (0 drops it)."""
-        entry = self._cache.get(url)
-        if entry is None:
-            return
-        if seconds <= 0:
-            del self._cache[url]
-        else:
-            entry.expires = min(entry.expires, self.clock() + seconds)
+        with self._lock:
+            entry = self._cache.get(url)
+            if entry is None:
+                return
+            if seconds <= 0:
+                del self._cache[url]
+            else:
+                entry.expires = min(entry.expires, self.clock() + seconds)
 
     def _fetch(self, url: str, *, accept: str, deadline: float) -> FetchResult:
         current = url

@@ -10,6 +10,7 @@ https://www.w3.org/TR/vc-bitstring-status-list/#processing-errors ; https://w3c.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,7 @@ def check_status(
     now: datetime,
     skew_seconds: float = 300.0,
     decoded: MutableMapping[str, bytes] | None = None,
+    decoded_lock: AbstractContextManager[Any] | None = None,
 ) -> Check:
     """One ``status`` check over every ``credentialStatus`` entry (failed beats not-checked beats passed).
 
@@ -99,6 +101,7 @@ def check_status(
                     now=now,
                     skew=skew_seconds,
                     decoded=decoded,
+                    lock=decoded_lock or nullcontext(),
                 )
             )
         except _StatusProblem as problem:
@@ -133,6 +136,7 @@ def _check_entry(
     now: datetime,
     skew: float,
     decoded: MutableMapping[str, bytes] | None,
+    lock: AbstractContextManager[Any],
 ) -> _Outcome:
     if not isinstance(entry, Mapping):
         raise _malformed("A credentialStatus entry is not an object.")
@@ -214,7 +218,7 @@ def _check_entry(
         raise refuse("has no encodedList")
     multibase = encoded if kind == "BitstringStatusListEntry" else "u" + encoded
     try:
-        bits = _expand(multibase, decoded)
+        bits = _expand(multibase, decoded, lock)
     except InvalidInput as exc:
         raise _StatusProblem(
             "failed",
@@ -242,15 +246,19 @@ def _check_entry(
     return _interpret(value, purpose=purpose, size=size, messages=messages, index=index)
 
 
-def _expand(multibase: str, decoded: MutableMapping[str, bytes] | None) -> bytes:
+def _expand(
+    multibase: str, decoded: MutableMapping[str, bytes] | None, lock: AbstractContextManager[Any]
+) -> bytes:
     """The expanded bitstring, from ``decoded`` when this exact ``encodedList`` was expanded before."""
-    if decoded is not None and multibase in decoded:
-        return decoded[multibase]
+    known = decoded.get(multibase) if decoded is not None else None
+    if known is not None:
+        return known
     bits = decode_bitstring(multibase, max_bytes=16_777_216)
     if decoded is not None:
-        decoded[multibase] = bits
-        while len(decoded) > 16:
-            del decoded[next(iter(decoded))]
+        with lock:
+            decoded[multibase] = bits
+            while len(decoded) > 16:
+                del decoded[next(iter(decoded))]
     return bits
 
 
