@@ -120,6 +120,11 @@ def _reference_to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader
         expanded = jsonld.expand(dict(document), _options(loader), on_property_dropped=dropped.append)
     except jsonld.JsonLdError as exc:
         raise _from_jsonld_error(exc) from None
+    except MicrocredError:
+        raise
+    except (ValueError, TypeError) as exc:
+        # pyld lets some malformed input escape as builtins (e.g. an empty string in @context).
+        raise InvalidInput(f"the document is not valid JSON-LD: {exc}") from None
     if dropped:
         raise _dropped_error(document, dropped[0])
     _check_expanded(expanded, document)
@@ -127,6 +132,10 @@ def _reference_to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader
         rdf = jsonld.to_rdf(expanded, _options(loader))
     except jsonld.JsonLdError as exc:
         raise _from_jsonld_error(exc) from None
+    except MicrocredError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"the document is not valid JSON-LD: {exc}") from None
     dataset: Dataset = []
     for graph_name, triples in rdf.items():
         graph = "" if graph_name == "@default" else _node_term(graph_name)

@@ -223,3 +223,17 @@ def test_reference_path_matches_pyld_normalize(document: dict[str, Any]) -> None
         )
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    "contexts",
+    [["https://www.w3.org/ns/credentials/v2", ""], ["https://www.w3.org/ns/credentials/v2", 5]],
+    ids=["empty-string", "number"],
+)
+def test_malformed_context_entries_are_invalid_input_not_builtin_errors(
+    credential: dict[str, Any], loader: DocumentLoader, contexts: list[Any]
+) -> None:
+    """pyld raises bare ValueError/TypeError for some malformed contexts; callers get InvalidInput."""
+    document = {**credential, "@context": contexts}
+    with pytest.raises(InvalidInput):
+        to_dataset(document, loader=loader)
