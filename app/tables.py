@@ -461,6 +461,9 @@ class WalletOffer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Delivery of an already issued credential (issue 9 point 2): the credential offered from its learner page;
+    # once redeemed, ``credential_id`` is the credential the wallet got (this one, or its DID-bound re-issue).
+    source_credential_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     __table_args__ = (
         CheckConstraint("state IN ('offered', 'token', 'issued', 'blocked')", name="state_known"),
