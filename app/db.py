@@ -1,14 +1,25 @@
-"""Engine and session factory for a settings' database URL (SQLite: foreign keys ON, WAL)."""
+"""Engine and session factory for a settings' database URL (SQLite: foreign keys ON, WAL, ``BEGIN IMMEDIATE``).
+
+SQLite lets one writer at a time. pysqlite's default ``BEGIN`` (deferred) starts a transaction that takes the write
+lock only at its first write; when a transaction that has read meets another writer there, SQLite answers
+SQLITE_BUSY ("database is locked") at once, without waiting for ``busy_timeout`` (waiting could not help: its
+snapshot is already stale). So every SQLite transaction here starts with ``BEGIN IMMEDIATE``: the write lock is
+taken (waiting up to ``busy_timeout``) before anything is read, and writers queue instead of failing. In WAL mode
+readers outside a transaction are not blocked. This is SQLAlchemy's documented pysqlite recipe
+(https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["database_reachable", "make_engine", "make_sessions"]
+__all__ = ["BUSY_TIMEOUT_MS", "database_reachable", "make_engine", "make_sessions"]
+
+BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
@@ -18,15 +29,21 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite must not emit its own (deferred) BEGIN; SQLAlchemy's "begin" event below does it.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

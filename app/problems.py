@@ -12,13 +12,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vc.errors import PROBLEM_BASE, MicrocredError, Unauthorized
 
-__all__ = ["PROBLEM_JSON", "install_problem_handlers", "internal_error_response", "problem_response"]
+__all__ = [
+    "BUSY_RETRY_AFTER_SECONDS",
+    "PROBLEM_JSON",
+    "database_busy",
+    "install_problem_handlers",
+    "internal_error_response",
+    "problem_response",
+]
 
 PROBLEM_JSON = "application/problem+json"
+BUSY_RETRY_AFTER_SECONDS = 1
 log = logging.getLogger("microcred.app")
 
 
@@ -94,6 +103,32 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def database_busy(exc: BaseException) -> bool:
+    """True for SQLite's SQLITE_BUSY / SQLITE_LOCKED ("database is locked"): transient, worth retrying."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    return (
+        "database is locked" in message
+        or "database is busy" in message
+        or "database table is locked" in message
+    )
+
+
+def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
+    # SQLite transactions start with BEGIN IMMEDIATE and wait busy_timeout for the write lock (app.db), so this is
+    # rare: a writer held the database longer than that. The client may retry; any other driver error is a 500.
+    assert isinstance(exc, OperationalError)
+    if not database_busy(exc):
+        raise exc
+    log.warning("database busy: answering 503")
+    return problem_response(
+        status=503,
+        title="Service Unavailable",
+        detail="the database is busy; retry the request",
+        problem_type=PROBLEM_BASE + "database-busy",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
 def internal_error_response() -> JSONResponse:
     """The generic 500: nothing about the failure reaches the client (it is logged with the request id)."""
     return problem_response(
@@ -106,3 +141,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MicrocredError, _microcred_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _operational_error)
