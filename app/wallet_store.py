@@ -1,5 +1,6 @@
 """Wallet offers in the database: create, redeem the pre-authorized code once, access tokens, c_nonces, and
-issuing the offered credential bound to the holder's DID.
+issuing the offered credential bound to the holder's DID; also offers that deliver an already issued credential
+(started from its learner page), which the wallet gets as is or re-issued bound to its DID.
 
 Only hashes of the offer reference, the pre-authorized code, the transaction code, access tokens and nonces are
 stored. Each redemption is one conditional ``UPDATE … WHERE state = …``, so two concurrent requests cannot both
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.issuance import Issuer, credential_json, evidence_items, learner_from_fields
+from app.pages.learner import set_statuses
 from app.status_lists import StatusAllocator
 from app.tables import AchievementVersion, Institution, IssuedCredential, WalletNonce, WalletOffer
 from issuer import Award, Learner, check_before_signing
@@ -30,25 +32,31 @@ from issuer.offers import (
     new_tx_code,
     offer_links,
     pre_authorized_code,
+    rebind_credential,
     tx_code_hash,
     tx_code_key,
     unwrap_tx_key,
     wrap_tx_key,
 )
+from issuer.signing import check_and_sign
 from keys import KeyStore
 from vc.errors import Conflict, InvalidToken, NotFound, OAuthError
 
 __all__ = [
+    "DELIVERY_OFFER_TTL",
+    "MAX_REISSUES",
     "MAX_TX_CODE_FAILURES",
     "NewOffer",
     "consume_nonce",
     "create_offer",
     "current_code",
+    "deliver_issued",
     "grant_token",
     "issue_offer",
     "new_nonce",
     "offer_by_reference",
     "offer_by_token",
+    "offer_issued_credential",
     "offer_status",
     "wallet_links",
 ]
@@ -57,6 +65,10 @@ MAX_TX_CODE_FAILURES = 5
 """Wrong transaction codes tolerated before the offer is blocked (a 6-digit code must not be guessable)."""
 PLACEHOLDER_DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 """Stands in for the (not yet known) holder when the offer is checked at creation."""
+DELIVERY_OFFER_TTL = timedelta(hours=1)
+"""How long an offer started from a learner page stays open (it is scanned right away; a new one is a click away)."""
+MAX_REISSUES = 10
+"""DID-bound re-issues of one credential (one per wallet DID): the learner link must not mint credentials at will."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,70 @@ def create_offer(
     return NewOffer(row=row, reference=reference, tx_code=tx_code, links=links)
 
 
+def _refuse_unless_deliverable(credential: IssuedCredential) -> None:
+    statuses = set_statuses(credential)
+    if statuses:
+        raise Conflict(
+            f"this credential is {' and '.join(_STATUS_WORDS[s] for s in statuses)}: it cannot be sent"
+        )
+
+
+_STATUS_WORDS = {"revocation": "revoked", "suspension": "suspended"}
+
+
+def _reissue_count(session: Session, *, credential: IssuedCredential) -> int:
+    """How many DID-bound re-issues of ``credential`` exist (offers it was delivered by as another credential)."""
+    query = select(func.count(func.distinct(WalletOffer.credential_id))).where(
+        WalletOffer.source_credential_id == credential.public_id,
+        WalletOffer.state == "issued",
+        WalletOffer.credential_id != credential.public_id,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def offer_issued_credential(
+    session: Session,
+    *,
+    credential: IssuedCredential,
+    ttl: timedelta,
+    code_ttl: timedelta,
+    base_url: str,
+    now: datetime,
+) -> NewOffer:
+    """An offer delivering an already issued credential to a wallet (started from its learner page, whose link is
+    the learner's capability: no transaction code). An earlier unredeemed offer of the same credential is
+    withdrawn; a revoked or suspended credential, or one re-issued ``MAX_REISSUES`` times, is refused (Conflict)."""
+    _refuse_unless_deliverable(credential)
+    if credential.subject_did is None and _reissue_count(session, credential=credential) >= MAX_REISSUES:
+        raise Conflict(f"this credential was already sent to {MAX_REISSUES} wallets")
+    session.execute(
+        delete(WalletOffer).where(
+            WalletOffer.source_credential_id == credential.public_id, WalletOffer.state == "offered"
+        )
+    )
+    reference = new_reference()
+    row = WalletOffer(
+        public_id=str(uuid.uuid4()),
+        institution_id=credential.institution_id,
+        achievement_version_id=credential.achievement_version_id,
+        award={},
+        suite=credential.suite,
+        learner_did=credential.subject_did,
+        reference_hash=hash_secret(reference),
+        tx_code_hash=None,
+        tx_code_failures=0,
+        state="offered",
+        created_at=now,
+        expires_at=now + ttl,
+        source_credential_id=credential.public_id,
+    )
+    code = _mint_code(row, reference=reference, now=now, code_ttl=code_ttl)
+    session.add(row)
+    session.flush()
+    links = wallet_links(base_url=base_url, reference=reference, with_tx_code=False, code=code)
+    return NewOffer(row=row, reference=reference, tx_code=None, links=links)
+
+
 def offer_by_reference(session: Session, *, reference: str, now: datetime) -> WalletOffer:
     """The offer a learner's link names, while it can still be redeemed (NotFound otherwise)."""
     row = session.scalar(select(WalletOffer).where(WalletOffer.reference_hash == hash_secret(reference)))
@@ -277,7 +353,18 @@ def issue_offer(
     status: StatusAllocator | None = None,
 ) -> dict[str, Any]:
     """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (Conflict if the offer was
-    redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation)."""
+    redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation).
+    An offer of an already issued credential delivers it as described in :func:`deliver_issued`."""
+    if offer.source_credential_id is not None:
+        return deliver_issued(
+            session,
+            offer=offer,
+            holder=holder,
+            keystore=keystore,
+            from_states=from_states,
+            now=now,
+            status=status,
+        )
     claimed = session.execute(
         update(WalletOffer)
         .where(WalletOffer.id == offer.id, WalletOffer.state.in_(from_states))
@@ -304,3 +391,112 @@ def issue_offer(
         .execution_options(synchronize_session=False)
     )
     return credential_json(row)
+
+
+def deliver_issued(
+    session: Session,
+    *,
+    offer: WalletOffer,
+    holder: str,
+    keystore: KeyStore,
+    from_states: tuple[str, ...],
+    now: datetime,
+    status: StatusAllocator | None = None,
+) -> dict[str, Any]:
+    """Redeem an offer of an already issued credential, once: a credential naming a DID is delivered as is (the
+    routes refuse any other holder beforehand); one without (hashed e-mail and name only) is re-issued bound to
+    ``holder`` - same achievement version, result, dates and identifiers, a new id, its own status entries - and
+    the offer row links the copy to the original. A holder who already got a copy gets the same copy again.
+    Everything happens in the caller's transaction: a refusal (Conflict, NotFound) leaves nothing written."""
+    original = session.scalar(
+        select(IssuedCredential).where(IssuedCredential.public_id == offer.source_credential_id)
+    )
+    if original is None:
+        raise NotFound("the offered credential no longer exists")
+    _refuse_unless_deliverable(original)
+    delivered = original if original.subject_did is not None else _earlier_copy(session, original, holder)
+    if delivered is None and _reissue_count(session, credential=original) >= MAX_REISSUES:
+        raise Conflict(f"this credential was already sent to {MAX_REISSUES} wallets")
+    claimed = session.execute(
+        update(WalletOffer)
+        .where(WalletOffer.id == offer.id, WalletOffer.state.in_(from_states))
+        .values(state="issued", holder_did=holder, issued_at=now, token_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("this offer was already redeemed")
+    if delivered is None:
+        delivered = _reissue(
+            session, original=original, holder=holder, keystore=keystore, now=now, status=status
+        )
+    session.execute(
+        update(WalletOffer)
+        .where(WalletOffer.id == offer.id)
+        .values(credential_id=delivered.public_id)
+        .execution_options(synchronize_session=False)
+    )
+    return credential_json(delivered)
+
+
+def _earlier_copy(session: Session, original: IssuedCredential, holder: str) -> IssuedCredential | None:
+    """The re-issue of ``original`` already bound to ``holder``, if there is one."""
+    copy_id = select(WalletOffer.credential_id).where(
+        WalletOffer.source_credential_id == original.public_id,
+        WalletOffer.state == "issued",
+        WalletOffer.holder_did == holder,
+        WalletOffer.credential_id != original.public_id,
+    )
+    return session.scalar(
+        select(IssuedCredential)
+        .where(IssuedCredential.public_id.in_(copy_id), IssuedCredential.subject_did == holder)
+        .limit(1)
+    )
+
+
+def _reissue(
+    session: Session,
+    *,
+    original: IssuedCredential,
+    holder: str,
+    keystore: KeyStore,
+    now: datetime,
+    status: StatusAllocator | None,
+) -> IssuedCredential:
+    """Sign and store the DID-bound equivalent of ``original`` (checked like any credential before signing)."""
+    institution = session.get(Institution, original.institution_id)
+    version = session.get(AchievementVersion, original.achievement_version_id)
+    if institution is None or version is None:
+        raise NotFound("the credential's institution or achievement no longer exists")
+    issuer = Issuer(institution=institution, keystore=keystore, status=status)
+    public_id = str(uuid.uuid4())
+    entries = status(session, institution=institution, credential_public_id=public_id) if status else None
+    unsigned = rebind_credential(
+        credential_json(original),
+        credential_id=f"urn:uuid:{public_id}",
+        holder=holder,
+        credential_status=entries,
+    )
+    document = check_and_sign(
+        unsigned,
+        signer=issuer.signer(session, suite=original.suite),
+        suite=original.suite,
+        now=now,
+        loader=issuer.loader,
+    )
+    award = Award(
+        learner=Learner(did=holder),
+        awarded_date=original.valid_from,
+        valid_from=original.valid_from,
+        valid_until=original.valid_until,
+    )
+    row = issuer.record(
+        session,
+        public_id=public_id,
+        document=document,
+        version=version,
+        award=award,
+        suite=original.suite,
+        now=now,
+    )
+    session.flush()
+    return row

@@ -17,12 +17,13 @@ https://github.com/digitalcredentials/learner-credential-wallet (deep links ``ht
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import io
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -49,6 +50,7 @@ __all__ = [
     "qr_png",
     "qr_png_data_uri",
     "qr_svg",
+    "rebind_credential",
     "tx_code_hash",
     "tx_code_key",
     "unwrap_tx_key",
@@ -251,3 +253,30 @@ def offer_links(*, base_url: str, reference: str, code: str | None, tx_code_leng
         exchange_url=exchange_url,
         lcw=lcw_request_link(origin=base_url, exchange_url=exchange_url),
     )
+
+
+def rebind_credential(
+    signed: Mapping[str, Any],
+    *,
+    credential_id: str,
+    holder: str,
+    credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """The unsigned equivalent of an issued credential, bound to the wallet's DID: the same issuer, achievement
+    version, result, dates, evidence and (hashed) identifiers, with a new ``id``, ``credentialSubject.id`` =
+    ``holder`` and its own status entries; the original's proof is dropped (the copy must be signed anew).
+
+    https://www.w3.org/TR/vc-data-model-2.0/#identifiers ; https://www.imsglobal.org/spec/ob/v3p0/#achievementsubject
+    """
+    unsigned = copy.deepcopy({key: value for key, value in signed.items() if key != "proof"})
+    subject = unsigned.get("credentialSubject")
+    if not isinstance(subject, dict):
+        raise ValueError('"credentialSubject" must be one object')
+    subject["id"] = holder
+    unsigned["id"] = credential_id
+    unsigned.pop("credentialStatus", None)
+    if isinstance(credential_status, Mapping):
+        unsigned["credentialStatus"] = dict(credential_status)
+    elif credential_status:
+        unsigned["credentialStatus"] = [dict(entry) for entry in credential_status]
+    return unsigned

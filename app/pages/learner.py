@@ -2,7 +2,8 @@
 
 The page shows the credential, and offers the JSON, the badge image baked as PNG and as SVG (OB 3.0 baking), a QR
 code of the verification link, a "verify this credential" link that opens the verifier with the credential loaded,
-and an add-to-LinkedIn-profile link.
+an add-to-LinkedIn-profile link, and an "Add to a wallet" button (a form posting to ``/credentials/{id}/wallet``,
+which opens the wallet page of an offer of this credential; not shown while it is revoked or suspended).
 https://www.imsglobal.org/spec/ob/v3p0/#baking ; https://www.linkedin.com/help/linkedin/answer/a567169
 """
 
@@ -43,6 +44,8 @@ class LearnerLinks:
     svg: str
     verify: str
     linkedin: str
+    wallet: str
+    """The "Add to a wallet" form's target (POST): offers this credential to a wallet, see ``docs/wallets.md``."""
 
 
 def learner_page_url(base_url: str, public_id: str) -> str:
@@ -76,6 +79,7 @@ def learner_links(settings: Settings, public_id: str, view: CredentialView) -> L
         svg=f"{page}/badge.svg",
         verify=verify,
         linkedin=f"{LINKEDIN_ADD}?{urlencode(linkedin, quote_via=quote)}",
+        wallet=f"{page}/wallet",
     )
 
 

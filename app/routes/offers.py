@@ -4,6 +4,9 @@
 secrets: the learner's page link (QR codes and deep links of both flows), the OpenID4VCI offer (by reference and
 by value), the VC-API exchange and its Learner Credential Wallet deep link, and the transaction code to send to
 the learner separately. The credential is issued when a wallet redeems the offer, bound to the wallet's DID.
+
+``POST /credentials/{id}/wallet`` is the learner page's "Add to a wallet" button: it offers the already issued
+credential (the unguessable learner link is the capability) and redirects to the same wallet page.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
 
@@ -21,7 +24,7 @@ from app.deps import CallerDep, ServicesDep, SessionDep
 from app.issuance import SUITES, Issuer, evidence_items, resolve_achievement_url
 from app.routes.credentials import AwardRequest
 from app.tables import WalletOffer
-from app.wallet_store import create_offer, offer_status
+from app.wallet_store import DELIVERY_OFFER_TTL, create_offer, offer_issued_credential, offer_status
 from vc.errors import InvalidInput, NotFound
 
 __all__ = ["OfferRequest", "router"]
@@ -113,3 +116,24 @@ def get_offer(offer_id: str, caller: CallerDep, session: SessionDep) -> dict[str
     if row is None:
         raise NotFound("no such offer")
     return offer_status(row)
+
+
+@router.post("/credentials/{credential_id}/wallet", status_code=303, include_in_schema=False)
+def deliver_to_wallet(credential_id: str, session: SessionDep, services: ServicesDep) -> RedirectResponse:
+    """The learner page's "Add to a wallet" button: offer this issued credential to a wallet and open the wallet
+    page (QR codes and deep links of both flows); an earlier unredeemed offer of it is withdrawn."""
+    settings = services.settings
+    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    created = offer_issued_credential(
+        session,
+        credential=row,
+        ttl=min(DELIVERY_OFFER_TTL, timedelta(seconds=settings.wallet_offer_ttl_seconds)),
+        code_ttl=timedelta(seconds=settings.wallet_code_ttl_seconds),
+        base_url=settings.base_url,
+        now=services.clock(),
+    )
+    return RedirectResponse(
+        created.links.page,
+        status_code=303,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )

@@ -1,0 +1,286 @@
+"""Sending an already issued credential to a wallet from its learner page (issue 9 point 2 with issue 10's flows).
+
+The button is a plain form; its POST opens the wallet page of a new offer of that credential (OpenID4VCI by
+reference and the LCW deep link). A wallet proving its key gets a DID-bound re-issue of an e-mail-only credential
+(same achievement, result, dates and identifiers; new id and status entry; linked to the original), or the stored
+credential as is when it already names that DID; other DIDs, revoked credentials and replays are refused, and a
+refused or failed redemption writes nothing.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+import app.wallet_store as wallet_store
+from app.tables import IssuedCredential, StatusEntry, WalletOffer
+from tests.app.test_oid4vci import BASE, Clock, Wallet, error_of, query_value, verified
+from tests.app.test_pages import HTML, issue
+from tests.issuer.helpers import Issuing, issuing
+from vc.errors import InvalidInput
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+class Forms(HTMLParser):
+    """Every ``<form>``: its method, action and the text of its buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self._in_button = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(
+                {"method": values.get("method", ""), "action": values.get("action", ""), "text": ""}
+            )
+        elif tag == "button":
+            self._in_button = True
+
+    def handle_data(self, data: str) -> None:
+        if self._in_button and self.forms:
+            self.forms[-1]["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button":
+            self._in_button = False
+
+
+def wallet_forms(page: str) -> list[dict[str, str]]:
+    parser = Forms()
+    parser.feed(page)
+    return [form for form in parser.forms if form["text"].strip() == "Add to a wallet"]
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    clock = Clock()
+    app.state.services.clock = clock
+    return clock
+
+
+@pytest.fixture
+def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
+    return issuing(client, new_institution())
+
+
+def press_button(client: TestClient, learner_page: str) -> str:
+    """Press "Add to a wallet" on the learner page, as a browser without JS: the wallet page's path."""
+    page = client.get(learner_page.removeprefix(BASE), headers=HTML).text
+    (form,) = wallet_forms(page)
+    assert form["method"] == "post"
+    response = client.post(form["action"].removeprefix(BASE), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["cache-control"] == "no-store"
+    location = response.headers["location"]
+    assert re.fullmatch(rf"{BASE}/wallet/[A-Za-z0-9_-]{{43}}", location), location
+    return location.removeprefix(BASE)
+
+
+def page_links(client: TestClient, wallet_page: str) -> tuple[str, str]:
+    """The wallet page's OpenID4VCI and LCW deep links (the two QR codes are of them)."""
+    response = client.get(wallet_page)
+    assert response.status_code == 200, response.text
+    text = response.text
+    assert text.count("<svg") == 2
+    found = dict(re.findall(r'<a href="([^"]+)">Open in (?:an |the )([^<]+)</a>', text))
+    by_name = {name: html_lib.unescape(href) for href, name in found.items()}
+    return by_name["OpenID4VCI wallet"], by_name["Learner Credential Wallet"]
+
+
+def offer_rows(app: FastAPI) -> list[WalletOffer]:
+    with app.state.services.sessions() as session:
+        return list(session.scalars(select(WalletOffer).order_by(WalletOffer.id)))
+
+
+def counts(app: FastAPI) -> tuple[int, int]:
+    """(credentials, status entries) in the database."""
+    with app.state.services.sessions() as session:
+        return (
+            int(session.scalar(select(func.count()).select_from(IssuedCredential)) or 0),
+            int(session.scalar(select(func.count()).select_from(StatusEntry)) or 0),
+        )
+
+
+def test_learner_page_has_an_add_to_wallet_form_that_opens_the_wallet_page(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    body = issue(it)
+    page = client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text
+    (form,) = wallet_forms(page)
+    assert form == {"method": "post", "action": f"{body['learnerPage']}/wallet", "text": "Add to a wallet"}
+    wallet_page = press_button(client, body["learnerPage"])
+    openid, lcw = page_links(client, wallet_page)
+    reference = wallet_page.removeprefix("/wallet/")
+    assert query_value(openid, "credential_offer_uri") == f"{BASE}/oid4vci/offers/{reference}"
+    assert f'"vcapi":"{BASE}/exchanges/{reference}"' in query_value(lcw, "request")
+    assert lcw.startswith("https://lcw.app/request?request=")
+    # the learner link is the secret: no transaction code is asked for
+    offer = Wallet(client).offer(openid)
+    assert "tx_code" not in offer["grants"][PRE_AUTH]
+    assert "transaction code" not in client.get(wallet_page).text
+    (row,) = offer_rows(app)
+    assert row.source_credential_id == body["verifiableCredential"]["id"].removeprefix("urn:uuid:")
+    assert row.tx_code_hash is None
+    assert reference not in str(row.__dict__)
+    # a second press withdraws the unredeemed first offer: one open offer per credential
+    second = press_button(client, body["learnerPage"])
+    assert client.get(wallet_page).status_code == 404
+    assert client.get(second).status_code == 200
+    assert len(offer_rows(client.app)) == 1  # type: ignore[arg-type]
+
+
+def test_openid4vci_wallet_gets_an_equivalent_credential_bound_to_its_did(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    body = issue(it)
+    original = body["verifiableCredential"]
+    before = counts(app)
+    wallet = Wallet(client)
+    wallet_page = press_button(client, body["learnerPage"])
+    openid, _ = page_links(client, wallet_page)
+    offer = wallet.offer(openid)
+    credential = wallet.accept(openid, None, clock.now)
+    # bound to the wallet's DID, re-signed by the issuer, everything else as awarded
+    assert credential["credentialSubject"]["id"] == wallet.did
+    assert "id" not in original["credentialSubject"]
+    assert verified(client, it, credential)
+    assert credential["id"] != original["id"]
+    assert credential["credentialStatus"] != original["credentialStatus"]
+    assert credential["credentialStatus"]["statusPurpose"] == original["credentialStatus"]["statusPurpose"]
+    same = {k: v for k, v in original.items() if k not in {"id", "proof", "credentialStatus"}}
+    same["credentialSubject"] = {**original["credentialSubject"], "id": wallet.did}
+    assert {k: v for k, v in credential.items() if k not in {"id", "proof", "credentialStatus"}} == same
+    assert credential["proof"]["created"] == clock.now.isoformat().replace("+00:00", "Z")
+    # one new credential and one new status entry; linked to the original; the original unchanged
+    assert counts(app) == (before[0] + 1, before[1] + 1)
+    (row,) = offer_rows(app)
+    copy_id = credential["id"].removeprefix("urn:uuid:")
+    assert (row.state, row.holder_did, row.credential_id) == ("issued", wallet.did, copy_id)
+    assert row.source_credential_id == original["id"].removeprefix("urn:uuid:")
+    stored = client.get(body["learnerPage"].removeprefix(BASE), headers={"Accept": "application/json"})
+    assert stored.json() == original
+    assert client.get(f"/credentials/{copy_id}", headers={"Accept": "application/json"}).json() == credential
+    # the code was single use; the wallet page now leads to the copy's learner page
+    again = wallet.token(offer["grants"][PRE_AUTH]["pre-authorized_code"])
+    assert error_of(again) == "invalid_grant"
+    assert client.get(query_value(openid, "credential_offer_uri").removeprefix(BASE)).status_code == 404
+    assert f'href="{BASE}/credentials/{copy_id}"' in client.get(wallet_page).text
+    # the same wallet asking again gets the same copy (no new signature); another wallet gets its own copy
+    assert wallet.accept(
+        page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+    ) == (credential)
+    assert counts(app) == (before[0] + 1, before[1] + 1)
+    other = Wallet(client)
+    theirs = other.accept(page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now)
+    assert theirs["credentialSubject"]["id"] == other.did != wallet.did
+    assert theirs["id"] not in (credential["id"], original["id"])
+    assert counts(app) == (before[0] + 2, before[1] + 2)
+
+
+def test_a_credential_naming_a_did_is_delivered_as_is_and_only_to_that_did(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    holder, stranger = Wallet(client), Wallet(client)
+    response = it.issue(it.subject(id=holder.did, result=[{"type": ["Result"], "value": "Pass"}]))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    before = counts(app)
+    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    offer = stranger.offer(openid)
+    token = stranger.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
+    refused = stranger.credential(
+        token, {"jwt": [stranger.proof(nonce=stranger.nonce(), iat=clock.now.timestamp())]}
+    )
+    assert error_of(refused) == "credential_request_denied"
+    assert [row.state for row in offer_rows(app)] == ["token"]
+    assert counts(app) == before
+    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    assert holder.accept(openid, None, clock.now) == body["verifiableCredential"]  # the stored one, unchanged
+    assert counts(app) == before
+    row = offer_rows(app)[-1]
+    assert row.credential_id == row.source_credential_id == body["verifiableCredential"]["id"][9:]
+
+
+def test_revoked_credentials_have_no_button_and_cannot_be_sent(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    body = issue(it)
+    wallet = Wallet(client)
+    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    offer = wallet.offer(openid)
+    token = wallet.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
+    change = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": body["verifiableCredential"]["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            "status": True,
+        },
+        headers=it.headers,
+    )
+    assert change.status_code == 200, change.text
+    before = counts(app)
+    # revoked after the offer was made: the redemption is refused and changes nothing
+    refused = wallet.credential(
+        token, {"jwt": [wallet.proof(nonce=wallet.nonce(), iat=clock.now.timestamp())]}
+    )
+    assert refused.status_code == 409, refused.text
+    assert "revoked" in refused.json()["detail"]
+    assert [row.state for row in offer_rows(app)] == ["token"]
+    assert counts(app) == before
+    page = client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text
+    assert wallet_forms(page) == []
+    direct = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+    assert direct.status_code == 409
+    assert client.post("/credentials/00000000-0000-4000-8000-000000000000/wallet").status_code == 404
+
+
+def test_a_failed_reissue_leaves_nothing_written(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = issue(it)
+    wallet = Wallet(client)
+    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    offer = wallet.offer(openid)
+    token = wallet.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
+    before = counts(app)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> str:
+        raise InvalidInput("refused by the test")
+
+    monkeypatch.setattr(wallet_store, "check_and_sign", refuse)
+    nonce = wallet.nonce()
+    failed = wallet.credential(token, {"jwt": [wallet.proof(nonce=nonce, iat=clock.now.timestamp())]})
+    assert failed.status_code == 422
+    # no credential, no status entry, the offer still waits for its credential request, the nonce unspent
+    assert counts(app) == before
+    (row,) = offer_rows(app)
+    assert (row.state, row.holder_did, row.credential_id) == ("token", None, None)
+    monkeypatch.undo()
+    credential = wallet.credential(token, {"jwt": [wallet.proof(nonce=nonce, iat=clock.now.timestamp())]})
+    assert credential.status_code == 200, credential.text
+
+
+def test_reissues_per_credential_are_capped(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wallet_store, "MAX_REISSUES", 2)
+    body = issue(it)
+    first, second = Wallet(client), Wallet(client)
+    for wallet in (first, second):
+        wallet.accept(page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now)
+    refused = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+    assert refused.status_code == 409
+    assert "2 wallets" in refused.json()["detail"]
+    assert len(offer_rows(app)) == 2
