@@ -10,6 +10,7 @@ refused or failed redemption writes nothing.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -22,6 +23,8 @@ from sqlalchemy import func, select
 
 import app.wallet_store as wallet_store
 from app.tables import IssuedCredential, StatusEntry, WalletOffer
+from tests.app.test_exchanges import Holder, signed, start
+from tests.app.test_issue_interop import node
 from tests.app.test_oid4vci import BASE, Clock, Wallet, error_of, query_value, verified
 from tests.app.test_pages import HTML, issue
 from tests.issuer.helpers import Issuing, issuing
@@ -284,3 +287,45 @@ def test_reissues_per_credential_are_capped(
     assert refused.status_code == 409
     assert "2 wallets" in refused.json()["detail"]
     assert len(offer_rows(app)) == 2
+
+
+@pytest.mark.interop
+def test_learner_credential_wallet_gets_the_credential_over_the_vcapi_exchange(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    body = issue(it)
+    original = body["verifiableCredential"]
+    _, lcw = page_links(client, press_button(client, body["learnerPage"]))
+    request = json.loads(query_value(lcw, "request"))
+    assert request["credentialRequestOrigin"] == BASE
+    path = request["protocols"]["vcapi"].removeprefix(BASE)
+    challenge = start(client, path)
+    assert challenge["query"][0]["type"] == "DIDAuthentication"
+    holder = Holder(11)
+    (presentation,) = signed([holder.sign_job(challenge=challenge["challenge"], domain=challenge["domain"])])
+    before = counts(app)
+    response = client.post(path, json={"verifiablePresentation": presentation})
+    assert response.status_code == 200, response.text
+    (credential,) = response.json()["verifiablePresentation"]["verifiableCredential"]
+    assert credential["credentialSubject"] == {**original["credentialSubject"], "id": holder.did}
+    assert credential["id"] != original["id"]
+    assert counts(app) == (before[0] + 1, before[1] + 1)
+    (row,) = offer_rows(app)
+    assert (row.state, row.holder_did, row.credential_id) == ("issued", holder.did, credential["id"][9:])
+    assert client.post(path, json={"verifiablePresentation": presentation}).status_code == 409
+    # Digital Bazaar's stack verifies the re-issued credential's proof
+    did_document = client.get(f"/issuers/{it.slug}/did.json").json()
+    (result,) = node(
+        [{"action": "verify", "kind": "document", "document": credential, "didDocuments": [did_document]}]
+    )
+    assert result["verified"] is True, result
+    # a credential that names another DID: the exchange refuses this holder and nothing changes
+    named = it.issue(it.subject(id=Holder(12).did, result=[{"type": ["Result"], "value": "Pass"}])).json()
+    _, lcw = page_links(client, press_button(client, named["learnerPage"]))
+    path = json.loads(query_value(lcw, "request"))["protocols"]["vcapi"].removeprefix(BASE)
+    challenge = start(client, path)
+    (presentation,) = signed([holder.sign_job(challenge=challenge["challenge"], domain=challenge["domain"])])
+    before = counts(app)
+    assert client.post(path, json={"verifiablePresentation": presentation}).status_code == 401
+    assert counts(app) == before
+    assert offer_rows(app)[-1].state == "offered"
