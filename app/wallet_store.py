@@ -192,15 +192,16 @@ def create_offer(
     return NewOffer(row=row, reference=reference, tx_code=tx_code, links=links)
 
 
+_STATUS_WORDS = {"revocation": "revoked", "suspension": "suspended"}
+
+
 def _refuse_unless_deliverable(credential: IssuedCredential) -> None:
+    """Conflict while the issuer has revoked or suspended ``credential`` (a copy would not carry that bit)."""
     statuses = set_statuses(credential)
     if statuses:
         raise Conflict(
             f"this credential is {' and '.join(_STATUS_WORDS[s] for s in statuses)}: it cannot be sent"
         )
-
-
-_STATUS_WORDS = {"revocation": "revoked", "suspension": "suspended"}
 
 
 def _reissue_count(session: Session, *, credential: IssuedCredential) -> int:

@@ -329,3 +329,43 @@ def test_learner_credential_wallet_gets_the_credential_over_the_vcapi_exchange(
     assert client.post(path, json={"verifiablePresentation": presentation}).status_code == 401
     assert counts(app) == before
     assert offer_rows(app)[-1].state == "offered"
+
+
+def test_with_suspension_entries_the_copy_gets_both_and_a_suspended_credential_is_not_sent(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    services = app.state.services
+    services.settings = services.settings.model_copy(update={"status_suspension": True})
+    body = issue(it)
+    original = body["verifiableCredential"]
+    wallet = Wallet(client)
+    credential = wallet.accept(
+        page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+    )
+    purposes = [entry["statusPurpose"] for entry in credential["credentialStatus"]]
+    assert (
+        purposes
+        == [entry["statusPurpose"] for entry in original["credentialStatus"]]
+        == [
+            "revocation",
+            "suspension",
+        ]
+    )
+    assert credential["credentialStatus"] != original["credentialStatus"]
+    assert verified(client, it, credential)
+    change = client.post(
+        "/credentials/status",
+        json={
+            "credentialId": original["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"},
+            "status": True,
+        },
+        headers=it.headers,
+    )
+    assert change.status_code == 200, change.text
+    assert wallet_forms(client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text) == []
+    refused = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+    assert refused.status_code == 409
+    assert "suspended" in refused.json()["detail"]
+    # the copy has its own entries: suspending the original does not suspend it
+    assert client.get(f"/credentials/{credential['id'][9:]}", headers=HTML).text.count("suspended") == 0
