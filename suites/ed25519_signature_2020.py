@@ -16,9 +16,8 @@ from typing import Any
 
 from keys import Signer
 from suites.base import SuiteContext, check_created, context_urls
-from suites.eddsa_rdfc_2022 import decode_proof_value, hashing, proof_serialization, proof_verification
-from vc.encodings import multibase_encode_b58
-from vc.errors import InvalidInput, ProofError
+from suites.eddsa_rdfc_2022 import create_rdfc_proof, verify_rdfc_proof
+from vc.errors import ProofError
 
 __all__ = ["ED25519_2020_CONTEXT", "Ed25519Signature2020", "proof_configuration", "transformation"]
 
@@ -69,23 +68,14 @@ class Ed25519Signature2020:
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
     ) -> dict[str, Any]:
         """https://w3c-ccg.github.io/lds-ed25519-2020/#create-proof"""
-        proof = dict(options)
-        canonical_config = proof_configuration(document, proof, ctx)
-        transformed = transformation(document, proof, ctx)
-        proof["proofValue"] = multibase_encode_b58(
-            proof_serialization(hashing(transformed, canonical_config), signer)
+        return create_rdfc_proof(
+            document, options, signer, ctx, transform=transformation, configure=proof_configuration
         )
-        return proof
 
     def verify_proof(
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://w3c-ccg.github.io/lds-ed25519-2020/#verify-proof"""
-        proof_bytes = decode_proof_value(proof)
-        options = {key: value for key, value in proof.items() if key != "proofValue"}
-        try:
-            transformed = transformation(document, options, ctx)
-            canonical_config = proof_configuration(document, options, ctx)
-        except ProofError as exc:
-            raise InvalidInput(exc.detail) from None
-        return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
+        return verify_rdfc_proof(
+            document, proof, public_key, ctx, transform=transformation, configure=proof_configuration
+        )

@@ -12,7 +12,7 @@ UnknownCryptosuite like any other unknown name. ADR 0001 records this.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -91,6 +91,48 @@ def decode_proof_value(proof: Mapping[str, Any]) -> bytes:
     return signature
 
 
+_Step = Callable[[Mapping[str, Any], Mapping[str, Any], SuiteContext], str]
+
+
+def create_rdfc_proof(
+    document: Mapping[str, Any],
+    options: Mapping[str, Any],
+    signer: Signer,
+    ctx: SuiteContext,
+    *,
+    transform: _Step,
+    configure: _Step,
+) -> dict[str, Any]:
+    """Proof configuration, transformation, hashing and serialization, shared by the RDFC + Ed25519 suites."""
+    proof = dict(options)
+    canonical_config = configure(document, proof, ctx)
+    transformed = transform(document, proof, ctx)
+    proof["proofValue"] = multibase_encode_b58(
+        proof_serialization(hashing(transformed, canonical_config), signer)
+    )
+    return proof
+
+
+def verify_rdfc_proof(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    public_key: bytes,
+    ctx: SuiteContext,
+    *,
+    transform: _Step,
+    configure: _Step,
+) -> bool:
+    """Redo the suite's steps with the proof's options and check the signature (shared by both suites)."""
+    proof_bytes = decode_proof_value(proof)
+    options = {key: value for key, value in proof.items() if key != "proofValue"}
+    try:
+        transformed = transform(document, options, ctx)
+        canonical_config = configure(document, options, ctx)
+    except ProofError as exc:
+        raise InvalidInput(exc.detail) from None
+    return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
+
+
 class EddsaRdfc2022:
     """DataIntegrityProof with cryptosuite ``eddsa-rdfc-2022``."""
 
@@ -111,22 +153,14 @@ class EddsaRdfc2022:
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
     ) -> dict[str, Any]:
         """https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-rdfc-2022"""
-        proof = dict(options)
-        canonical_config = proof_configuration(document, proof, ctx)
-        transformed = transformation(document, proof, ctx)
-        proof_bytes = proof_serialization(hashing(transformed, canonical_config), signer)
-        proof["proofValue"] = multibase_encode_b58(proof_bytes)
-        return proof
+        return create_rdfc_proof(
+            document, options, signer, ctx, transform=transformation, configure=proof_configuration
+        )
 
     def verify_proof(
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-rdfc-2022"""
-        proof_bytes = decode_proof_value(proof)
-        options = {key: value for key, value in proof.items() if key != "proofValue"}
-        try:
-            transformed = transformation(document, options, ctx)
-            canonical_config = proof_configuration(document, options, ctx)
-        except ProofError as exc:
-            raise InvalidInput(exc.detail) from None
-        return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
+        return verify_rdfc_proof(
+            document, proof, public_key, ctx, transform=transformation, configure=proof_configuration
+        )
