@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, MetaData
 
+from app.db import make_engine
 from contexts import DocumentLoader, offline_loader
 from keys import Ed25519Signer
 from vc.encodings import multibase_decode
@@ -44,3 +48,39 @@ def examples_loader() -> DocumentLoader:
 def vector_key() -> Ed25519Signer:
     """The vc-di-eddsa key pair (TestVectors/keyPair.json)."""
     return vector_signer(load_json(EDDSA_VECTORS / "keyPair.json"))
+
+
+# Database fixtures shared by tests/db and tests/app: a temp SQLite file, or PostgreSQL when
+# MICROCRED_DATABASE_URL is set (.ci/postgres.sh).
+POSTGRES_URL = os.environ.get("MICROCRED_DATABASE_URL")
+
+
+def drop_everything(url: str) -> None:
+    """Empty the shared PostgreSQL test database (tables and alembic_version) so each test starts clean."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            metadata = MetaData()
+            metadata.reflect(connection)
+            metadata.drop_all(connection)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database: a fresh SQLite file, or the (emptied) PostgreSQL database."""
+    if POSTGRES_URL:
+        drop_everything(POSTGRES_URL)
+        yield POSTGRES_URL
+        drop_everything(POSTGRES_URL)
+    else:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database (disposed afterwards)."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()

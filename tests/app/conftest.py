@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,45 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Engine, MetaData
 
 from app import Settings, create_app
-from app.db import make_engine
 from app.migrate import upgrade
-
-POSTGRES_URL = os.environ.get("MICROCRED_DATABASE_URL")
-
-
-def drop_everything(url: str) -> None:
-    """Empty the shared PostgreSQL test database (tables and alembic_version) so each test starts clean."""
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            metadata = MetaData()
-            metadata.reflect(connection)
-            metadata.drop_all(connection)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database: a fresh SQLite file, or the (emptied) PostgreSQL database."""
-    if POSTGRES_URL:
-        drop_everything(POSTGRES_URL)
-        yield POSTGRES_URL
-        drop_everything(POSTGRES_URL)
-    else:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on the test database (disposed afterwards)."""
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
-
 
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # bytes 0..31, base64url: a test KEK, never a real one
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
