@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["BUSY_TIMEOUT_MS", "database_reachable", "make_engine", "make_sessions"]
+__all__ = ["BUSY_TIMEOUT_MS", "begins_immediate", "database_reachable", "make_engine", "make_sessions"]
 
 BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "microcred.begin_immediate"
 
 
 def make_engine(url: str) -> Engine:
@@ -32,9 +33,10 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    def _pragmas(dbapi_connection: Any, record: Any) -> None:
         # pysqlite must not emit its own (deferred) BEGIN; SQLAlchemy's "begin" event below does it.
         dbapi_connection.isolation_level = None
+        record.info[_IMMEDIATE] = True
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -46,6 +48,12 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def begins_immediate(connection: Connection) -> bool:
+    """True when ``connection``'s transactions hold SQLite's write lock from their start (an engine of
+    ``make_engine``), so no statement is needed to take it before reading what a write depends on."""
+    return bool(connection.info.get(_IMMEDIATE))
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import repo as base_repo
 from app import repo_issuance as repo
+from app.db import begins_immediate
 from app.signing_keys import verification_method
 from app.status_lists import StatusAllocator
 from app.tables import Achievement, AchievementVersion, Batch, BatchRow, Institution, IssuedCredential
@@ -256,6 +257,35 @@ class Issuer:
             credential_status=credential_status,
         )
         return public_id, unsigned
+
+    def prepare_many(
+        self, session: Session, *, version: AchievementVersion, awards: Sequence[Award]
+    ) -> list[tuple[str, dict[str, Any]] | MicrocredError]:
+        """``prepare`` for many awards at once (the ``status`` hook claims all their entries in a few statements):
+        per award, (credential id, unsigned credential) or the error that award's credential met."""
+        public_ids = [str(uuid.uuid4()) for _ in awards]
+        statuses: Sequence[Any] = (
+            self.status.many(session, institution=self.institution, credential_public_ids=public_ids)
+            if self.status is not None and public_ids
+            else [None] * len(public_ids)
+        )
+        profile = self.profile
+        out: list[tuple[str, dict[str, Any]] | MicrocredError] = []
+        for public_id, award, status in zip(public_ids, awards, statuses, strict=True):
+            try:
+                unsigned = build_credential(
+                    credential_id=f"urn:uuid:{public_id}",
+                    issuer=profile,
+                    achievement=version.document,
+                    award=award,
+                    salt=secrets.token_hex(16),
+                    credential_status=status,
+                )
+            except MicrocredError as exc:
+                out.append(exc)
+            else:
+                out.append((public_id, unsigned))
+        return out
 
     def record(
         self,
@@ -739,10 +769,11 @@ def process_batch(
 
 
 def _take_write_lock(session: Session, batch_id: int) -> None:
-    """SQLite: start the chunk's transaction with a write, so concurrent workers queue for the one writer lock
-    (busy timeout) instead of failing when a read snapshot cannot be upgraded. PostgreSQL needs nothing: rows are
-    claimed with SKIP LOCKED."""
-    if session.get_bind().dialect.name == "sqlite":
+    """SQLite: start the chunk's transaction holding the one writer lock, so concurrent workers queue for it (busy
+    timeout) instead of failing when a read snapshot cannot be upgraded: ``app.db`` engines begin with ``BEGIN
+    IMMEDIATE``; on another SQLite engine a no-op write takes it. PostgreSQL needs nothing: rows are claimed with
+    SKIP LOCKED."""
+    if session.get_bind().dialect.name == "sqlite" and not begins_immediate(session.connection()):
         session.execute(update(Batch).where(Batch.id == batch_id).values(total=Batch.total))
 
 
@@ -760,17 +791,22 @@ def _issue_rows(
 ) -> None:
     """Issue one claimed chunk: awards parsed here, check + sign here or in the pool, rows and credentials added."""
     _check_suite(batch.suite)
-    ready: list[tuple[BatchRow, Award, str, dict[str, Any]]] = []
+    parsed: list[tuple[BatchRow, Award]] = []
     for index, row in enumerate(rows):
         if fail_after is not None and index >= fail_after:
             raise RuntimeError("simulated crash")
         try:
-            award = award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")
-            public_id, unsigned = issuer.prepare(version=version, award=award, session=session)
+            parsed.append((row, award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")))
         except MicrocredError as exc:
             row.state, row.error = "failed", exc.detail
+    # The chunk's status entries are claimed together (a few multi-row statements, not three per credential).
+    prepared = issuer.prepare_many(session, version=version, awards=[award for _, award in parsed])
+    ready: list[tuple[BatchRow, Award, str, dict[str, Any]]] = []
+    for (row, award), outcome in zip(parsed, prepared, strict=True):
+        if isinstance(outcome, MicrocredError):
+            row.state, row.error = "failed", outcome.detail
         else:
-            ready.append((row, award, public_id, unsigned))
+            ready.append((row, award, *outcome))
     if pool is not None:
         size = max(1, -(-len(ready) // (4 * workers)))
         futures: list[Future[list[tuple[bool, str]]]] = [

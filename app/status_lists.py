@@ -21,6 +21,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import begins_immediate
 from app.settings import Settings
 from app.signing_keys import active_signer
 from app.tables import (
@@ -36,7 +37,6 @@ from issuer.status_list import (
     PURPOSES,
     Bitstring,
     Randomness,
-    choose_free_index,
     list_credential,
     status_entry,
 )
@@ -51,6 +51,7 @@ __all__ = [
     "StatusAllocator",
     "StatusChange",
     "StatusConfig",
+    "allocate_entries",
     "allocate_entry",
     "change_status",
     "credential_status_view",
@@ -107,11 +108,11 @@ def _postgres(session: Session) -> bool:
 
 
 def _lock_sqlite_for_writing(session: Session) -> None:
-    """SQLite: take the database write lock now (a no-op UPDATE makes the driver begin a write transaction), so
-    the reads that follow and the writes they decide see one state. SQLite has one writer at a time; without
-    this, reads run before the driver's implicit BEGIN and could be stale. PostgreSQL needs no such lock: unique
+    """SQLite: make sure the transaction holds the database write lock, so the reads that follow and the writes
+    they decide see one state. Engines of ``app.db.make_engine`` begin every transaction with ``BEGIN IMMEDIATE``
+    (nothing to do); on another SQLite engine a no-op UPDATE takes the lock. PostgreSQL needs no such lock: unique
     keys and row locks decide there."""
-    if not _postgres(session):
+    if not _postgres(session) and not begins_immediate(session.connection()):
         session.execute(text("UPDATE status_list SET version = version WHERE 0 = 1"))
 
 
@@ -181,17 +182,88 @@ class Claim:
     entry_id: int
 
 
-def _claim(session: Session, status_list: StatusList, index: int, credential_public_id: str) -> Claim | None:
-    entry_id = _insert_new(
-        session,
-        StatusEntry,
-        ["list_id", "list_index"],
-        list_id=status_list.id,
-        list_index=index,
-        credential_public_id=credential_public_id,
-        status=False,
+def _claim_many(session: Session, status_list: StatusList, picks: Mapping[int, str]) -> dict[str, Claim]:
+    """Claim ``picks`` (index -> credential public id) with ``INSERT … ON CONFLICT DO NOTHING RETURNING``, sent as
+    multi-row statements by SQLAlchemy's "insertmanyvalues" (one compiled statement, indices ascending so concurrent
+    transactions take their keys in one order); the claims won, by credential. An index taken by a committed or
+    (PostgreSQL) concurrent transaction is simply not returned."""
+    if not picks:
+        return {}
+    dialect = postgresql if _postgres(session) else sqlite
+    statement = (
+        dialect.insert(StatusEntry.__table__)
+        .on_conflict_do_nothing(index_elements=["list_id", "list_index"])
+        .returning(StatusEntry.id, StatusEntry.list_index, StatusEntry.credential_public_id)
     )
-    return None if entry_id is None else Claim(status_list, index, entry_id)
+    values = [
+        {"list_id": status_list.id, "list_index": index, "credential_public_id": public_id, "status": False}
+        for index, public_id in sorted(picks.items())
+    ]
+    rows = session.connection().execute(statement, values)
+    return {public_id: Claim(status_list, index, entry_id) for entry_id, index, public_id in rows}
+
+
+def _random_candidates(size: int, count: int, avoid: set[int], randbelow: Randomness) -> list[int]:
+    """Up to ``count`` distinct random indices of ``[0, size)`` outside ``avoid`` (fewer when draws repeat)."""
+    picked: set[int] = set()
+    for _ in range(4 * count):
+        if len(picked) == count:
+            break
+        index = randbelow(size)
+        if index not in avoid:
+            picked.add(index)
+    return list(picked)
+
+
+def allocate_entries(
+    session: Session,
+    *,
+    institution: Institution,
+    purpose: str,
+    credential_public_ids: list[str],
+    config: StatusConfig,
+    now: datetime,
+) -> list[Claim]:
+    """A random unused index of the institution's open ``purpose`` list for each credential, claimed in a few
+    statements (not committed); the claims in the order of ``credential_public_ids``.
+
+    Random probes first, all credentials at once: up to ``random_probes`` rounds of one multi-row INSERT that skips
+    taken indices (no lock: the unique (list, index) key decides between concurrent issuers; only the losers are
+    drawn again). Then - a nearly full list - the list's used indices are read once and the rest get random free
+    ones (the k-th free index, k random, as ``choose_free_index``); when none is free the list is marked full and
+    the next one opened.
+    """
+    _lock_sqlite_for_writing(session)
+    claims: dict[str, Claim] = {}
+    waiting = list(dict.fromkeys(credential_public_ids))
+    while waiting:
+        status_list = _open_list(session, institution=institution, purpose=purpose, config=config, now=now)
+        taken: set[int] = set()
+        for _ in range(config.random_probes):
+            if not waiting:
+                break
+            candidates = _random_candidates(status_list.size, len(waiting), taken, config.randbelow)
+            if not candidates:
+                break
+            won = _claim_many(session, status_list, dict(zip(candidates, waiting, strict=False)))
+            claims.update(won)
+            taken.update(candidates)  # won by us or taken by someone else: either way not free
+            waiting = [public_id for public_id in waiting if public_id not in won]
+        if not waiting:
+            break
+        used = set(
+            session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_id == status_list.id))
+        )
+        free = [index for index in range(status_list.size) if index not in used]
+        while waiting and free:
+            picks = {free.pop(config.randbelow(len(free))): public_id for public_id in waiting[: len(free)]}
+            won = _claim_many(session, status_list, picks)
+            claims.update(won)
+            waiting = [public_id for public_id in waiting if public_id not in won]
+        if waiting:
+            session.execute(update(StatusList).where(StatusList.id == status_list.id).values(full=True))
+            status_list.full = True
+    return [claims[public_id] for public_id in credential_public_ids]
 
 
 def allocate_entry(
@@ -203,29 +275,17 @@ def allocate_entry(
     config: StatusConfig,
     now: datetime,
 ) -> Claim:
-    """A random unused index of the institution's open ``purpose`` list, claimed for the credential (not committed).
-
-    Random probes first (no lock: concurrent issuers rarely pick the same index, and the unique (list, index)
-    key decides when they do); once the list is nearly full, a random index among the free ones; when none is
-    free, the list is marked full and the next one opened.
-    """
-    _lock_sqlite_for_writing(session)
-    while True:
-        status_list = _open_list(session, institution=institution, purpose=purpose, config=config, now=now)
-        for _ in range(config.random_probes):
-            claim = _claim(session, status_list, config.randbelow(status_list.size), credential_public_id)
-            if claim is not None:
-                return claim
-        used = set(
-            session.scalars(select(StatusEntry.list_index).where(StatusEntry.list_id == status_list.id))
-        )
-        while (index := choose_free_index(status_list.size, used, randbelow=config.randbelow)) is not None:
-            claim = _claim(session, status_list, index, credential_public_id)
-            if claim is not None:
-                return claim
-            used.add(index)  # taken meanwhile by a concurrent transaction
-        session.execute(update(StatusList).where(StatusList.id == status_list.id).values(full=True))
-        status_list.full = True
+    """A random unused index of the institution's open ``purpose`` list, claimed for the credential (not committed);
+    ``allocate_entries`` for one credential."""
+    [claim] = allocate_entries(
+        session,
+        institution=institution,
+        purpose=purpose,
+        credential_public_ids=[credential_public_id],
+        config=config,
+        now=now,
+    )
+    return claim
 
 
 @dataclass(frozen=True)
@@ -237,24 +297,39 @@ class StatusAllocator:
     clock: Callable[[], datetime]
 
     def __call__(self, session: Session, *, institution: Institution, credential_public_id: str) -> Any:
-        entries = []
-        for purpose in self.config.purposes(institution):
-            claim = allocate_entry(
-                session,
-                institution=institution,
-                purpose=purpose,
-                credential_public_id=credential_public_id,
-                config=self.config,
-                now=self.clock(),
+        [status] = self.many(session, institution=institution, credential_public_ids=[credential_public_id])
+        return status
+
+    def many(
+        self, session: Session, *, institution: Institution, credential_public_ids: list[str]
+    ) -> list[Any]:
+        """The ``credentialStatus`` of each credential, in order; each purpose's entries claimed together."""
+        per_purpose = [
+            (
+                purpose,
+                allocate_entries(
+                    session,
+                    institution=institution,
+                    purpose=purpose,
+                    credential_public_ids=credential_public_ids,
+                    config=self.config,
+                    now=self.clock(),
+                ),
             )
-            entries.append(
+            for purpose in self.config.purposes(institution)
+        ]
+        statuses: list[Any] = []
+        for position in range(len(credential_public_ids)):
+            entries = [
                 status_entry(
-                    list_url=list_url(self.config.base_url, claim.status_list.public_id),
-                    index=claim.index,
+                    list_url=list_url(self.config.base_url, claims[position].status_list.public_id),
+                    index=claims[position].index,
                     purpose=purpose,
                 )
-            )
-        return entries[0] if len(entries) == 1 else entries
+                for purpose, claims in per_purpose
+            ]
+            statuses.append(entries[0] if len(entries) == 1 else entries)
+        return statuses
 
 
 # --- Changing a status ----------------------------------------------------------------------------------------------
