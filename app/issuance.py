@@ -178,9 +178,9 @@ def resolve_achievement_url(
         )
     parts = urlsplit(url).path.split("/achievements/", 1)[1].split("/")
     try:
+        if len(parts) == 1:  # the common case, one query
+            return repo.newest_version_by_public_id(session, public_id=parts[0], institution=institution)
         achievement = repo.get_achievement(session, public_id=parts[0], institution=institution)
-        if len(parts) == 1:
-            return repo.latest_version(session, achievement=achievement)
         if len(parts) == 3 and parts[1] == "versions" and parts[2].isdigit():
             return repo.version_of(session, achievement=achievement, version=int(parts[2]))
     except NotFound:

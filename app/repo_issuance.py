@@ -26,6 +26,7 @@ __all__ = [
     "latest_version",
     "list_achievements",
     "list_credentials",
+    "newest_version_by_public_id",
     "pending_batches",
     "version_of",
 ]
@@ -94,6 +95,23 @@ def latest_version(session: Session, *, achievement: Achievement) -> Achievement
     )
     if row is None:
         raise NotFound(f'achievement "{achievement.public_id}" has no version')
+    return row
+
+
+def newest_version_by_public_id(
+    session: Session, *, public_id: str, institution: Institution
+) -> AchievementVersion:
+    """The newest version of the institution's achievement ``public_id`` in one query (the issuing hot path);
+    NotFound when the achievement is not the institution's (or has no version)."""
+    row = session.scalar(
+        select(AchievementVersion)
+        .join(Achievement, Achievement.id == AchievementVersion.achievement_id)
+        .where(Achievement.public_id == public_id, Achievement.institution_id == institution.id)
+        .order_by(AchievementVersion.version.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound(f'no achievement "{public_id}"', pointer="/achievement")
     return row
 
 

@@ -57,7 +57,9 @@ def free_port() -> int:
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
-    """utime + stime of ``root_pid`` and every descendant still alive (from /proc), in seconds."""
+    """utime + stime + cutime + cstime of ``root_pid`` and every descendant still alive (from /proc), in seconds:
+    the CPU of descendants that already exited (signing workers of a finished pool) counts in their reaper's
+    cutime/cstime, so it is not lost."""
     children: dict[int, list[int]] = {}
     stats: dict[int, float] = {}
     for entry in os.listdir("/proc"):
@@ -69,7 +71,7 @@ def tree_cpu_seconds(root_pid: int) -> float:
             continue
         pid, ppid = int(entry), int(fields[1])
         children.setdefault(ppid, []).append(pid)
-        stats[pid] = (int(fields[11]) + int(fields[12])) / TICK
+        stats[pid] = sum(int(f) for f in fields[11:15]) / TICK
     total, todo = 0.0, [root_pid]
     while todo:
         pid = todo.pop()
