@@ -4,8 +4,11 @@ SQLite lets one writer at a time. pysqlite's default ``BEGIN`` (deferred) starts
 lock only at its first write; when a transaction that has read meets another writer there, SQLite answers
 SQLITE_BUSY ("database is locked") at once, without waiting for ``busy_timeout`` (waiting could not help: its
 snapshot is already stale). So every SQLite transaction here starts with ``BEGIN IMMEDIATE``: the write lock is
-taken (waiting up to ``busy_timeout``) before anything is read, and writers queue instead of failing. In WAL mode
-readers outside a transaction are not blocked. This is SQLAlchemy's documented pysqlite recipe
+taken (waiting up to ``busy_timeout``) before anything is read, and writers queue instead of failing. The price:
+a read-only request's transaction queues too (behind, say, a batch chunk that holds the lock while it signs, a few
+hundred ms); ``database_reachable`` reads on the raw driver connection (autocommit, a WAL snapshot) so a health
+probe never waits for the lock. A lock held past
+``busy_timeout`` surfaces as a 503 (``app.problems``). This is SQLAlchemy's documented pysqlite recipe
 (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["BUSY_TIMEOUT_MS", "begins_immediate", "database_reachable", "make_engine", "make_sessions"]
@@ -64,8 +67,16 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 def database_reachable(engine: Engine) -> bool:
     """True when a ``SELECT 1`` round trip succeeds."""
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        # The driver connection, not a SQLAlchemy transaction: on SQLite that would BEGIN IMMEDIATE and wait for
+        # the write lock; a bare SELECT reads without it.
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
     except Exception:  # any driver error means "not ready"; readiness must not raise
         return False
     return True

@@ -108,3 +108,16 @@ def test_other_operational_errors_stay_a_generic_500(sqlite_app: FastAPI) -> Non
     assert response.headers["content-type"] == "application/problem+json"
     assert "retry-after" not in response.headers
     assert "disk" not in response.text
+
+
+def test_readiness_does_not_wait_for_the_write_lock(
+    sqlite_app: FastAPI, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.db, "BUSY_TIMEOUT_MS", 200)  # a probe that queued for the lock would fail here
+    sqlite_app.state.services.engine.dispose()
+    holder = _hold_write_lock(sqlite_file)
+    try:
+        with TestClient(sqlite_app, raise_server_exceptions=False) as client:
+            assert client.get("/readyz").status_code == 200
+    finally:
+        holder.close()
