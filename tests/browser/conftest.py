@@ -144,6 +144,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         issuer_port=issuer_port,
         verifier_port=verifier_port,
         log_level="WARNING",
+        # lists served with max-age=0: a revocation shows at the next check, not after the default 1 s ttl
+        # during which the verifier may reuse the copy an earlier test fetched
+        status_list_ttl_seconds=0,
     )
     registry = Listed()
     verifier_app = create_verifier_app(settings)
