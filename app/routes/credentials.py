@@ -7,6 +7,7 @@ another request is a 409 problem. https://w3c-ccg.github.io/vc-api/#issue-creden
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from sqlalchemy.orm import Session
 
 from app import repo_issuance as repo
 from app.deps import CallerDep, Services, ServicesDep, SessionDep
@@ -31,7 +33,7 @@ from app.issuance import (
 from app.pages.learner import learner_page, learner_page_url
 from app.pages.templating import wants_html
 from app.status_lists import StatusAllocator, StatusConfig
-from app.tables import IssuedCredential
+from app.tables import AchievementVersion, Institution, IssuedCredential
 from issuer import Award
 from vc.errors import InvalidInput
 
@@ -117,33 +119,29 @@ def _created(row: IssuedCredential, created: bool, base_url: str) -> Response:
     )
 
 
-@router.post("/credentials/issue", status_code=201, responses=_RESPONSES)
-def issue_credential(
-    body: IssueRequest,
-    caller: CallerDep,
-    session: SessionDep,
-    services: ServicesDep,
-    idempotency_key: IdempotencyKey = None,
+def _issue_once(
+    services: Services,
+    session: Session,
+    *,
+    caller: Institution,
+    route: str,
+    body: BaseModel,
+    idempotency_key: str | None,
+    wanted: Callable[[datetime], tuple[AchievementVersion, Award, str]],
 ) -> Response:
-    """Complete, check and sign an unsigned credential (VC-API): achievement, issuer, id and dates are filled in."""
+    """Issue one credential (replayed for a repeated Idempotency-Key): ``wanted(now)`` reads the request into
+    the achievement version, the award and the cryptosuite; 201 with the credential and its learner page."""
     now = services.clock()
     issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
-    digest = request_hash("/credentials/issue", body.model_dump(mode="json"))
+    digest = request_hash(route, body.model_dump(mode="json"))
 
     def make() -> Any:
-        wanted = parse_vcapi_credential(body.credential, issuer_did=caller.did, now=now)
-        version = resolve_achievement_url(
-            session,
-            url=wanted.achievement_url,
-            base_url=services.settings.base_url,
-            institution=caller,
-            pointer="/credential/credentialSubject/achievement/id",
-        )
+        version, award, suite = wanted(now)
         return issuer.issue(
             session,
             version=version,
-            award=wanted.award,
-            suite=body.options.cryptosuite,
+            award=award,
+            suite=suite,
             now=now,
             idempotency_key=idempotency_key,
             request_hash=digest if idempotency_key else None,
@@ -153,6 +151,38 @@ def issue_credential(
         services.sessions, session, issuer=issuer, key=idempotency_key, digest=digest, make=make
     )
     return _created(row, created, services.settings.base_url)
+
+
+@router.post("/credentials/issue", status_code=201, responses=_RESPONSES)
+def issue_credential(
+    body: IssueRequest,
+    caller: CallerDep,
+    session: SessionDep,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Complete, check and sign an unsigned credential (VC-API): achievement, issuer, id and dates are filled in."""
+
+    def wanted(now: datetime) -> tuple[AchievementVersion, Award, str]:
+        request = parse_vcapi_credential(body.credential, issuer_did=caller.did, now=now)
+        version = resolve_achievement_url(
+            session,
+            url=request.achievement_url,
+            base_url=services.settings.base_url,
+            institution=caller,
+            pointer="/credential/credentialSubject/achievement/id",
+        )
+        return version, request.award, body.options.cryptosuite
+
+    return _issue_once(
+        services,
+        session,
+        caller=caller,
+        route="/credentials/issue",
+        body=body,
+        idempotency_key=idempotency_key,
+        wanted=wanted,
+    )
 
 
 @router.post("/achievements/{achievement_id}/awards", status_code=201, responses=_RESPONSES)
@@ -165,13 +195,10 @@ def award_achievement(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Award the newest version of an achievement to one learner."""
-    now = services.clock()
-    issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
-    digest = request_hash(f"/achievements/{achievement_id}/awards", body.model_dump(mode="json"))
     if body.cryptosuite not in SUITES:
         raise InvalidInput(f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/cryptosuite")
 
-    def make() -> Any:
+    def wanted(now: datetime) -> tuple[AchievementVersion, Award, str]:
         achievement = repo.get_achievement(session, public_id=achievement_id, institution=caller)
         version = repo.latest_version(session, achievement=achievement)
         learner = learner_from_fields(
@@ -188,20 +215,17 @@ def award_achievement(
             assessment_date=_aware(body.result.assessment_date, "/result/assessmentDate"),
             evidence=evidence_items(body.evidence, "/evidence"),
         )
-        return issuer.issue(
-            session,
-            version=version,
-            award=award,
-            suite=body.cryptosuite,
-            now=now,
-            idempotency_key=idempotency_key,
-            request_hash=digest if idempotency_key else None,
-        )
+        return version, award, body.cryptosuite
 
-    row, created = issue_idempotent(
-        services.sessions, session, issuer=issuer, key=idempotency_key, digest=digest, make=make
+    return _issue_once(
+        services,
+        session,
+        caller=caller,
+        route=f"/achievements/{achievement_id}/awards",
+        body=body,
+        idempotency_key=idempotency_key,
+        wanted=wanted,
     )
-    return _created(row, created, services.settings.base_url)
 
 
 @router.get("/credentials/{credential_id}", response_model=None)
