@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from vc.errors import FetchError
+from vc.errors import FetchError, InvalidInput
 
 __all__ = [
     "FetchPolicy",
@@ -35,6 +36,7 @@ __all__ = [
     "HostResolver",
     "NetworkNeeded",
     "cache_only",
+    "read_source",
     "system_resolver",
 ]
 
@@ -295,3 +297,24 @@ class GuardedFetcher:
         if not match:
             return None
         return min(float(match.group(1)), self.policy.max_cache_age) or None
+
+
+def read_source(
+    *,
+    path: Path | None,
+    fetcher: Fetcher | None,
+    url: str | None,
+    max_bytes: int,
+    accept: str = "application/json",
+) -> bytes:
+    """The bytes of a configured source: the file at ``path`` (at most ``max_bytes`` + 1 read, so the caller can
+    tell it is too large), else ``url`` through the guarded ``fetcher``."""
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                return handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if fetcher is None or url is None:
+        raise InvalidInput("the registry has neither a URL nor a file")
+    return fetcher.get(url, accept=accept).body

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vc.errors import InvalidInput, MicrocredError
-from verifier.fetch import Fetcher
+from verifier.fetch import Fetcher, read_source
 from verifier.inputs import InputLimits, parse_json
 from verifier.trust import TrustAnswer, TrustQuery
 
@@ -46,15 +46,7 @@ class DccRegistry:
     max_bytes: int = 4_194_304
 
     def _raw(self) -> bytes:
-        if self.path is not None:
-            try:
-                with self.path.open("rb") as handle:
-                    return handle.read(self.max_bytes + 1)
-            except OSError as exc:
-                raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from None
-        if self.fetcher is None or self.url is None:
-            raise InvalidInput("the registry has neither a URL nor a file")
-        return self.fetcher.get(self.url).body
+        return read_source(path=self.path, fetcher=self.fetcher, url=self.url, max_bytes=self.max_bytes)
 
     def evaluate(self, query: TrustQuery) -> TrustAnswer:
         """Listed or not; scope and dates are not part of this format."""

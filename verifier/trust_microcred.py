@@ -22,7 +22,7 @@ import suites
 from vc.encodings import b64url_decode
 from vc.errors import InvalidInput, MicrocredError
 from verifier.dates import parse_datetime
-from verifier.fetch import Fetcher
+from verifier.fetch import Fetcher, read_source
 from verifier.inputs import InputLimits, parse_json
 from verifier.trust import TrustAnswer, TrustQuery
 
@@ -268,15 +268,13 @@ class MicrocredRegistry:
     _last: tuple[bytes, list[RegistryEntry]] | None = field(default=None, repr=False)
 
     def _raw(self) -> bytes:
-        if self.path is not None:
-            try:
-                with self.path.open("rb") as handle:
-                    return handle.read(self.max_bytes + 1)
-            except OSError as exc:
-                raise InvalidInput(f"cannot read {self.path}: {exc.strerror}") from None
-        if self.fetcher is None or self.url is None:
-            raise InvalidInput("the registry has neither a URL nor a file")
-        return self.fetcher.get(self.url, accept="application/jose, application/jwt, text/plain").body
+        return read_source(
+            path=self.path,
+            fetcher=self.fetcher,
+            url=self.url,
+            max_bytes=self.max_bytes,
+            accept="application/jose, application/jwt, text/plain",
+        )
 
     def entries(self, *, now: datetime) -> list[RegistryEntry]:
         """The verified entries (the last verified export is reused while the same bytes come back)."""
