@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -30,6 +31,22 @@ def _get(url: str, deadline: float) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def _read_until(process: subprocess.Popen[bytes], marker: bytes, deadline: float) -> bytes:
+    """stdout up to and including ``marker`` (the apps answer /healthz a moment before
+    ``serve`` has seen both healthy and printed its banner)."""
+    assert process.stdout is not None
+    seen = b""
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"serve printed no {marker!r} line: {seen.decode()!r}"
+        ready, _, _ = select.select([process.stdout], [], [], left)
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 65536)  # unbuffered: select sees every byte not yet read
+            assert chunk, f"serve closed stdout before printing {marker!r}: {seen.decode()!r}"
+            seen += chunk
+    return seen
 
 
 def test_serve_dev_starts_issuer_and_verifier(tmp_path: Path) -> None:
@@ -67,8 +84,10 @@ def test_serve_dev_starts_issuer_and_verifier(tmp_path: Path) -> None:
             f"{issuer}/institutions/demo", headers={"Authorization": f"Bearer {demo_key}"}, timeout=5
         )
         assert me.status_code == 200
+        banner = _read_until(process, b"demo registry:", deadline)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
+        rest, err = process.communicate(timeout=20)
+        out = banner + rest
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
