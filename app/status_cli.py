@@ -70,13 +70,18 @@ def _user() -> str:
 def _report(change: StatusChange, *, as_json: bool) -> None:
     if as_json:
         typer.echo(
-            json.dumps({"credentialId": change.credential_id, "changed": change.changed, **change.statuses})
+            json.dumps(
+                {"credentialId": change.credential_id, "changed": change.changed, **change.statuses}
+                | ({"walletCopies": change.copies} if change.copies else {})
+            )
         )
         return
     state = ", ".join(
         f"{purpose} {'set' if value else 'clear'}" for purpose, value in sorted(change.statuses.items())
     )
     typer.echo(f"{change.credential_id}: {'changed' if change.changed else 'unchanged'} ({state})")
+    for copy, changed in change.copies.items():
+        typer.echo(f"  wallet copy {copy}: {'changed' if changed else 'unchanged'}")
 
 
 def revoke(

@@ -31,6 +31,7 @@ from app.tables import (
     StatusEvent,
     StatusList,
     StatusListPublication,
+    WalletOffer,
 )
 from contexts import offline_loader
 from issuer.status_list import (
@@ -352,6 +353,9 @@ class StatusChange:
     status: bool
     changed: bool
     statuses: dict[str, bool]
+    copies: dict[str, bool] = field(default_factory=dict)
+    """The credential's wallet copies (re-issued bound to a holder's DID), ``urn:uuid:…`` → whether this request
+    changed that copy: a copy follows its original, so revoking the original revokes what the wallets hold."""
 
 
 def _credential(session: Session, *, institution: Institution, credential_id: str) -> IssuedCredential:
@@ -399,6 +403,10 @@ def change_status(
     Revocation is final: clearing it, or changing anything of a revoked credential, is a Conflict. Unknown purpose:
     InvalidInput; a purpose the credential has no entry for: Conflict; a credential of another institution:
     NotFound. A refused request changes nothing. Asking for the status it already has changes nothing either.
+
+    The same change goes to the credential's wallet copies (``wallet_offer`` links each DID-bound re-issue to its
+    original), each audited with the original named in its reason; a copy that is already revoked, or has no
+    entry for ``purpose``, is left as it is and reported unchanged.
     """
     if purpose not in PURPOSES:
         raise InvalidInput(
@@ -414,16 +422,61 @@ def change_status(
             f"this credential was issued without a {purpose} entry, so its {purpose} status cannot change",
             pointer="/credentialStatus/statusPurpose",
         )
-    revoked = "revocation" in entries and entries["revocation"][0].status
-    entry, status_list = entries[purpose]
-    if revoked and not (purpose == "revocation" and status):
+    if _revoked(entries) and not (purpose == "revocation" and status):
         raise Conflict(
             "this credential is revoked, and revocation is final: it cannot be reinstated, suspended or unrevoked",
             pointer="/status",
         )
+    changed = _set_bit(session, credential, entries, purpose, status, reason=reason, actor=actor, now=now)
+    copies: dict[str, bool] = {}
+    follows = f"follows urn:uuid:{credential.public_id}" + (f": {reason}" if reason else "")
+    for copy in _wallet_copies(session, credential):
+        copy_entries = _entries(session, credential=copy, lock=True)
+        allowed = purpose in copy_entries and not _revoked(copy_entries)
+        copies[f"urn:uuid:{copy.public_id}"] = allowed and _set_bit(
+            session, copy, copy_entries, purpose, status, reason=follows, actor=actor, now=now
+        )
     statuses = {p: e.status for p, (e, _) in entries.items()}
+    return StatusChange(credential_id, purpose, status, changed, statuses, copies)
+
+
+def _revoked(entries: Mapping[str, tuple[StatusEntry, StatusList]]) -> bool:
+    return "revocation" in entries and entries["revocation"][0].status
+
+
+def _wallet_copies(session: Session, original: IssuedCredential) -> list[IssuedCredential]:
+    """The DID-bound re-issues of ``original`` delivered to wallets, oldest first."""
+    copy_ids = select(WalletOffer.credential_id).where(
+        WalletOffer.source_credential_id == original.public_id,
+        WalletOffer.credential_id != original.public_id,
+    )
+    return list(
+        session.scalars(
+            select(IssuedCredential)
+            .where(
+                IssuedCredential.public_id.in_(copy_ids),
+                IssuedCredential.institution_id == original.institution_id,
+            )
+            .order_by(IssuedCredential.id)
+        )
+    )
+
+
+def _set_bit(
+    session: Session,
+    credential: IssuedCredential,
+    entries: Mapping[str, tuple[StatusEntry, StatusList]],
+    purpose: str,
+    status: bool,
+    *,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Set the (locked) entry's bit and audit it; False when it already had that value."""
+    entry, status_list = entries[purpose]
     if entry.status == status:
-        return StatusChange(credential_id, purpose, status, False, statuses)
+        return False
     # The list row lock orders the changes of one list: each gets its own version number, none is lost.
     locked = session.scalars(
         select(StatusList)
@@ -447,8 +500,7 @@ def change_status(
         )
     )
     session.flush()
-    statuses[purpose] = status
-    return StatusChange(credential_id, purpose, status, True, statuses)
+    return True
 
 
 def credential_status_view(

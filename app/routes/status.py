@@ -84,13 +84,16 @@ def update_status(
         actor=actor,
         now=services.clock(),
     )
-    return {
+    answer: dict[str, Any] = {
         "credentialId": body.credentialId,
         "statusPurpose": change.purpose,
         "status": change.status,
         "changed": change.changed,
         "statuses": change.statuses,
     }
+    if change.copies:  # the credential was re-issued to wallets: its copies follow it
+        answer["walletCopies"] = change.copies
+    return answer
 
 
 @router.get("/credentials/{credential_id}/status", responses=_RESPONSES)

@@ -88,3 +88,30 @@ def test_revoke_suspend_reinstate_from_the_command_line(env: Settings) -> None:
             assert all(e["actor"].startswith("cli:") for e in events)
     finally:
         app.state.services.engine.dispose()
+
+
+def test_the_report_names_each_wallet_copy_that_followed(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.status_cli import _report
+    from app.status_lists import StatusChange
+
+    change = StatusChange(
+        "urn:uuid:a",
+        "revocation",
+        True,
+        True,
+        {"revocation": True},
+        {"urn:uuid:b": True, "urn:uuid:c": False},
+    )
+    _report(change, as_json=False)
+    assert capsys.readouterr().out.splitlines() == [
+        "urn:uuid:a: changed (revocation set)",
+        "  wallet copy urn:uuid:b: changed",
+        "  wallet copy urn:uuid:c: unchanged",
+    ]
+    _report(change, as_json=True)
+    assert json.loads(capsys.readouterr().out) == {
+        "credentialId": "urn:uuid:a",
+        "changed": True,
+        "revocation": True,
+        "walletCopies": {"urn:uuid:b": True, "urn:uuid:c": False},
+    }

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 import app.wallet_store as wallet_store
 from app.tables import IssuedCredential, StatusEntry, WalletOffer
+from tests.app.status_helpers import bit_of, entries, set_status
 from tests.app.test_exchanges import Holder, signed, start
 from tests.app.test_issue_interop import node
 from tests.app.test_oid4vci import BASE, Clock, Wallet, error_of, query_value, verified
@@ -367,5 +368,53 @@ def test_with_suspension_entries_the_copy_gets_both_and_a_suspended_credential_i
     refused = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
     assert refused.status_code == 409
     assert "suspended" in refused.json()["detail"]
-    # the copy has its own entries: suspending the original does not suspend it
-    assert client.get(f"/credentials/{credential['id'][9:]}", headers=HTML).text.count("suspended") == 0
+    # the copy has its own entries, and follows the original: suspended with it, reinstated with it
+    assert change.json()["walletCopies"] == {credential["id"]: True}
+    copy = entries(credential)
+    assert bit_of(client, copy["suspension"]) == 1
+    assert bit_of(client, copy["revocation"]) == 0
+    assert "suspended" in client.get(f"/credentials/{credential['id'][9:]}", headers=HTML).text
+    reinstated = set_status(it, original["id"], "suspension", False, reason="cleared")
+    assert reinstated.json()["walletCopies"] == {credential["id"]: True}
+    assert bit_of(client, copy["suspension"]) == 0
+    assert verified(client, it, credential)
+    # a copy revoked on its own stays revoked: revocation is final, a later suspension of the original skips it
+    assert set_status(it, credential["id"], "revocation", True).status_code == 200
+    again = set_status(it, original["id"], "suspension", True)
+    assert again.status_code == 200, again.text
+    assert again.json()["walletCopies"] == {credential["id"]: False}
+    assert (bit_of(client, copy["revocation"]), bit_of(client, copy["suspension"])) == (1, 0)
+
+
+def test_revoking_the_original_revokes_every_wallet_copy_with_an_audited_reason(
+    client: TestClient, app: FastAPI, it: Issuing, clock: Clock
+) -> None:
+    body = issue(it)
+    original = body["verifiableCredential"]
+    copies = [
+        Wallet(client).accept(
+            page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+        )
+        for _ in range(2)
+    ]
+    assert all(verified(client, it, copy) for copy in copies)
+    revoked = set_status(it, original["id"], "revocation", True, reason="plagiarism found")
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["changed"] is True
+    assert revoked.json()["walletCopies"] == {copy["id"]: True for copy in copies}
+    for copy in copies:
+        assert bit_of(client, copy["credentialStatus"]) == 1
+        (event,) = client.get(f"/credentials/{copy['id']}/status", headers=it.headers).json()["events"]
+        assert event["reason"] == f"follows {original['id']}: plagiarism found"
+        assert event["actor"].startswith("api-key:")
+        assert "revoked" in client.get(f"/credentials/{copy['id'][9:]}", headers=HTML).text
+    assert bit_of(client, original["credentialStatus"]) == 1
+    # asking again changes nothing, for the original or its copies
+    again = set_status(it, original["id"], "revocation", True)
+    assert (again.json()["changed"], again.json()["walletCopies"]) == (
+        False,
+        {c["id"]: False for c in copies},
+    )
+    # a credential never sent to a wallet answers as before, without walletCopies
+    plain = issue(it)["verifiableCredential"]
+    assert "walletCopies" not in set_status(it, plain["id"], "revocation", True).json()
