@@ -427,15 +427,52 @@ def change_status(
             "this credential is revoked, and revocation is final: it cannot be reinstated, suspended or unrevoked",
             pointer="/status",
         )
-    changed = _set_bit(session, credential, entries, purpose, status, reason=reason, actor=actor, now=now)
-    copies: dict[str, bool] = {}
+    # Every entry to change is locked before any list row (the original's, then its copies', oldest first), and
+    # list rows in ascending id: a direct change of a copy, or of another credential, never waits in a cycle.
     follows = f"follows urn:uuid:{credential.public_id}" + (f": {reason}" if reason else "")
+    targets = [(credential, entries[purpose][0], reason)]
+    copies: dict[str, bool] = {}
     for copy in _wallet_copies(session, credential):
         copy_entries = _entries(session, credential=copy, lock=True)
-        allowed = purpose in copy_entries and not _revoked(copy_entries)
-        copies[f"urn:uuid:{copy.public_id}"] = allowed and _set_bit(
-            session, copy, copy_entries, purpose, status, reason=follows, actor=actor, now=now
+        follow = purpose in copy_entries and not _revoked(copy_entries)
+        if follow:
+            targets.append((copy, copy_entries[purpose][0], follows))
+        copies[f"urn:uuid:{copy.public_id}"] = follow and copy_entries[purpose][0].status != status
+    changing = [(row, entry, why) for row, entry, why in targets if entry.status != status]
+    lists = (
+        {
+            locked.id: locked
+            for locked in session.scalars(
+                select(StatusList)
+                .where(StatusList.id.in_({entry.list_id for _, entry, _ in changing}))
+                .order_by(StatusList.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        if changing
+        else {}
+    )
+    for row, entry, why in changing:
+        # The list row lock orders the changes of one list: each gets its own version number, none is lost.
+        locked = lists[entry.list_id]
+        locked.version += 1
+        entry.status = status
+        session.add(
+            StatusEvent(
+                entry_id=entry.id,
+                credential_public_id=row.public_id,
+                purpose=purpose,
+                status=status,
+                actor=actor.label,
+                api_key_id=actor.api_key_id,
+                reason=why,
+                list_version=locked.version,
+                created_at=now,
+            )
         )
+    session.flush()
+    changed = bool(changing) and changing[0][0] is credential
     statuses = {p: e.status for p, (e, _) in entries.items()}
     return StatusChange(credential_id, purpose, status, changed, statuses, copies)
 
@@ -460,47 +497,6 @@ def _wallet_copies(session: Session, original: IssuedCredential) -> list[IssuedC
             .order_by(IssuedCredential.id)
         )
     )
-
-
-def _set_bit(
-    session: Session,
-    credential: IssuedCredential,
-    entries: Mapping[str, tuple[StatusEntry, StatusList]],
-    purpose: str,
-    status: bool,
-    *,
-    reason: str | None,
-    actor: Actor,
-    now: datetime,
-) -> bool:
-    """Set the (locked) entry's bit and audit it; False when it already had that value."""
-    entry, status_list = entries[purpose]
-    if entry.status == status:
-        return False
-    # The list row lock orders the changes of one list: each gets its own version number, none is lost.
-    locked = session.scalars(
-        select(StatusList)
-        .where(StatusList.id == status_list.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    locked.version += 1
-    entry.status = status
-    session.add(
-        StatusEvent(
-            entry_id=entry.id,
-            credential_public_id=credential.public_id,
-            purpose=purpose,
-            status=status,
-            actor=actor.label,
-            api_key_id=actor.api_key_id,
-            reason=reason,
-            list_version=locked.version,
-            created_at=now,
-        )
-    )
-    session.flush()
-    return True
 
 
 def credential_status_view(

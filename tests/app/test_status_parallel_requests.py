@@ -6,12 +6,19 @@ never retried by the client."""
 
 from __future__ import annotations
 
+import secrets
 import threading
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from app import Settings
+from fastapi import FastAPI
+from sqlalchemy import select
 
-from .status_helpers import entries, fetch_list, new_institution, set_status, status_app
+from app import Settings
+from app.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
+
+from .status_helpers import entries, fetch_list, issue, new_institution, set_status, status_app
 
 
 def test_parallel_issue_and_status_requests(settings: Settings, admin: dict[str, str]) -> None:
@@ -60,3 +67,79 @@ def test_parallel_issue_and_status_requests(settings: Settings, admin: dict[str,
                 bit = lists[entry["statusListCredential"]].bit(entry["statusListIndex"])
                 assert bit == (1 if purpose == action else 0), (credential["id"], purpose)
         assert sum(int(f.headers["x-status-list-version"]) for f in lists.values()) == 16
+
+
+def _link_copy(app: FastAPI, original: dict[str, Any], copy: dict[str, Any]) -> None:
+    """Record ``copy`` as the wallet re-issue of ``original``, as a redeemed learner-page offer does."""
+    with app.state.services.sessions.begin() as session:
+        row = session.scalars(
+            select(IssuedCredential).where(IssuedCredential.public_id == original["id"][9:])
+        ).one()
+        now = datetime.now(UTC)
+        session.add(
+            WalletOffer(
+                public_id=str(uuid.uuid4()),
+                institution_id=row.institution_id,
+                achievement_version_id=row.achievement_version_id,
+                award={},
+                suite=row.suite,
+                reference_hash=secrets.token_hex(32),
+                code_hash=secrets.token_hex(32),
+                code_minted_at=now,
+                code_expires_at=now,
+                state="issued",
+                holder_did="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                credential_id=copy["id"][9:],
+                source_credential_id=row.public_id,
+                created_at=now,
+                expires_at=now,
+                issued_at=now,
+            )
+        )
+
+
+def test_parallel_changes_of_originals_and_their_wallet_copies(
+    settings: Settings, admin: dict[str, str]
+) -> None:
+    """A change to an original also locks and changes its copy; changes of the copy itself run at the same time.
+    Entries are locked before list rows and list rows in id order, so on PostgreSQL no two requests wait on each
+    other in a cycle (a deadlock would be a 500 here), and every change gets its own list version."""
+    with status_app(settings, status_list_size=16, status_suspension_institutions={"uni-c": True}) as (
+        app,
+        client,
+        _clock,
+    ):
+        it = new_institution(client, admin, "uni-c")
+        pairs = [(issue(it), issue(it)) for _ in range(3)]
+        for original, copy in pairs:
+            _link_copy(app, original, copy)
+        errors: list[str] = []
+
+        def toggle(credential: dict[str, Any]) -> None:
+            for i in range(8):
+                response = set_status(it, credential["id"], "suspension", i % 2 == 0)
+                if response.status_code != 200:
+                    errors.append(response.text)
+
+        threads = [threading.Thread(target=toggle, args=(c,)) for pair in pairs for c in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        # every toggle ended on "reinstated"; then revoking each original revokes its copy too
+        for original, copy in pairs:
+            revoked = set_status(it, original["id"], "revocation", True)
+            assert revoked.json()["walletCopies"] == {copy["id"]: True}
+        with app.state.services.sessions() as session:
+            versions = session.execute(select(StatusEvent.entry_id, StatusEvent.list_version)).all()
+            lists = {e.id: e.list_id for e in session.scalars(select(StatusEntry))}
+        by_list = [(lists[entry_id], version) for entry_id, version in versions]
+        assert len(by_list) == len(set(by_list))  # no two changes share a list version: none was lost
+        for original, copy in pairs:
+            for credential in (original, copy):
+                found = entries(credential)
+                listed = fetch_list(client, found["revocation"]["statusListCredential"])
+                assert listed.bit(found["revocation"]["statusListIndex"]) == 1
+                suspended = fetch_list(client, found["suspension"]["statusListCredential"])
+                assert suspended.bit(found["suspension"]["statusListIndex"]) == 0
