@@ -103,9 +103,17 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# PostgreSQL's transient failures (SQLSTATE): deadlock_detected, serialization_failure, lock_not_available.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
 def database_busy(exc: BaseException) -> bool:
-    """True for SQLite's SQLITE_BUSY / SQLITE_LOCKED ("database is locked"): transient, worth retrying."""
-    message = str(getattr(exc, "orig", exc)).lower()
+    """True for SQLite's SQLITE_BUSY / SQLITE_LOCKED ("database is locked") and PostgreSQL's deadlock,
+    serialization and lock-timeout failures: transient (the transaction was rolled back), worth retrying."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    message = str(orig).lower()
     return (
         "database is locked" in message
         or "database is busy" in message
@@ -115,7 +123,8 @@ def database_busy(exc: BaseException) -> bool:
 
 def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
     # SQLite transactions start with BEGIN IMMEDIATE and wait busy_timeout for the write lock (app.db), so this is
-    # rare: a writer held the database longer than that. The client may retry; any other driver error is a 500.
+    # rare: a writer held the database longer than that; on PostgreSQL, a deadlock or serialization failure the
+    # server rolled back. The client may retry; any other driver error is a 500.
     assert isinstance(exc, OperationalError)
     if not database_busy(exc):
         raise exc

@@ -1,6 +1,7 @@
 """SQLite under concurrent writers: a transaction waits for the write lock (``BEGIN IMMEDIATE`` + busy_timeout, in
 app.db) and a lock held past busy_timeout leaves as a 503 problem+json with Retry-After, never a bare 500. These
-tests use their own SQLite file whatever the suite's database is (the lock semantics are SQLite's)."""
+tests use their own SQLite file whatever the suite's database is (the lock semantics are SQLite's). PostgreSQL's
+transient failures (deadlock, serialization, lock timeout: rolled back by the server) answer the same 503."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg.errors
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -108,6 +110,30 @@ def test_other_operational_errors_stay_a_generic_500(sqlite_app: FastAPI) -> Non
     assert response.headers["content-type"] == "application/problem+json"
     assert "retry-after" not in response.headers
     assert "disk" not in response.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"),
+        psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+    ],
+)
+def test_postgresql_deadlocks_and_serialization_failures_are_503_with_retry_after(
+    sqlite_app: FastAPI, error: Exception
+) -> None:
+    def rolled_back() -> None:
+        raise OperationalError("UPDATE status_list SET version = version + 1", {}, error)
+
+    sqlite_app.add_api_route("/test-rolled-back", rolled_back)
+    with TestClient(sqlite_app, raise_server_exceptions=False) as client:
+        response = client.get("/test-rolled-back")
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"] == "https://microcred.eu/problems/database-busy"
+    assert "status_list" not in response.text
 
 
 def test_readiness_does_not_wait_for_the_write_lock(
