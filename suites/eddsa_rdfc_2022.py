@@ -25,6 +25,8 @@ from vc.errors import InvalidInput, ProofError
 
 __all__ = [
     "EddsaRdfc2022",
+    "add_data_integrity_context",
+    "decode_proof_value",
     "hashing",
     "proof_configuration",
     "proof_serialization",
@@ -91,6 +93,16 @@ def decode_proof_value(proof: Mapping[str, Any]) -> bytes:
     return signature
 
 
+def add_data_integrity_context(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` whose ``@context`` defines the DataIntegrityProof terms: VC 2.0 does already; a VC
+    1.1 document gets the Data Integrity v2 context appended (jsonld-signatures' ``addSuiteContext``)."""
+    prepared = dict(document)
+    urls = context_urls(document)
+    if not _DI_CONTEXTS.intersection(u for u in urls if isinstance(u, str)):
+        prepared["@context"] = [*urls, DATA_INTEGRITY_V2]
+    return prepared
+
+
 _Step = Callable[[Mapping[str, Any], Mapping[str, Any], SuiteContext], str]
 
 
@@ -143,11 +155,7 @@ class EddsaRdfc2022:
 
     def prepare_document(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """VC 1.1 documents need the Data Integrity context for the proof terms; VC 2.0 ones already have them."""
-        prepared = dict(document)
-        urls = context_urls(document)
-        if not _DI_CONTEXTS.intersection(u for u in urls if isinstance(u, str)):
-            prepared["@context"] = [*urls, DATA_INTEGRITY_V2]
-        return prepared
+        return add_data_integrity_context(document)
 
     def create_proof(
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext

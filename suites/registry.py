@@ -13,6 +13,7 @@ from typing import Any
 
 from suites.base import Cryptosuite
 from suites.ed25519_signature_2020 import Ed25519Signature2020
+from suites.eddsa_jcs_2022 import EddsaJcs2022
 from suites.eddsa_rdfc_2022 import EddsaRdfc2022
 from vc.errors import UnknownCryptosuite
 
@@ -21,6 +22,7 @@ __all__ = ["SUITES", "suite_for", "suite_named"]
 SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     ("DataIntegrityProof", "eddsa-rdfc-2022"): EddsaRdfc2022(),
     ("Ed25519Signature2020", None): Ed25519Signature2020(),
+    ("DataIntegrityProof", "eddsa-jcs-2022"): EddsaJcs2022(),
 }
 
 

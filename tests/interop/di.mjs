@@ -5,7 +5,7 @@
 //
 // Job fields:
 //   action         "sign" | "verify" | "canonize" | "bench"
-//   suite          "eddsa-rdfc-2022" (default) | "Ed25519Signature2020"
+//   suite          "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022" | "Ed25519Signature2020"
 //   kind           "credential" (default, @digitalbazaar/vc issue/verifyCredential, which also requires the
 //                  issuer to be the key's controller) | "presentation" (vc.signPresentation / vc.verify with
 //                  challenge and domain) | "document" (jsonld-signatures verify, assertionMethod only)
@@ -34,6 +34,7 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
+import * as eddsaJcs2022 from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as vc from '@digitalbazaar/vc';
 import jsigs from 'jsonld-signatures';
@@ -93,11 +94,17 @@ async function signingSuite(job) {
     return new Ed25519Signature2020({key, date});
   }
   const keyPair = await Ed25519Multikey.generate({seed, ...ids});
-  return new DataIntegrityProof({signer: keyPair.signer(), cryptosuite: eddsaRdfc2022, date});
+  const cryptosuite = job.suite === 'eddsa-jcs-2022' ?
+    eddsaJcs2022.createSignCryptosuite() : eddsaRdfc2022;
+  return new DataIntegrityProof({signer: keyPair.signer(), cryptosuite, date});
 }
 
 function verifyingSuites() {
-  return [new DataIntegrityProof({cryptosuite: eddsaRdfc2022}), new Ed25519Signature2020()];
+  return [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: eddsaJcs2022.createVerifyCryptosuite()}),
+    new Ed25519Signature2020()
+  ];
 }
 
 async function sign(job, loader) {

@@ -37,7 +37,7 @@ CREATED = "2025-03-01T12:00:00Z"
 SEED = bytes(range(32))
 HOLDER_SEED = bytes(range(100, 132))
 ISSUER = "did:web:uni.example"
-SUITES = [("eddsa-rdfc-2022", "key-1"), ("Ed25519Signature2020", "key-1-2020")]
+SUITES = [("eddsa-rdfc-2022", "key-1"), ("Ed25519Signature2020", "key-1-2020"), ("eddsa-jcs-2022", "key-1")]
 
 Node = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
@@ -162,7 +162,11 @@ def presentation(credential: dict[str, Any], holder: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("suite", "key_type"),
-    [("eddsa-rdfc-2022", "Multikey"), ("Ed25519Signature2020", "Ed25519VerificationKey2020")],
+    [
+        ("eddsa-rdfc-2022", "Multikey"),
+        ("Ed25519Signature2020", "Ed25519VerificationKey2020"),
+        ("eddsa-jcs-2022", "Multikey"),
+    ],
 )
 def test_presentations_with_challenge_and_domain_both_ways(
     suite: str, key_type: str, node: Node, loader: DocumentLoader

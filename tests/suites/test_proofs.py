@@ -20,15 +20,20 @@ from suites import (
     Budget,
     DidKeyResolver,
     StaticResolver,
+    SuiteContext,
     sign,
     suite_for,
     verify,
 )
 from tests.suites.conftest import Issuer
-from vc.errors import CanonicalizationLimit, InvalidInput, NotFound, UnknownCryptosuite
+from vc.errors import CanonicalizationLimit, InvalidInput, NotFound, UnknownCryptosuite, UnsafeJsonLd
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-SUITE_KEYS = [("eddsa-rdfc-2022", "multikey"), ("Ed25519Signature2020", "key2020")]
+SUITE_KEYS = [
+    ("eddsa-rdfc-2022", "multikey"),
+    ("Ed25519Signature2020", "key2020"),
+    ("eddsa-jcs-2022", "multikey"),
+]
 
 
 def resolver_for(issuer: Issuer) -> StaticResolver:
@@ -304,13 +309,16 @@ def test_expired_proof_fails_when_a_clock_is_given(
 
 
 def test_registry_dispatches_on_exact_pairs() -> None:
-    assert set(SUITES) == {("DataIntegrityProof", "eddsa-rdfc-2022"), ("Ed25519Signature2020", None)}
-    assert (
-        suite_for({"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"}).name == "eddsa-rdfc-2022"
-    )
+    assert set(SUITES) == {
+        ("DataIntegrityProof", "eddsa-rdfc-2022"),
+        ("DataIntegrityProof", "eddsa-jcs-2022"),
+        ("Ed25519Signature2020", None),
+    }
+    for name in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        assert suite_for({"type": "DataIntegrityProof", "cryptosuite": name}).name == name
     for proof in (
         {"type": "DataIntegrityProof", "cryptosuite": "eddsa-2022"},
-        {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022"},
+        {"type": "DataIntegrityProof", "cryptosuite": "ecdsa-jcs-2019"},
         {"type": "DataIntegrityProof"},
         {"type": "Ed25519Signature2020", "cryptosuite": "eddsa-rdfc-2022"},
         {"type": "Ed25519Signature2018"},
@@ -454,3 +462,22 @@ def test_poisoned_credential_fails_verification_quickly(loader: DocumentLoader, 
     assert time.process_time() - started < 1.0
     assert not result.verified
     assert result.results[0].problem_type == CanonicalizationLimit.problem_type
+
+
+def test_eddsa_jcs_2022_refuses_lossy_json_ld_like_the_rdfc_suites(
+    credential: dict[str, Any], loader: DocumentLoader, issuer: Issuer
+) -> None:
+    """JCS signs JSON text, but a term no context defines is still never signed or verified (issue 4, point 5)."""
+    lossy = {**credential, "undefinedTerm": "dropped by JSON-LD expansion"}
+    with pytest.raises(UnsafeJsonLd, match="undefinedTerm"):
+        sign(lossy, signer=issuer.multikey, loader=loader, created=NOW, suite="eddsa-jcs-2022")
+    # a proof made over the lossy document by the suite itself, skipping sign()'s checks, does not verify
+    signed = sign(credential, signer=issuer.multikey, loader=loader, created=NOW, suite="eddsa-jcs-2022")
+    suite = suite_for(signed["proof"])
+    options = {k: v for k, v in signed["proof"].items() if k not in ("proofValue", "@context")}
+    with pytest.raises(UnsafeJsonLd):
+        suite.create_proof(lossy, options, issuer.multikey, SuiteContext(loader=loader))
+    forged = {**lossy, "proof": signed["proof"]}
+    result = verify(forged, resolver=resolver_for(issuer), loader=loader)
+    assert not result.verified
+    assert "undefinedTerm" in (result.results[0].detail or "")

@@ -14,6 +14,7 @@ from contexts import DocumentLoader
 from keys import Ed25519Signer
 from suites import DidKeyResolver, SuiteContext, canonicalize, sign, to_dataset, verify
 from suites import ed25519_signature_2020 as ed2020
+from suites import eddsa_jcs_2022 as jcs
 from suites import eddsa_rdfc_2022 as eddsa
 from suites.rdf import Dataset, _term
 from tests.conftest import EDDSA_VECTORS, load_json, vector_signer
@@ -236,3 +237,47 @@ def test_dataset_terms_match_pyld(examples_loader: DocumentLoader) -> None:
     )
     theirs = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": examples_loader})
     assert ours == theirs
+
+
+def test_eddsa_jcs_2022_vectors(examples_loader: DocumentLoader, vector_key: Ed25519Signer) -> None:
+    """eddsa-jcs-2022: JCS of document and proof configuration, hashes, signature and signed document."""
+    folder = "eddsa-jcs-2022"
+    ctx = SuiteContext(loader=examples_loader)
+    document = unsecured_for(folder, "JCS")
+    config = load_json(EDDSA_VECTORS / folder / "proofConfigJCS.json")
+    options = {k: v for k, v in config.items() if k != "@context"}
+    canonical_document = jcs.transformation(document, options, ctx)
+    canonical_config = jcs.proof_configuration(document, options, ctx)
+    assert canonical_document == text(folder, "canonDocJCS.txt")
+    assert canonical_config == text(folder, "proofCanonJCS.txt")
+    assert hashlib.sha256(canonical_document.encode()).hexdigest() == text(folder, "docHashJCS.txt")
+    assert hashlib.sha256(canonical_config.encode()).hexdigest() == text(folder, "proofHashJCS.txt")
+    hash_data = eddsa.hashing(canonical_document, canonical_config)
+    assert hash_data.hex() == text(folder, "combinedHashJCS.txt")
+    signature = eddsa.proof_serialization(hash_data, vector_key)
+    assert signature.hex() == text(folder, "sigHexJCS.txt")
+    assert multibase_encode_b58(signature) == text(folder, "sigBTC58JCS.txt")
+
+    expected = load_json(EDDSA_VECTORS / folder / "signedJCS.json")
+    unsigned = load_json(EDDSA_VECTORS / "unsigned.json")
+    signed = sign(
+        unsigned, signer=vector_key, loader=examples_loader, created=CREATED, suite="eddsa-jcs-2022"
+    )
+    assert signed == expected
+    assert list(signed["proof"]) == list(expected["proof"])  # same members in the same order as the vector
+    assert verify(expected, resolver=DidKeyResolver(), loader=examples_loader).verified
+
+
+def test_eddsa_jcs_2022_proof_context_must_begin_the_document_context(
+    examples_loader: DocumentLoader,
+) -> None:
+    expected = load_json(EDDSA_VECTORS / "eddsa-jcs-2022" / "signedJCS.json")
+    swapped = {**expected, "@context": list(reversed(expected["@context"]))}
+    assert not verify(swapped, resolver=DidKeyResolver(), loader=examples_loader).verified
+    changed = {**expected, "name": "Another Credential"}
+    assert not verify(changed, resolver=DidKeyResolver(), loader=examples_loader).verified
+    # without its own @context the proof configuration takes the document's: the same bytes are signed
+    proof_without_context = {k: v for k, v in expected["proof"].items() if k != "@context"}
+    assert verify(
+        {**expected, "proof": proof_without_context}, resolver=DidKeyResolver(), loader=examples_loader
+    ).verified

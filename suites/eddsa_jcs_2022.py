@@ -1,0 +1,118 @@
+"""The ``eddsa-jcs-2022`` cryptosuite: DataIntegrityProof over JSON Canonicalization Scheme (RFC 8785) with Ed25519.
+
+https://www.w3.org/TR/vc-di-eddsa/#eddsa-jcs-2022
+
+The signed bytes are the JCS serialization of the document and of the proof configuration (``rfc8785``), so no
+RDF is needed for the signature. The document is still expanded as JSON-LD in safe mode before signing and
+verifying (``suites.rdf.to_dataset``): a term its contexts do not define, or a context not on the allow-list, is
+refused as with the RDFC suites (issue 4, point 5), so what a verifier reads as linked data is what was signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+from keys import Signer
+from suites.base import SuiteContext, check_created
+from suites.eddsa_rdfc_2022 import (
+    PROOF_TYPE,
+    add_data_integrity_context,
+    decode_proof_value,
+    hashing,
+    proof_serialization,
+    proof_verification,
+)
+from suites.rdf import to_dataset
+from vc.encodings import multibase_encode_b58
+from vc.errors import InvalidInput, ProofError
+
+__all__ = ["EddsaJcs2022", "jcs", "proof_configuration", "transformation"]
+
+CRYPTOSUITE = "eddsa-jcs-2022"
+
+
+def jcs(value: Any) -> str:
+    """RFC 8785 canonical JSON text (a value JCS cannot represent, e.g. a float NaN, is InvalidInput)."""
+    try:
+        return rfc8785.dumps(value).decode("utf-8")
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"the document cannot be canonicalized with JCS: {exc}") from None
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(
+            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"'
+        )
+
+
+def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
+    """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-jcs-2022 (after the safe-mode JSON-LD check)."""
+    _check_options(options)
+    to_dataset(unsecured, loader=ctx.loader)
+    return jcs(unsecured)
+
+
+def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
+    """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-jcs-2022"""
+    config = {key: value for key, value in options.items() if key != "proofValue"}
+    _check_options(config)
+    if "created" in config:
+        check_created(config["created"])
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    return jcs(config)
+
+
+class EddsaJcs2022:
+    """DataIntegrityProof with cryptosuite ``eddsa-jcs-2022``."""
+
+    name = CRYPTOSUITE
+    proof_type = PROOF_TYPE
+    cryptosuite: str | None = CRYPTOSUITE
+    key_types = frozenset({"Multikey", "Ed25519VerificationKey2020"})
+
+    def prepare_document(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """VC 1.1 documents need the Data Integrity context for the proof terms; VC 2.0 ones already have them."""
+        return add_data_integrity_context(document)
+
+    def create_proof(
+        self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
+    ) -> dict[str, Any]:
+        """https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-jcs-2022"""
+        proof = dict(options)
+        if "@context" in document:  # the spec's Proof Configuration sets it on the proof itself (vector signedJCS)
+            proof["@context"] = document["@context"]
+        canonical_config = proof_configuration(document, proof, ctx)
+        transformed = transformation(document, proof, ctx)
+        proof["proofValue"] = multibase_encode_b58(
+            proof_serialization(hashing(transformed, canonical_config), signer)
+        )
+        return proof
+
+    def verify_proof(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
+    ) -> bool:
+        """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022"""
+        proof_bytes = decode_proof_value(proof)
+        options = {key: value for key, value in proof.items() if key != "proofValue"}
+        unsecured: Mapping[str, Any] = document
+        if "@context" in options:
+            # The proof's own @context must be where the document's begins; it is then the one signed over.
+            theirs, ours = _as_list(document.get("@context")), _as_list(options.pop("@context"))
+            if theirs[: len(ours)] != ours:
+                return False
+            unsecured = {**document, "@context": ours if isinstance(proof["@context"], list) else ours[0]}
+        try:
+            transformed = transformation(unsecured, options, ctx)
+            canonical_config = proof_configuration(unsecured, options, ctx)
+        except ProofError as exc:
+            raise InvalidInput(exc.detail) from None
+        return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
