@@ -84,7 +84,8 @@ class EddsaJcs2022:
     ) -> dict[str, Any]:
         """https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-jcs-2022"""
         proof = dict(options)
-        if "@context" in document:  # the spec's Proof Configuration sets it on the proof itself (vector signedJCS)
+        # the proof itself carries the document's @context (the spec's create step; vector signedJCS.json)
+        if "@context" in document:
             proof["@context"] = document["@context"]
         canonical_config = proof_configuration(document, proof, ctx)
         transformed = transformation(document, proof, ctx)

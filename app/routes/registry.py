@@ -9,7 +9,6 @@ token>``): ``POST /registry/entries``, ``PUT /registry/entries/{id}``, ``POST /r
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +31,7 @@ from app.registry_store import (
     update_entry,
 )
 from registry import dcc_export, export_document, parse_query, sign_export, trqp_response
+from suites import parse_json
 from vc.errors import InvalidInput
 
 __all__ = ["router"]
@@ -185,9 +185,11 @@ def list_institution(
 async def authorization(request: Request, services: ServicesDep) -> JSONResponse:
     """TRQP v2 authorization query: is ``entity_id`` authorized for ``action`` on ``resource`` at ``context.time``?"""
     try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("the body must be a JSON object (a TRQP authorization request)") from None
+        body = parse_json(await request.body())
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"the body must be a JSON object (a TRQP authorization request): {exc.detail}"
+        ) from None
     query = parse_query(body)
     with services.sessions() as session:
         listed = list_entries(session)
