@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vc.errors import PROBLEM_BASE, MicrocredError, Unauthorized
@@ -138,6 +138,23 @@ def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the request carried (PostgreSQL: a NUL character in text, a number out of
+    # range): the client's input, so a 422 - nothing was written, the request's transaction rolls back. The
+    # statement and the driver's message stay in the log.
+    assert isinstance(exc, DataError)
+    message = str(getattr(exc, "orig", exc))
+    log.warning(
+        "database refused a request value: %s", message.splitlines()[0] if message else type(exc).__name__
+    )
+    detail = (
+        "a value in the request contains a NUL character (U+0000), which is not accepted"
+        if "NUL" in message or "0x00" in message
+        else "a value in the request cannot be stored (out of range or not representable)"
+    )
+    return problem_response(status=422, title="Unprocessable Content", detail=detail)
+
+
 def internal_error_response() -> JSONResponse:
     """The generic 500: nothing about the failure reaches the client (it is logged with the request id)."""
     return problem_response(
@@ -151,3 +168,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(DataError, _data_error)

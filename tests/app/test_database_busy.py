@@ -11,12 +11,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import psycopg.errors
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 import app.db
 from app import Settings, create_app
@@ -147,3 +148,28 @@ def test_readiness_does_not_wait_for_the_write_lock(
             assert client.get("/readyz").status_code == 200
     finally:
         holder.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"), "NUL character"),
+        (psycopg.errors.NumericValueOutOfRange("value out of range for type integer"), "cannot be stored"),
+    ],
+)
+def test_a_value_the_database_refuses_is_a_422_problem(
+    sqlite_app: FastAPI, error: Exception, said: str
+) -> None:
+    """PostgreSQL refuses NUL in text and out-of-range numbers (SQLite takes them): a client error, not a 500."""
+
+    def refused() -> None:
+        raise DataError("SELECT achievement.id FROM achievement WHERE public_id = %(p)s", {}, error)
+
+    sqlite_app.add_api_route("/test-refused", refused)
+    with TestClient(sqlite_app, raise_server_exceptions=False) as client:
+        response = client.get("/test-refused")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert said in response.json()["detail"]
+    assert "achievement" not in response.text
+    assert "SELECT" not in response.text
