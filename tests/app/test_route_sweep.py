@@ -148,7 +148,7 @@ def test_every_issuer_route_answers_bad_requests_with_a_client_error(
     keys = client.get(f"/admin/institutions/{it.slug}/api-keys", headers=admin).json()
     values = {
         "slug": it.slug,
-        "prefix": keys[0]["prefix"] if isinstance(keys, list) else keys["apiKeys"][0]["prefix"],
+        "prefix": keys["apiKeys"][0]["prefix"],
         "achievement_id": it.achievement_id,
         "version": "1",
         "credential_id": credential["id"].removeprefix("urn:uuid:"),
