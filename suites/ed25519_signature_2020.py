@@ -16,7 +16,7 @@ from typing import Any
 
 from keys import Signer
 from suites.base import SuiteContext, check_created, context_urls
-from suites.eddsa_rdfc_2022 import create_rdfc_proof, verify_rdfc_proof
+from suites.eddsa_rdfc_2022 import create_eddsa_proof, verify_eddsa_proof
 from vc.errors import ProofError
 
 __all__ = ["ED25519_2020_CONTEXT", "Ed25519Signature2020", "proof_configuration", "transformation"]
@@ -68,7 +68,7 @@ class Ed25519Signature2020:
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
     ) -> dict[str, Any]:
         """https://w3c-ccg.github.io/lds-ed25519-2020/#create-proof"""
-        return create_rdfc_proof(
+        return create_eddsa_proof(
             document, options, signer, ctx, transform=transformation, configure=proof_configuration
         )
 
@@ -76,6 +76,6 @@ class Ed25519Signature2020:
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://w3c-ccg.github.io/lds-ed25519-2020/#verify-proof"""
-        return verify_rdfc_proof(
+        return verify_eddsa_proof(
             document, proof, public_key, ctx, transform=transformation, configure=proof_configuration
         )

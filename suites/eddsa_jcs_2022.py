@@ -20,13 +20,10 @@ from suites.base import SuiteContext, check_created
 from suites.eddsa_rdfc_2022 import (
     PROOF_TYPE,
     add_data_integrity_context,
-    decode_proof_value,
-    hashing,
-    proof_serialization,
-    proof_verification,
+    create_eddsa_proof,
+    verify_eddsa_proof,
 )
 from suites.rdf import to_dataset
-from vc.encodings import multibase_encode_b58
 from vc.errors import InvalidInput, ProofError
 
 __all__ = ["EddsaJcs2022", "jcs", "proof_configuration", "transformation"]
@@ -87,32 +84,25 @@ class EddsaJcs2022:
         # the proof itself carries the document's @context (the spec's create step; vector signedJCS.json)
         if "@context" in document:
             proof["@context"] = document["@context"]
-        canonical_config = proof_configuration(document, proof, ctx)
-        transformed = transformation(document, proof, ctx)
-        proof["proofValue"] = multibase_encode_b58(
-            proof_serialization(hashing(transformed, canonical_config), signer)
+        return create_eddsa_proof(
+            document, proof, signer, ctx, transform=transformation, configure=proof_configuration
         )
-        return proof
 
     def verify_proof(
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022"""
-        proof_bytes = decode_proof_value(proof)
-        options = {key: value for key, value in proof.items() if key != "proofValue"}
         unsecured: Mapping[str, Any] = document
+        options = dict(proof)
         if "@context" in options:
             # The proof's own @context must be where the document's begins; it is then the one signed over.
             theirs, ours = _as_list(document.get("@context")), _as_list(options.pop("@context"))
             if theirs[: len(ours)] != ours:
                 return False
             unsecured = {**document, "@context": ours if isinstance(proof["@context"], list) else ours[0]}
-        try:
-            transformed = transformation(unsecured, options, ctx)
-            canonical_config = proof_configuration(unsecured, options, ctx)
-        except ProofError as exc:
-            raise InvalidInput(exc.detail) from None
-        return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
+        return verify_eddsa_proof(
+            unsecured, options, public_key, ctx, transform=transformation, configure=proof_configuration
+        )
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -106,7 +106,7 @@ def add_data_integrity_context(document: Mapping[str, Any]) -> dict[str, Any]:
 _Step = Callable[[Mapping[str, Any], Mapping[str, Any], SuiteContext], str]
 
 
-def create_rdfc_proof(
+def create_eddsa_proof(
     document: Mapping[str, Any],
     options: Mapping[str, Any],
     signer: Signer,
@@ -115,7 +115,8 @@ def create_rdfc_proof(
     transform: _Step,
     configure: _Step,
 ) -> dict[str, Any]:
-    """Proof configuration, transformation, hashing and serialization, shared by the RDFC + Ed25519 suites."""
+    """Proof configuration, transformation, hashing and serialization: the Ed25519 pipeline every suite here
+    shares, with its own transformation and proof configuration steps."""
     proof = dict(options)
     canonical_config = configure(document, proof, ctx)
     transformed = transform(document, proof, ctx)
@@ -125,7 +126,7 @@ def create_rdfc_proof(
     return proof
 
 
-def verify_rdfc_proof(
+def verify_eddsa_proof(
     document: Mapping[str, Any],
     proof: Mapping[str, Any],
     public_key: bytes,
@@ -134,7 +135,7 @@ def verify_rdfc_proof(
     transform: _Step,
     configure: _Step,
 ) -> bool:
-    """Redo the suite's steps with the proof's options and check the signature (shared by both suites)."""
+    """Redo the suite's steps with the proof's options and check the signature (shared by every suite here)."""
     proof_bytes = decode_proof_value(proof)
     options = {key: value for key, value in proof.items() if key != "proofValue"}
     try:
@@ -161,7 +162,7 @@ class EddsaRdfc2022:
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
     ) -> dict[str, Any]:
         """https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-rdfc-2022"""
-        return create_rdfc_proof(
+        return create_eddsa_proof(
             document, options, signer, ctx, transform=transformation, configure=proof_configuration
         )
 
@@ -169,6 +170,6 @@ class EddsaRdfc2022:
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-rdfc-2022"""
-        return verify_rdfc_proof(
+        return verify_eddsa_proof(
             document, proof, public_key, ctx, transform=transformation, configure=proof_configuration
         )

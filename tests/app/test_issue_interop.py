@@ -7,39 +7,19 @@ our EU context); a missing node or node_modules fails, never skips.
 from __future__ import annotations
 
 import copy
-import json
-import shutil
-import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.interop.harness import run_di
 from tests.issuer.helpers import DID_KEY, issuing
 
 pytestmark = pytest.mark.interop
 
-SCRIPT = Path(__file__).resolve().parents[1] / "interop" / "di.mjs"
 
-
-def node(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    executable = shutil.which("node")
-    if executable is None or not (SCRIPT.parent / "node_modules" / "@digitalbazaar" / "vc").is_dir():
-        pytest.fail("node and tests/interop/node_modules are needed (make node)")
-    completed = subprocess.run(
-        [executable, str(SCRIPT)],
-        input=json.dumps({"action": "batch", "jobs": jobs}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"di.mjs failed: {completed.stdout}{completed.stderr}")
-    results: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
-    return results
+node = run_di
 
 
 def test_issued_credentials_verify_in_node_with_both_suites(

@@ -9,12 +9,8 @@ Our credentials and presentations verify with ``@digitalbazaar/vc`` + ``eddsa-rd
 from __future__ import annotations
 
 import copy
-import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,14 +20,13 @@ from contexts import DocumentLoader, offline_loader
 from keys import Ed25519Signer, PublishedKey, did_key, did_key_document, did_web_document
 from suites import Budget, DidKeyResolver, StaticResolver, canonicalize, sign, to_dataset, verify
 from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2_URL, VECTORS, load_json
+from tests.interop.harness import run_di
 from tests.suites.conftest import CREDENTIAL
 from tests.suites.test_rdf import SELF_REFERENCE
 from vc.errors import CanonicalizationLimit
 
 pytestmark = pytest.mark.interop
 
-INTEROP = Path(__file__).parent
-SCRIPT = INTEROP / "di.mjs"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CREATED = "2025-03-01T12:00:00Z"
 SEED = bytes(range(32))
@@ -45,29 +40,7 @@ Node = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 @pytest.fixture(scope="module")
 def node() -> Node:
     """Run a batch of jobs in one node process; fail (never skip) when node or node_modules is missing."""
-    executable = shutil.which("node")
-    if executable is None:
-        pytest.fail(
-            "node is not installed: the interop tests need Node.js >= 18 (Debian: apt-get install nodejs npm)"
-        )
-    if not (INTEROP / "node_modules" / "@digitalbazaar" / "vc").is_dir():
-        pytest.fail("tests/interop/node_modules is missing: run `make node` (npm ci in tests/interop)")
-
-    def run(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        completed = subprocess.run(
-            [executable, str(SCRIPT)],
-            input=json.dumps({"action": "batch", "jobs": jobs}),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if completed.returncode != 0 or not completed.stdout:
-            pytest.fail(f"di.mjs failed ({completed.returncode}): {completed.stdout}{completed.stderr}")
-        results: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
-        return results
-
-    return run
+    return run_di
 
 
 @pytest.fixture(scope="module")

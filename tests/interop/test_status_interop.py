@@ -7,8 +7,6 @@ skips)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,30 +20,16 @@ from app import Settings
 from app.migrate import upgrade
 from issuer.status_list import MIN_ENTRIES, Bitstring
 from tests.app.status_helpers import Clock, entries, issue, new_institution, set_status, status_app
+from tests.interop.harness import run_script
 from vc.encodings import decode_bitstring
 
 pytestmark = pytest.mark.interop
 
-INTEROP = Path(__file__).parent
 ADMIN = {"Authorization": "Bearer interop-admin-token-0123456789"}
 
 
 def node(job: dict[str, Any]) -> dict[str, Any]:
-    executable = shutil.which("node")
-    if executable is None:
-        pytest.fail("node is not installed: the interop tests need Node.js >= 18")
-    if not (INTEROP / "node_modules" / "@digitalbazaar" / "vc-bitstring-status-list").is_dir():
-        pytest.fail("tests/interop/node_modules is missing: run `make node` (npm ci in tests/interop)")
-    completed = subprocess.run(
-        [executable, str(INTEROP / "status.mjs")],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    result: dict[str, Any] = json.loads(completed.stdout or "{}")
-    assert completed.returncode == 0, result.get("error") or completed.stderr
+    result: dict[str, Any] = run_script("status.mjs", job, package="@digitalbazaar/vc-bitstring-status-list")
     return result
 
 

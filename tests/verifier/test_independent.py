@@ -7,15 +7,13 @@ committed lock file; a missing node or node_modules fails these tests, it never 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contexts import DocumentLoader
 from tests.conftest import EDDSA_VECTORS, load_json
+from tests.interop.harness import run_di
 from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
 from verifier.credential import Verifier
 from verifier.did import DidResolver
@@ -23,7 +21,6 @@ from verifier.fetch import FetchPolicy
 
 pytestmark = pytest.mark.interop
 
-SCRIPT = Path(__file__).parents[1] / "interop" / "di.mjs"
 CREATED = "2026-01-01T00:00:00Z"
 ISSUER_SEED = bytes(range(32))
 WEB_SEED = bytes(range(64, 96))
@@ -35,24 +32,7 @@ FORMS = [
 ]
 
 
-def run_node(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    executable = shutil.which("node")
-    if executable is None:
-        pytest.fail("node is not installed: the interop tests need Node.js >= 18")
-    if not (SCRIPT.parent / "node_modules" / "@digitalbazaar" / "vc").is_dir():
-        pytest.fail("tests/interop/node_modules is missing: run `make node`")
-    completed = subprocess.run(
-        [executable, str(SCRIPT)],
-        input=json.dumps({"action": "batch", "jobs": jobs}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if completed.returncode != 0 or not completed.stdout:
-        pytest.fail(f"di.mjs failed ({completed.returncode}): {completed.stdout}{completed.stderr}")
-    results: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
-    return results
+run_node = run_di
 
 
 def unsigned(suite: str, version: str, issuer: str) -> dict[str, Any]:
