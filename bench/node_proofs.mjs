@@ -25,9 +25,8 @@ const [credentialPath, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg || 3);
 const credential = JSON.parse(readFileSync(credentialPath, 'utf8'));
 
-const manifest = JSON.parse(readFileSync(join(root, 'contexts', 'manifest.json'), 'utf8'));
-const contexts = new Map(manifest.contexts.map(
-  e => [e.url, JSON.parse(readFileSync(join(root, 'contexts', 'files', e.file), 'utf8'))]));
+const {pinnedContexts} = await import(pathToFileURL(join(interop, 'pinned.mjs')).href);
+const contexts = pinnedContexts();
 
 const seed = new Uint8Array(32).map((_, i) => i);
 const keyPair = await Ed25519Multikey.generate({seed});

@@ -25,10 +25,7 @@
 //
 // Benchmarks (bench/) reuse this script: `node tests/interop/di.mjs < job.json` with action "bench".
 
-import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
@@ -40,22 +37,7 @@ import * as vc from '@digitalbazaar/vc';
 import jsigs from 'jsonld-signatures';
 import jsonld from 'jsonld';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const contextsDir = join(here, '..', '..', 'contexts');
-
-function pinnedContexts() {
-  const manifest = JSON.parse(readFileSync(join(contextsDir, 'manifest.json'), 'utf8'));
-  const documents = new Map();
-  for(const entry of manifest.contexts) {
-    const bytes = readFileSync(join(contextsDir, 'files', entry.file));
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    if(digest !== entry.sha256) {
-      throw new Error(`context ${entry.file} has sha256 ${digest}, manifest pins ${entry.sha256}`);
-    }
-    documents.set(entry.url, JSON.parse(bytes.toString('utf8')));
-  }
-  return documents;
-}
+import {pinnedContexts} from './pinned.mjs';
 
 function documentLoader({contexts, didDocuments}) {
   const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));

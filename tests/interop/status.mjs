@@ -14,31 +14,13 @@
 // Result: {"checks": [{verified, statuses: [{purpose, index, status}], error}], "decoded": [[bool, ...]],
 //          "encoded": ["u...", ...]}
 
-import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {checkStatus, createList, decodeList} from '@digitalbazaar/vc-bitstring-status-list';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const contextsDir = join(here, '..', '..', 'contexts');
-
-function pinnedContexts() {
-  const manifest = JSON.parse(readFileSync(join(contextsDir, 'manifest.json'), 'utf8'));
-  const documents = new Map();
-  for(const entry of manifest.contexts) {
-    const bytes = readFileSync(join(contextsDir, 'files', entry.file));
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    if(digest !== entry.sha256) {
-      throw new Error(`context ${entry.file} has sha256 ${digest}, manifest pins ${entry.sha256}`);
-    }
-    documents.set(entry.url, JSON.parse(bytes.toString('utf8')));
-  }
-  return documents;
-}
+import {pinnedContexts} from './pinned.mjs';
 
 function documentLoader({contexts, lists, didDocuments}) {
   const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
