@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 
 from app.settings import Settings
@@ -31,10 +32,13 @@ _MARK = {"passed": "ok  ", "failed": "FAIL", "not-checked": "----"}
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    typer.echo(f"{report['verdict'].upper()}: {report['verdictSentence']}")
+    # the sentence starts with the verdict in words ("Not valid: …"): say it once, in capitals
+    sentence = report["verdictSentence"]
+    _, _, reasons = sentence.partition(": ")
+    typer.echo(f"{report['verdict'].upper()}: {reasons or sentence}")
     typer.echo(
-        f"verified: {str(report['verified']).lower()}   trusted: {report.get('trusted')}   "
-        f"EU complete: {str(report.get('euComplete')).lower()}"
+        f"verified: {json.dumps(report['verified'])}   trusted: {json.dumps(report.get('trusted'))}   "
+        f"EU complete: {json.dumps(report.get('euComplete'))}"
     )
     for check in report["report"]["checks"]:
         line = f"  [{_MARK[check['status']]}] {check['id']}: {check['sentence']}"
@@ -57,7 +61,8 @@ def verify_command(
     """Verify a credential and print every check: passed, failed or not checked, each with a sentence."""
     settings = Settings()
     limits = InputLimits(max_bytes=settings.max_body_bytes)
-    verifier = build_verifier(settings)
+    client = httpx.Client(follow_redirects=False, trust_env=False)
+    verifier = build_verifier(settings, client=client)
     try:
         if target.startswith(("https://", "http://")):
             fetched = verifier.fetcher.get(
@@ -75,6 +80,8 @@ def verify_command(
     except MicrocredError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
+    finally:
+        client.close()
     report["input"] = {"source": read.source}
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))

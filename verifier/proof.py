@@ -111,7 +111,7 @@ def check_proofs(
             Check(
                 id=check_id,
                 status="passed",
-                sentence=f"The signature{'s' if count > 1 else ''} verify ({described}); the content is unchanged.",
+                sentence=f"The signature{'s verify' if count > 1 else ' verifies'} ({described}); the content is unchanged.",
                 value=[r.suite for r in result.results],
             ),
             result.controllers,
