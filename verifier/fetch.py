@@ -183,7 +183,11 @@ class GuardedFetcher:
     def _fetch(self, url: str, *, accept: str, deadline: float) -> FetchResult:
         current = url
         for _hop in range(self.policy.max_redirects + 1):
-            request = self._pinned_request(current, accept=accept)
+            try:
+                request = self._pinned_request(current, accept=accept)
+            # control characters, a broken [IPv6] literal: not httpx.HTTPError, so caught here
+            except (httpx.InvalidURL, ValueError) as exc:
+                raise FetchError(f"{current!r} is not a valid URL: {exc}") from None
             remaining = deadline - self.clock()
             if remaining <= 0:
                 raise FetchError(f'fetching "{url}" took longer than {self.policy.timeout:g} s')

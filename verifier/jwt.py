@@ -31,9 +31,14 @@ from verifier.inputs import InputLimits, parse_json
 from verifier.proof import CRYPTOGRAPHIC_SECURITY_ERROR, MemoResolver
 from verifier.report import Check
 
-__all__ = ["ALGORITHMS", "JwtOutcome", "decode_jwt_credential", "verify_jwt"]
+__all__ = ["ALGORITHMS", "JwtOutcome", "decode_jwt_credential", "verify_jws_by_did", "verify_jwt"]
 
 ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
+"""VC-JWT algorithms. EBSI accreditations may also be ES256K (secp256k1, RFC 8812): see :func:`verify_jws_by_did`."""
+_CURVES: dict[str, tuple[str, ec.EllipticCurve]] = {
+    "ES256": ("P-256", ec.SECP256R1()),
+    "ES256K": ("secp256k1", ec.SECP256K1()),
+}
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ", "cty"})
 _TYPES = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
 _LIMITS = InputLimits(max_bytes=1_048_576, max_depth=64)
@@ -127,10 +132,10 @@ def _jwk_key(jwk: Mapping[str, Any], alg: str) -> Any:
     kty = jwk.get("kty")
     if alg == "EdDSA" and kty == "OKP" and jwk.get("crv") == "Ed25519":
         return Ed25519PublicKey.from_public_bytes(b64url_decode(str(jwk.get("x", ""))))
-    if alg == "ES256" and kty == "EC" and jwk.get("crv") == "P-256":
+    if alg in _CURVES and kty == "EC" and jwk.get("crv") == _CURVES[alg][0]:
         x = int.from_bytes(b64url_decode(str(jwk.get("x", ""))), "big")
         y = int.from_bytes(b64url_decode(str(jwk.get("y", ""))), "big")
-        return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        return ec.EllipticCurvePublicNumbers(x, y, _CURVES[alg][1]).public_key()
     if alg == "RS256" and kty == "RSA":
         n = int.from_bytes(b64url_decode(str(jwk.get("n", ""))), "big")
         e = int.from_bytes(b64url_decode(str(jwk.get("e", ""))), "big")
@@ -144,7 +149,7 @@ def _verify_signature(key: Any, alg: str, signed: bytes, signature: bytes) -> bo
     try:
         if alg == "EdDSA" and isinstance(key, Ed25519PublicKey):
             key.verify(signature, signed)
-        elif alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
+        elif alg in _CURVES and isinstance(key, ec.EllipticCurvePublicKey):
             if len(signature) != 64:
                 return False
             der = encode_dss_signature(
@@ -182,6 +187,25 @@ def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> Any:
     if alg == "EdDSA" and isinstance(method.get("publicKeyMultibase"), str):
         return Ed25519PublicKey.from_public_bytes(public_key_from_multibase(method["publicKeyMultibase"]))
     raise InvalidInput(f'verification method {kid!r} has no key usable with "{alg}"')
+
+
+def verify_jws_by_did(
+    jws: str, *, resolver: MemoResolver, algorithms: frozenset[str] = ALGORITHMS | {"ES256K"}
+) -> tuple[dict[str, Any], str]:
+    """The payload of a compact JWS and the DID whose key signed it (``kid``, a DID URL listed under the DID's
+    ``assertionMethod``). InvalidInput when it cannot be read, names no usable key or does not verify; NotFound
+    (a LookupError) when the DID document cannot be retrieved."""
+    header, payload, signed, signature = _segments(jws)
+    alg = header.get("alg")
+    if alg not in algorithms:
+        raise InvalidInput(f"the JWS algorithm {alg!r} is not accepted ({', '.join(sorted(algorithms))})")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid.startswith("did:"):
+        raise InvalidInput('the JWS header names no DID URL "kid"')
+    key = _kid_key(kid, str(alg), resolver)
+    if not _verify_signature(key, str(alg), signed, signature):
+        raise InvalidInput(f"the JWS signature does not verify with {kid}")
+    return payload, did_of(kid)
 
 
 def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], JwtOutcome]:

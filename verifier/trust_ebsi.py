@@ -6,7 +6,9 @@ The attributes collection lists ``{"items": [{"id", "href"}]}`` and each ``href`
 {hash, body, issuerType, tao, rootTao}}``. ``issuerType`` ``Revoked`` (any case) withdraws the accreditation;
 ``TI``/``TAO``/``RootTAO`` accredit. ``body`` is the accreditation as a VC-JWT: its validity dates must cover the
 credential's issuance and its types (``type`` plus ``credentialSubject.accreditedFor[].types``) must cover the
-credential's types. The accreditation JWT's own signature is not checked here (did:ebsi is not resolved).
+credential's types. The accreditation JWT must be signed by its TAO (``attribute.tao``): ``kid`` is a DID URL of
+that DID, resolved through the EBSI DID Registry (``GET <did registry>/identifiers/{did}``, by default the TIR's
+host with ``did-registry/v5``) and listed under its ``assertionMethod``; ES256, ES256K and EdDSA keys (JWK).
 Shapes per ``shared/eu-elements.md`` §6a (``@cef-ebsi/verifiable-credential`` 5.5.0, TIR API v5).
 """
 
@@ -18,11 +20,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from vc.encodings import b64url_decode
-from vc.errors import FetchError, InvalidInput, MicrocredError
+from vc.errors import FetchError, InvalidInput, MicrocredError, NotFound
 from verifier.dates import parse_datetime
 from verifier.fetch import Fetcher
 from verifier.inputs import InputLimits, parse_json
+from verifier.jwt import verify_jws_by_did
+from verifier.proof import MemoResolver
 from verifier.trust import TrustAnswer, TrustQuery
 
 __all__ = ["EbsiTir"]
@@ -45,24 +48,34 @@ def _not_found(exc: FetchError) -> bool:
 
 @dataclass(frozen=True)
 class _Judgement:
-    accredited: bool
+    accredited: bool | None
+    """True: in force and covering the credential; False: not; None: its signature could not be checked."""
     why: str
 
 
-def _judge(attribute: Mapping[str, Any], query: TrustQuery) -> _Judgement:
+def _judge(attribute: Mapping[str, Any], query: TrustQuery, resolver: MemoResolver | None) -> _Judgement:
     issuer_type = str(attribute.get("issuerType", "")).lower()
     if issuer_type == "revoked":
         return _Judgement(False, "its accreditation attribute is revoked")
     if issuer_type not in _ACCREDITING:
         return _Judgement(False, f"an attribute has issuerType {attribute.get('issuerType')!r}")
     body = attribute.get("body")
-    try:
-        if not isinstance(body, str) or body.count(".") != 2:
-            raise InvalidInput("not a JWT")
-        payload = parse_json(b64url_decode(body.split(".")[1]), limits=_LIMITS)
-    except (InvalidInput, ValueError):
+    if not isinstance(body, str) or body.count(".") != 2:
         return _Judgement(False, "an accreditation body is not a readable VC-JWT")
-    accreditation = payload.get("vc", payload) if isinstance(payload, dict) else None
+    tao = attribute.get("tao")
+    if resolver is None:
+        return _Judgement(None, "no EBSI DID Registry is configured to check the accreditation's signature")
+    try:
+        payload, signer = verify_jws_by_did(body, resolver=resolver)
+    except LookupError as exc:
+        detail = exc.detail if isinstance(exc, MicrocredError) else str(exc)
+        return _Judgement(None, f"the key of its accreditation's signer could not be retrieved ({detail})")
+    except (InvalidInput, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, MicrocredError) else str(exc)
+        return _Judgement(False, f"its accreditation is not validly signed: {detail}")
+    if signer != tao or payload.get("iss", signer) != signer:
+        return _Judgement(False, f"its accreditation is signed by {signer}, not by its accrediting TAO {tao}")
+    accreditation = payload.get("vc", payload)
     if not isinstance(accreditation, dict):
         return _Judgement(False, "an accreditation body holds no credential")
     try:
@@ -82,11 +95,33 @@ def _judge(attribute: Mapping[str, Any], query: TrustQuery) -> _Judgement:
     left = [t for t in query.credential_types if t not in covered]
     if left:
         return _Judgement(False, f"it is not accredited to issue credentials of type {', '.join(left)}")
-    return _Judgement(True, f"accredited by {attribute.get('tao') or 'its TAO'}")
+    return _Judgement(True, f"accredited by {tao} (the accreditation's signature verifies)")
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
+
+
+@dataclass(frozen=True)
+class _EbsiDids:
+    """A ``suites.Resolver`` for did:ebsi: ``GET <registry>/identifiers/{did}`` through the guarded fetcher."""
+
+    registry: str
+    fetcher: Fetcher
+
+    def resolve(self, did_or_url: str) -> Mapping[str, Any]:
+        did = did_or_url.split("#", 1)[0]
+        if not did.startswith("did:ebsi:"):
+            raise NotFound(f'"{did}" is not a did:ebsi identifier')
+        try:
+            document = _json(self.fetcher, f"{self.registry.rstrip('/')}/identifiers/{quote(did, safe=':')}")
+        except FetchError as exc:
+            raise NotFound(exc.detail) from None
+        if document.get("id") != did:
+            raise InvalidInput(
+                f"the EBSI DID Registry answered a document for {document.get('id')!r}, not {did}"
+            )
+        return document
 
 
 @dataclass
@@ -96,6 +131,14 @@ class EbsiTir:
     name: str
     base_url: str
     fetcher: Fetcher
+    did_registry_url: str | None = None
+    """EBSI DID Registry (``…/did-registry/v5``) resolving the TAOs' did:ebsi; default: derived from ``base_url``."""
+
+    def _resolver(self) -> MemoResolver | None:
+        url = self.did_registry_url
+        if url is None and "/trusted-issuers-registry/" in self.base_url:
+            url = self.base_url.split("/trusted-issuers-registry/")[0] + "/did-registry/v5"
+        return MemoResolver(_EbsiDids(url, self.fetcher)) if url else None
 
     def _attributes(self, issuer: str) -> list[Mapping[str, Any]]:
         base = self.base_url.rstrip("/") + "/"
@@ -142,15 +185,24 @@ class EbsiTir:
                 f"{self.name} answered in an unexpected shape: {exc.detail}",
                 {"reason": exc.detail},
             )
-        judgements = [_judge(a, query) for a in attributes]
+        resolver = self._resolver()
+        judgements = [_judge(a, query, resolver) for a in attributes]
         good = [j for j in judgements if j.accredited]
         if good:
             return TrustAnswer(
                 True,
                 self.name,
                 f"The issuer {query.issuer} is registered in {self.name}, {good[0].why}, for this credential's "
-                "types at its issuance (the accreditation's own signature was not checked).",
+                "types at its issuance.",
                 {"listed": True},
+            )
+        unchecked = [j for j in judgements if j.accredited is None]
+        if unchecked:
+            return TrustAnswer(
+                None,
+                self.name,
+                f"The issuer {query.issuer} is registered in {self.name}, but {unchecked[0].why}.",
+                {"listed": True, "reason": unchecked[0].why},
             )
         why = "; ".join(dict.fromkeys(j.why for j in judgements)) or "it has no accreditation attributes"
         return TrustAnswer(

@@ -39,6 +39,8 @@ class TrustSource(BaseModel):
     path: Path | None = None
     did: str | None = None
     name: str | None = None
+    did_registry: str | None = None
+    """ebsi only: the EBSI DID Registry resolving the TAOs' did:ebsi (default: ``url``'s host + ``/did-registry/v5``)."""
 
     @model_validator(mode="after")
     def _complete(self) -> TrustSource:
@@ -134,5 +136,12 @@ def build_trust(
         elif source.type == "dcc":
             registries.append(DccRegistry(name=name, fetcher=fetcher, url=source.url, path=source.path))
         else:
-            registries.append(EbsiTir(name=name, base_url=source.url or "", fetcher=fetcher))
+            registries.append(
+                EbsiTir(
+                    name=name,
+                    base_url=source.url or "",
+                    fetcher=fetcher,
+                    did_registry_url=source.did_registry,
+                )
+            )
     return TrustRegistries(registries) if registries else NoRegistry()

@@ -72,6 +72,14 @@ def test_other_schemes_are_refused(scheme_url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["https://issuer.example/\x7f", "https://issuer.example/a b\x00", "https://[::1"]
+)
+def test_malformed_urls_are_a_fetch_error(url: str) -> None:
+    with pytest.raises(FetchError):
+        mock(never).get(url)
+
+
+@pytest.mark.parametrize(
     "address",
     [
         "127.0.0.1",  # loopback

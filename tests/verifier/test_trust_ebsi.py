@@ -3,6 +3,8 @@
 Shapes per shared/eu-elements.md §6a: ``GET .../issuers/{did}`` → ``{did, attributes: <URL>, hasAttributes}`` (v5) or
 ``{did, attributes: [{hash, body, issuerType, tao, rootTao}]}`` (v4 / deprecated); 404 problem+json when unknown;
 ``.../attributes`` → ``{items: [{id, href}], total, pageSize, self, links}``; each attribute → ``{did, attribute}``.
+The accreditation VC-JWTs are signed ES256 by the TAO, whose did:ebsi document (publicKeyJwk) the fake EBSI DID
+Registry serves at ``.../did-registry/v5/identifiers/{did}``.
 """
 
 from __future__ import annotations
@@ -10,14 +12,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
 from tests.verifier.conftest import NOW, World, controller
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from vc.encodings import b64url_encode
+from vc.encodings import b64url_decode, b64url_encode
 from verifier.trust_policy import TrustSource, build_trust
 
 TIR = "https://api-pilot.ebsi.example/trusted-issuers-registry/v5"
+DID_REGISTRY = "https://api-pilot.ebsi.example/did-registry/v5"
 TAO = "did:ebsi:zTAOexample"
+TAO_KEY = ec.derive_private_key(0x7A0, ec.SECP256R1())
+OTHER_KEY = ec.derive_private_key(0xBAD, ec.SECP256R1())
+
+
+def es256(signing_input: bytes, key: ec.EllipticCurvePrivateKey) -> str:
+    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+    return b64url_encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def publish_tao(world: World, key: ec.EllipticCurvePrivateKey = TAO_KEY) -> None:
+    """The TAO's did:ebsi document, as the EBSI DID Registry serves it (an ES256 key as publicKeyJwk)."""
+    numbers = key.public_key().public_numbers()
+    jwk = {
+        "kty": "EC",
+        "crv": "secp256k1" if isinstance(key.curve, ec.SECP256K1) else "P-256",
+        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
+        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
+    }
+    method = {"id": f"{TAO}#key", "type": "JsonWebKey2020", "controller": TAO, "publicKeyJwk": jwk}
+    world.web.put_json(
+        f"{DID_REGISTRY}/identifiers/{TAO}",
+        {
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"],
+            "id": TAO,
+            "verificationMethod": [method],
+            "authentication": [method["id"]],
+            "assertionMethod": [method["id"]],
+        },
+    )
 
 
 def accreditation_jwt(
@@ -26,8 +62,9 @@ def accreditation_jwt(
     types: list[str],
     valid_from: str = "2025-01-01T00:00:00Z",
     valid_until: str = "2030-01-01T00:00:00Z",
+    key: ec.EllipticCurvePrivateKey = TAO_KEY,
 ) -> str:
-    """A VerifiableAccreditationToAttest as a VC-JWT (the signature part is not checked by the client)."""
+    """A VerifiableAccreditationToAttest as a VC-JWT, signed ES256 by ``key`` (the TAO's, unless a test forges)."""
     vc = {
         "@context": ["https://www.w3.org/2018/credentials/v1"],
         "type": ["VerifiableCredential", "VerifiableAttestation", "VerifiableAccreditationToAttest"],
@@ -47,8 +84,10 @@ def accreditation_jwt(
         },
         "credentialStatus": {"id": f"{TIR}/issuers/{did}/attributes/60ae", "type": "EbsiAccreditationEntry"},
     }
-    header = b64url_encode(json.dumps({"alg": "ES256", "typ": "JWT", "kid": f"{TAO}#key"}).encode())
-    return f"{header}.{b64url_encode(json.dumps({'iss': TAO, 'sub': did, 'vc': vc}).encode())}.c2ln"
+    alg = "ES256K" if isinstance(key.curve, ec.SECP256K1) else "ES256"
+    header = b64url_encode(json.dumps({"alg": alg, "typ": "JWT", "kid": f"{TAO}#key"}).encode())
+    payload = b64url_encode(json.dumps({"iss": TAO, "sub": did, "vc": vc}).encode())
+    return f"{header}.{payload}.{es256(f'{header}.{payload}'.encode(), key)}"
 
 
 def attribute(did: str, *, issuer_type: str = "TI", **jwt: Any) -> dict[str, Any]:
@@ -77,7 +116,8 @@ def publish_v5(world: World, did: str, attr: dict[str, Any]) -> None:
     world.web.put_json(f"{base}/attributes/60ae", {"did": did, "attribute": attr})
 
 
-def verify(world: World) -> Any:
+def verify(world: World, tao_key: ec.EllipticCurvePrivateKey = TAO_KEY) -> Any:
+    publish_tao(world, tao_key)
     trust = build_trust(
         [TrustSource(type="ebsi", url=TIR)], fetcher=world.web.fetcher(), resolver=world.verifier().resolver
     )
@@ -91,7 +131,7 @@ def test_accredited_issuer_in_the_v5_shape_is_trusted(world: World) -> None:
     assert report.trusted is True
     sentence = report.check("trust").sentence
     assert f"registered in the EBSI Trusted Issuers Registry at {TIR}" in sentence
-    assert f"accredited by {TAO}" in sentence
+    assert f"accredited by {TAO} (the accreditation's signature verifies)" in sentence
 
 
 def test_the_v4_shape_with_inline_attributes_is_read_too(world: World) -> None:
@@ -143,3 +183,51 @@ def test_unreachable_or_wrong_shape_is_not_checked(world: World) -> None:
     report = verify(world)
     assert report.trusted is None
     assert "unexpected shape" in report.check("trust").sentence
+
+
+def test_an_accreditation_not_signed_by_its_tao_is_not_trusted(world: World) -> None:
+    did = controller(world.issuer)
+    publish_v5(world, did, attribute(did, key=OTHER_KEY))
+    report = verify(world)
+    assert report.trusted is False
+    assert "is not validly signed: the JWS signature does not verify" in report.check("trust").sentence
+    forged = attribute(did)
+    header, payload, signature = forged["body"].split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["vc"]["validUntil"] = "2099-01-01T00:00:00Z"  # a longer accreditation than the TAO signed
+    forged["body"] = f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
+    publish_v5(world, did, forged)
+    assert verify(world).trusted is False
+
+
+def test_an_accreditation_signed_by_another_did_than_its_tao_is_not_trusted(world: World) -> None:
+    did = controller(world.issuer)
+    publish_v5(world, did, {**attribute(did), "tao": "did:ebsi:zSomeoneElse"})
+    report = verify(world)
+    assert report.trusted is False
+    assert (
+        f"signed by {TAO}, not by its accrediting TAO did:ebsi:zSomeoneElse" in report.check("trust").sentence
+    )
+
+
+def test_an_unreachable_did_registry_leaves_trust_not_checked(world: World) -> None:
+    did = controller(world.issuer)
+    publish_v5(world, did, attribute(did))
+    trust = build_trust(
+        [TrustSource(type="ebsi", url=TIR, did_registry="https://dids.ebsi.example/did-registry/v5")],
+        fetcher=world.web.fetcher(),
+        resolver=world.verifier().resolver,
+    )
+    world.web.put_json(f"https://dids.ebsi.example/did-registry/v5/identifiers/{TAO}", {}, status=503)
+    report = world.verifier(trust=trust).verify_credential(world.sign(world.credential()), now=NOW)
+    assert report.trusted is None
+    assert "could not be retrieved" in report.check("trust").sentence
+
+
+def test_an_es256k_tao_key_is_verified_too(world: World) -> None:
+    """EBSI natural-person and some legal-entity keys are secp256k1 (ES256K, RFC 8812)."""
+    key = ec.derive_private_key(0x51, ec.SECP256K1())
+    did = controller(world.issuer)
+    publish_v5(world, did, attribute(did, key=key))
+    assert verify(world, tao_key=key).trusted is True
+    assert verify(world).trusted is False  # the TAO's published key is P-256 again: the ES256K JWT fails
