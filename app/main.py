@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from app.db import database_reachable, make_engine, make_sessions
 from app.deps import Services
 from app.logs import configure_logging
-from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.pages import install_issuer_pages, install_verifier_pages
 from app.problems import install_problem_handlers
 from app.routes import (
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(status_routes.router)  # status lists (issue 7)
     install_issuer_pages(app)  # pages (issue 9)
     app.include_router(registry_routes.router)  # trust registry (issue 8)
+    app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: error pages get the headers too
     return app
 
 
@@ -85,6 +86,7 @@ def create_verifier_app(settings: Settings) -> FastAPI:
     app.include_router(health_router(None))
     install_verifier(app, settings)
     install_verifier_pages(app)  # pages (issue 9)
+    app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: error pages get the headers too
     return app
 
 

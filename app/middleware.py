@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, access log and the last-resort 500; the request body limit (413)."""
+"""ASGI middleware: request ids, access log and the last-resort 500; the request body limit (413); security headers."""
 
 from __future__ import annotations
 
@@ -12,10 +12,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.logs import request_id
 from app.problems import internal_error_response, problem_response
 
-__all__ = ["BodyLimitMiddleware", "RequestContextMiddleware"]
+__all__ = ["BodyLimitMiddleware", "RequestContextMiddleware", "SecurityHeadersMiddleware"]
 
 log = logging.getLogger("microcred.app")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+# Our pages use no JavaScript, one stylesheet and images from the same origin, and post forms only to themselves.
+_PAGE_POLICY = (
+    b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    b"base-uri 'none'"
+)
+# A served SVG (badges, QR codes) is a document too when opened directly: nothing may run or load in it.
+_SVG_POLICY = b"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+_OWN_DOCS = (
+    "/docs",
+    "/redoc",
+)  # FastAPI's OpenAPI pages load Swagger UI / ReDoc scripts: left as FastAPI serves them
+
+
+def _security_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``nosniff`` on every response; on HTML pages and SVG images a Content-Security-Policy and no framing."""
+    added = [(b"x-content-type-options", b"nosniff")]
+    kind = next((value for name, value in headers if name.lower() == b"content-type"), b"").lower()
+    if kind.startswith(b"text/html") and not path.startswith(_OWN_DOCS):
+        added += [(b"content-security-policy", _PAGE_POLICY), (b"x-frame-options", b"DENY")]
+    elif kind.startswith(b"image/svg+xml"):
+        added.append((b"content-security-policy", _SVG_POLICY))
+    return [*headers, *added]
 
 
 class RequestContextMiddleware:
@@ -118,3 +141,24 @@ class BodyLimitMiddleware:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds :func:`_security_headers` to every response. Installed outermost, so the friendly error pages that
+    ``HtmlErrorPages`` writes over problem+json answers get them too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _security_headers(path, list(message.get("headers", [])))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

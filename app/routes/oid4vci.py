@@ -8,7 +8,6 @@ per RFC 6750 §3.1. https://openid.net/specs/openid-4-verifiable-credential-issu
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import timedelta
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.deps import ServicesDep, SessionDep
 from app.pages.learner import learner_page_url
+from app.pages.templating import render
 from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from app.wallet_store import (
@@ -233,61 +233,31 @@ def credential(
     return JSONResponse({"credentials": [{"credential": document}]}, headers=NO_STORE)
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Add to your wallet: {name}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-section{{border:1px solid #ccc;border-radius:.5rem;padding:1rem;margin:1rem 0}}svg{{width:14rem;height:auto}}</style>
-</head><body>
-<h1>{name}</h1>
-<p>Awarded by {institution}. Scan a code with your wallet app on your phone, or open the link on the phone itself.
-The offer can be accepted once, until {expires} (UTC).</p>
-<section id="openid4vci"><h2>OpenID4VCI wallets</h2>{openid_qr}
-<p><a href="{openid_link}">Open in an OpenID4VCI wallet</a></p>{tx_note}</section>
-<section id="lcw"><h2>Learner Credential Wallet</h2>{lcw_qr}
-<p><a href="{lcw_link}">Open in the Learner Credential Wallet</a></p></section>
-</body></html>
-"""
-
-
 @router.get("/wallet/{reference}", response_class=HTMLResponse, include_in_schema=False)
 def wallet_page(reference: str, session: SessionDep, services: ServicesDep) -> HTMLResponse:
     """The learner's page of an offer: QR codes and deep links for OpenID4VCI wallets and for the LCW."""
     row = offer_by_reference(session, reference=reference, now=services.clock())
     if row.state == "issued" and row.credential_id:
         page = learner_page_url(services.settings.base_url, row.credential_id)
-        return HTMLResponse(
-            '<!doctype html><html lang="en"><meta charset="utf-8"><title>In your wallet</title>'
-            "<p>A wallet has accepted this offer. Your credential's page (downloads, sharing, verification): "
-            f'<a href="{html.escape(page)}">{html.escape(page)}</a></p></html>',
-            headers=NO_STORE,
-        )
+        return render("wallet.html", state="issued", name="In your wallet", page=page, headers=NO_STORE)
     if row.state != "offered":
-        return HTMLResponse(
-            "<!doctype html><title>Offer closed</title><p>This offer can no longer be accepted: it is being"
-            " redeemed by a wallet, or it was blocked after wrong transaction codes.</p>",
-            status_code=410,
-            headers=NO_STORE,
-        )
+        return render("wallet.html", state="closed", name="Offer closed", status=410, headers=NO_STORE)
     links = wallet_links(
         base_url=services.settings.base_url, reference=reference, with_tx_code=row.tx_code_hash is not None
     )
     qr = links.qr()
     version = session.get(AchievementVersion, row.achievement_version_id)
     institution = session.get(Institution, row.institution_id)
-    tx_note = (
-        "<p>Your wallet will ask for the transaction code your institution sent you separately.</p>"
-        if row.tx_code_hash
-        else ""
-    )
-    page = _PAGE.format(
-        name=html.escape(version.name if version else "Micro-credential"),
-        institution=html.escape(institution.name if institution else ""),
+    return render(
+        "wallet.html",
+        state="offered",
+        name=version.name if version else "Micro-credential",
+        institution=institution.name if institution else "",
         expires=row.expires_at.strftime("%Y-%m-%d %H:%M"),
         openid_qr=qr["openid4vci"]["svg"],
-        openid_link=html.escape(links.openid_by_reference),
+        openid_link=links.openid_by_reference,
         lcw_qr=qr["lcw"]["svg"],
-        lcw_link=html.escape(links.lcw),
-        tx_note=tx_note,
+        lcw_link=links.lcw,
+        tx_code=row.tx_code_hash is not None,
+        headers=NO_STORE,
     )
-    return HTMLResponse(page, headers=NO_STORE)

@@ -317,3 +317,40 @@ def test_a_revoked_credential_says_so_on_the_learner_page_and_on_the_verifier_pa
         assert 'class="verdict verdict-invalid"' in result.text
         assert checks_of(result.text)["status"] == "failed"
         assert "The issuer has revoked this credential." in result.text
+
+
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
+def test_pages_carry_a_content_security_policy_and_refuse_framing(
+    client: TestClient, it: Issuing, settings: Settings, tmp_path: Path
+) -> None:
+    """No page needs script, other origins or frames, so none is allowed (the browser suite checks that nothing
+    on the pages is blocked); every answer is nosniff; FastAPI's /docs keeps what Swagger UI needs."""
+    body = issue(it)
+    learner = body["learnerPage"].removeprefix("http://testserver")
+    wallet = client.post(f"{learner}/wallet", follow_redirects=False).headers["location"]
+    verifier = TestClient(verifier_app(settings, client, tmp_path, trusted=set()))
+    for response in (
+        client.get(learner, headers=HTML),
+        client.get(wallet.removeprefix("http://testserver")),
+        client.get("/catalogue", headers=HTML),
+        client.get(f"/issuers/{it.slug}", headers=HTML),
+        client.get(
+            "/credentials/00000000-0000-4000-8000-000000000000", headers=HTML
+        ),  # the friendly 404 page
+        verifier.get("/"),
+    ):
+        assert response.headers["content-type"].startswith("text/html"), response.url
+        assert response.headers["content-security-policy"] == PAGE_POLICY, response.url
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    svg = client.get(f"{learner}/badge.svg")
+    assert svg.headers["content-security-policy"].startswith("default-src 'none'")
+    api = client.get(learner, headers={"Accept": "application/json"})
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in api.headers
+    assert "content-security-policy" not in client.get("/docs").headers

@@ -207,8 +207,11 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
         accept_downloads=True, viewport={"width": 1100, "height": 900}, locale="en-GB"
     )
     page = context.new_page()
+    refused: list[str] = []  # what the pages' Content-Security-Policy blocked: must stay empty
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert refused == [], f"the Content-Security-Policy blocked part of a page: {refused}"
 
 
 @pytest.fixture(scope="session")
