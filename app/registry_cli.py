@@ -19,6 +19,8 @@ from app.registry_store import (
     list_entries,
     registry_did,
     registry_signer,
+    retire_registry_key,
+    rotate_registry_key,
 )
 from app.settings import Settings
 from registry import dcc_export, export_document, sign_export
@@ -165,6 +167,31 @@ def export_command(
     else:
         output.write_text(text + "\n", encoding="utf-8")
         typer.echo(f"wrote {output} (registry DID {registry_did(settings.base_url)})")
+
+
+@registry_cli.command("rotate-key")
+def rotate_key_command() -> None:
+    """Make a new registry signing key; earlier keys stay in the registry's DID document until retired, so
+    exports signed before the rotation keep verifying."""
+    from app.cli import _database, _errors
+
+    settings = Settings()
+    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+        key = rotate_registry_key(session, keystore=db.keystore, now=utc_now())
+    typer.echo(f"registry: new signing key {key.kid} ({registry_did(settings.base_url)}#{key.kid})")
+
+
+@registry_cli.command("retire-key")
+def retire_key_command(
+    kid: Annotated[str, typer.Argument(help='the key to remove from the DID document, e.g. "key-1"')],
+) -> None:
+    """Remove an earlier registry key from the DID document (exports it signed stop verifying)."""
+    from app.cli import _database, _errors
+
+    settings = Settings()
+    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+        retire_registry_key(session, kid=kid, now=utc_now())
+    typer.echo(f"registry: retired {kid}")
 
 
 def ensure_demo_listing(settings: Settings) -> str:

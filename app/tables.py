@@ -334,7 +334,8 @@ class RegistryStateEvent(Base):
 
 
 class RegistryKey(Base):
-    """The registry's own Ed25519 key (sealed like institution keys) that signs its exports."""
+    """A registry Ed25519 key (sealed like institution keys); the newest unretired one signs the exports, every
+    unretired one is in the registry's DID document (so exports signed before a rotation keep verifying)."""
 
     __tablename__ = "registry_key"
 
@@ -343,6 +344,8 @@ class RegistryKey(Base):
     public_key_multibase: Mapped[str] = mapped_column(String(100))
     sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """Set by ``microcred registry retire-key``: the key leaves the DID document; exports it signed stop verifying."""
 
 
 # --- Status lists (issue 7): Bitstring Status Lists, each credential's entries, the audit trail of changes, and

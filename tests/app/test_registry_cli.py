@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from app import Settings, create_app
 from app.cli import cli
 from suites import StaticResolver
+from vc.encodings import b64url_decode
 from verifier.trust import TrustQuery
 from verifier.trust_policy import TrustSource, build_trust
 
@@ -87,3 +88,51 @@ def test_bad_input_is_one_line_and_exit_1(env: dict[str, str]) -> None:
     when = run("registry", "add-institution", "uni-a", "--qa-body", "QQI", "--valid-from", "2026-01-01")
     assert when.exit_code == 1
     assert "time zone" in when.output
+
+
+def _did_document() -> dict[str, object]:
+    app = create_app(Settings())
+    try:
+        with TestClient(app) as client:
+            document: dict[str, object] = client.get("/registry/did.json").json()
+            return document
+    finally:
+        app.state.services.engine.dispose()
+
+
+def _trusted(path: Path, did_document: dict[str, object], issuer: str) -> bool | None:
+    trust = build_trust(
+        [TrustSource(type="file", path=path, did=REGISTRY_DID)],
+        fetcher=None,
+        resolver=StaticResolver({REGISTRY_DID: did_document}),
+    )
+    now = datetime.now(UTC)
+    return trust.evaluate(TrustQuery(issuer=issuer, issued=now, now=now)).trusted
+
+
+def test_rotating_and_retiring_the_registry_key(env: dict[str, str], tmp_path: Path) -> None:
+    """The newest key signs; exports signed before a rotation keep verifying until their key is retired."""
+    ok("migrate")
+    created = json.loads(ok(*CREATE, "--json"))
+    ok("registry", "add-institution", "uni-a", "--qa-body", "QQI")
+    before, after = tmp_path / "before.jws", tmp_path / "after.jws"
+    ok("registry", "export", "-o", str(before))
+    assert json.loads(b64url_decode(before.read_text().split(".")[0]))["kid"] == f"{REGISTRY_DID}#key-1"
+
+    assert f"new signing key key-2 ({REGISTRY_DID}#key-2)" in ok("registry", "rotate-key")
+    ok("registry", "export", "-o", str(after))
+    assert json.loads(b64url_decode(after.read_text().split(".")[0]))["kid"] == f"{REGISTRY_DID}#key-2"
+    document = _did_document()
+    assert document["assertionMethod"] == [f"{REGISTRY_DID}#key-1", f"{REGISTRY_DID}#key-2"]
+    assert _trusted(before, document, created["did"]) is True
+    assert _trusted(after, document, created["did"]) is True
+
+    refused = run("registry", "retire-key", "key-2")
+    assert refused.exit_code == 1
+    assert "rotate first" in refused.output
+    assert run("registry", "retire-key", "key-9").exit_code == 1
+    assert "retired key-1" in ok("registry", "retire-key", "key-1")
+    document = _did_document()
+    assert document["assertionMethod"] == [f"{REGISTRY_DID}#key-2"]
+    assert _trusted(before, document, created["did"]) is None  # signed by a retired key: not used
+    assert _trusted(after, document, created["did"]) is True
