@@ -87,8 +87,11 @@ def _judge(attribute: Mapping[str, Any], query: TrustQuery, resolver: MemoResolv
             return _Judgement(False, f"its accreditation ended on {end}, before this credential was issued")
     except InvalidInput:
         return _Judgement(False, "an accreditation has unreadable dates")
-    covered = {t for t in _list(accreditation.get("type")) if isinstance(t, str)}
     subject = accreditation.get("credentialSubject")
+    accredited = subject.get("id") if isinstance(subject, Mapping) else None
+    if accredited != query.issuer:
+        return _Judgement(False, f"its accreditation is for {accredited!r}, not for this issuer")
+    covered = {t for t in _list(accreditation.get("type")) if isinstance(t, str)}
     for item in _list(subject.get("accreditedFor") if isinstance(subject, Mapping) else None):
         if isinstance(item, Mapping):
             covered |= {t for t in _list(item.get("types")) if isinstance(t, str)}

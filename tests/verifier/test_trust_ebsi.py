@@ -231,3 +231,14 @@ def test_an_es256k_tao_key_is_verified_too(world: World) -> None:
     publish_v5(world, did, attribute(did, key=key))
     assert verify(world, tao_key=key).trusted is True
     assert verify(world).trusted is False  # the TAO's published key is P-256 again: the ES256K JWT fails
+
+
+def test_an_accreditation_of_another_did_is_not_trusted(world: World) -> None:
+    did = controller(world.issuer)
+    publish_v5(world, did, attribute("did:ebsi:zAnotherUniversity"))
+    report = verify(world)
+    assert report.trusted is False
+    assert (
+        "its accreditation is for 'did:ebsi:zAnotherUniversity', not for this issuer"
+        in report.check("trust").sentence
+    )
