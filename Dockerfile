@@ -25,6 +25,7 @@ COPY issuer ./issuer
 COPY verifier ./verifier
 COPY contexts ./contexts
 COPY keys ./keys
+COPY registry ./registry
 COPY suites ./suites
 COPY vc ./vc
 COPY migrations ./migrations
