@@ -34,11 +34,12 @@ __all__ = ["create_app", "create_verifier_app", "issuer_app_from_env", "verifier
 VERSION = "0.1.0"
 
 
-def _base_app(settings: Settings, *, title: str, description: str) -> FastAPI:
+def _base_app(settings: Settings, *, title: str, description: str, stores: bool) -> FastAPI:
     app = FastAPI(title=title, description=description, version=VERSION)
     install_problem_handlers(app)
-    # Added last = outermost: every response (413 included) carries the request id.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added last = outermost: every response (413 included) carries the request id. An app that stores what it
+    # is sent refuses NUL characters in JSON strings the same way on SQLite and PostgreSQL.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, refuse_nul=stores)
     app.add_middleware(RequestContextMiddleware)
     return app
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings,
         title="microcred issuer",
         description="Issues EU micro-credentials as Open Badges 3.0 credentials (W3C VC 2.0, Data Integrity).",
+        stores=True,
     )
     app.state.services = services
     app.include_router(health_router(lambda: database_reachable(services.engine)))
@@ -82,6 +84,7 @@ def create_verifier_app(settings: Settings) -> FastAPI:
         settings,
         title="microcred verifier",
         description="Verifies Open Badges 3.0 / W3C Verifiable Credentials and reports every check.",
+        stores=False,
     )
     app.include_router(health_router(None))
     install_verifier(app, settings)

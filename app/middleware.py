@@ -89,6 +89,17 @@ class RequestContextMiddleware:
             request_id.reset(token)
 
 
+# ``\u0000`` in JSON text: the escape itself, not an escaped backslash followed by "u0000"
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _json_nul(content_type: bytes, chunks: list[bytes]) -> bool:
+    if b"json" not in content_type.lower():
+        return False
+    body = b"".join(chunks)
+    return b"\\u0000" in body and _NUL_ESCAPE.search(body) is not None
+
+
 class BodyLimitMiddleware:
     """Refuses bodies over ``max_bytes`` with 413: by Content-Length up front, and by counting streamed bytes.
 
@@ -96,9 +107,12 @@ class BodyLimitMiddleware:
     any handler has done anything.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, refuse_nul: bool = False) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.refuse_nul = refuse_nul
+        """Issuer app: a JSON body with a NUL character in a string is refused (422) whatever the database:
+        PostgreSQL cannot store one, SQLite would, and no credential field has a use for it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,6 +136,14 @@ class BodyLimitMiddleware:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
+        if self.refuse_nul and _json_nul(dict(scope["headers"]).get(b"content-type", b""), chunks):
+            response = problem_response(
+                status=422,
+                title="Unprocessable Content",
+                detail="the request body contains a NUL character (\\u0000) in a string, which is not accepted",
+            )
+            await response(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

@@ -84,6 +84,30 @@ def test_body_at_limit_is_accepted(settings: object, client: TestClient, admin: 
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("Uni\\u0000versity", True),  # JSON text "Uni\u0000versity": a NUL in the string
+        ("Uni\\\\\\u0000versity", True),  # an escaped backslash, then the NUL escape
+        ("Uni\\\\u0000versity", False),  # an escaped backslash followed by the letters u0000: no NUL
+    ],
+)
+def test_a_nul_character_in_a_json_string_is_422_on_every_database(
+    client: TestClient, admin: dict[str, str], name: str, refused: bool
+) -> None:
+    raw = b'{"slug": "uni-n", "name": "' + name.encode() + b'", "url": "https://n.example", "country": "IE"}'
+    assert json.loads(raw)["name"].count("\x00") == (1 if refused else 0)
+    response = client.post(
+        "/admin/institutions", content=raw, headers={**admin, "content-type": "application/json"}
+    )
+    if refused:
+        body = _is_problem(response, 422)
+        assert "NUL character" in str(body["detail"])
+        assert client.get("/admin/institutions", headers=admin).json()["institutions"] == []
+    else:
+        assert response.status_code == 201, response.text
+
+
 def test_unexpected_error_is_generic_500_without_trace(
     app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
