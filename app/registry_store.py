@@ -115,17 +115,19 @@ def _state(value: str) -> State:
     return next(s for s in STATES if s == value)
 
 
-def _rows(session: Session) -> Sequence[RegistryEntry]:
+def _rows(session: Session, *, limit: int | None = None, offset: int = 0) -> Sequence[RegistryEntry]:
     return session.scalars(
         select(RegistryEntry)
         .options(selectinload(RegistryEntry.dids), selectinload(RegistryEntry.events))
         .order_by(RegistryEntry.id)
+        .limit(limit)
+        .offset(offset)
     ).all()
 
 
-def list_entries(session: Session) -> list[Entry]:
-    """Every entry, oldest first."""
-    return [_entry(row) for row in _rows(session)]
+def list_entries(session: Session, *, limit: int | None = None, offset: int = 0) -> list[Entry]:
+    """The entries, oldest first: all of them, or ``limit`` from ``offset`` on (a page of the public listing)."""
+    return [_entry(row) for row in _rows(session, limit=limit, offset=offset)]
 
 
 def _row(session: Session, public_id: str) -> RegistryEntry:

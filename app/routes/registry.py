@@ -10,9 +10,9 @@ token>``): ``POST /registry/entries``, ``PUT /registry/entries/{id}``, ``POST /r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -118,9 +118,21 @@ def _name(base_url: str) -> str:
 
 
 @router.get("/entries")
-def entries(session: SessionDep) -> dict[str, Any]:
-    """Every entry with its state history (the register is public)."""
-    return {"entries": [e.as_json() for e in list_entries(session)]}
+def entries(
+    session: SessionDep,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The entries with their state histories, oldest first, a page at a time (the register is public; the
+    signed export holds all of them at once). ``next`` is the following page, when there is one."""
+    page = list_entries(session, limit=limit + 1, offset=offset)
+    answer: dict[str, Any] = {"entries": [e.as_json() for e in page[:limit]]}
+    if len(page) > limit:
+        answer["next"] = (
+            f"{services.settings.base_url}/registry/entries?limit={limit}&offset={offset + limit}"
+        )
+    return answer
 
 
 @router.get("/entries/{entry_id}", responses={404: {}})

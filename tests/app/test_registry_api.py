@@ -262,3 +262,29 @@ def test_an_institution_is_listed_from_its_microcred_record(
     assert again.status_code == 200
     assert again.json()["id"] == entry["id"]
     assert client.post("/registry/institutions/nobody", json=request, headers=admin).status_code == 404
+
+
+def test_the_public_listing_comes_a_page_at_a_time(
+    client: TestClient, admin: dict[str, str], clock: Any
+) -> None:
+    ids = [
+        client.post(
+            "/registry/entries",
+            json=body(dids=[f"did:web:uni{n}.example"], legalName=f"University {n}"),
+            headers=admin,
+        ).json()["id"]
+        for n in range(5)
+    ]
+    first = client.get("/registry/entries", params={"limit": 2}).json()
+    assert [e["id"] for e in first["entries"]] == ids[:2]
+    assert first["next"] == "http://testserver/registry/entries?limit=2&offset=2"
+    second = client.get(first["next"].removeprefix("http://testserver")).json()
+    assert [e["id"] for e in second["entries"]] == ids[2:4]
+    last = client.get(second["next"].removeprefix("http://testserver")).json()
+    assert [e["id"] for e in last["entries"]] == ids[4:]
+    assert "next" not in last
+    assert [e["id"] for e in client.get("/registry/entries").json()["entries"]] == ids  # default page: 100
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "many"}):
+        refused = client.get("/registry/entries", params=bad)
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == PROBLEM
