@@ -16,6 +16,7 @@ import suites
 from contexts import DocumentLoader
 from vc.errors import FetchError, InvalidInput, MicrocredError, NotFound
 from verifier.dates import check_validity
+from verifier.endorsements import check_endorsements, find_endorsements
 from verifier.eu import check_eu_elements
 from verifier.fetch import Fetcher
 from verifier.jwt import verify_jwt
@@ -57,18 +58,34 @@ class Verifier:
     """Guards the caches above: the web app verifies in worker threads as well as on its event loop."""
 
     def verify_credential(
-        self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json"
+        self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json", endorsements: bool = True
     ) -> VerificationReport:
-        """Every check on a credential with embedded proofs."""
+        """Every check on a credential with embedded proofs (and on its embedded endorsements, unless
+        ``endorsements`` is false: an endorsement's own endorsements are not followed)."""
         if not isinstance(credential, Mapping):
             raise InvalidInput("a credential must be a JSON object")
         resolver = MemoResolver(self.resolver)
         proof = check_proofs(
             credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
         )
-        return self._report(credential, proof.check, proof.controllers, resolver=resolver, now=now, fmt=fmt)
+        return self._report(
+            credential,
+            proof.check,
+            proof.controllers,
+            resolver=resolver,
+            now=now,
+            fmt=fmt,
+            endorsements=endorsements,
+        )
 
-    def verify_jwt(self, jws: str, *, now: datetime, fmt: str = "jwt") -> VerificationReport:
+    def _endorsement(self, value: Any, *, now: datetime) -> VerificationReport:
+        if isinstance(value, str):
+            return self.verify_jwt(value, now=now, endorsements=False)
+        return self.verify_credential(value, now=now, endorsements=False)
+
+    def verify_jwt(
+        self, jws: str, *, now: datetime, fmt: str = "jwt", endorsements: bool = True
+    ) -> VerificationReport:
         """Every check on a VC-JWT (its signature, claims, and the credential inside)."""
         resolver = MemoResolver(self.resolver)
         credential, outcome = verify_jwt(jws, resolver=resolver)
@@ -81,7 +98,9 @@ class Verifier:
                 credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
             )
             check, controllers = _either(outcome.check, outcome.verified, controllers, embedded)
-        return self._report(credential, check, controllers, resolver=resolver, now=now, fmt=fmt)
+        return self._report(
+            credential, check, controllers, resolver=resolver, now=now, fmt=fmt, endorsements=endorsements
+        )
 
     def _report(
         self,
@@ -92,6 +111,7 @@ class Verifier:
         resolver: MemoResolver,
         now: datetime,
         fmt: str,
+        endorsements: bool,
     ) -> VerificationReport:
         structure = check_structure(credential)
         version = credential_version(credential) or "2.0"
@@ -120,6 +140,12 @@ class Verifier:
         checks.append(trust_check)
         eu_checks, eu_complete = check_eu_elements(credential)
         checks.extend(eu_checks)
+        if endorsements:
+            endorsed = check_endorsements(
+                find_endorsements(credential), verify=lambda value: self._endorsement(value, now=now)
+            )
+            if endorsed is not None:
+                checks.append(endorsed)
         credential_id = credential.get("id")
         return build_report(
             checks,

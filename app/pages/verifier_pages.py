@@ -39,6 +39,7 @@ CHECK_NAMES: dict[str, str] = {
     "validity": "Validity dates",
     "status": "Revocation and suspension",
     "trust": "Trust registry",
+    "endorsements": "Endorsements",
     "holder": "Holder's signature",
 }
 _VERDICT_CLASS = {"valid": "valid", "not valid": "invalid", "could not fully check": "partial"}
