@@ -19,7 +19,7 @@ from keys import Signer
 from suites.base import SuiteContext, check_created
 from suites.eddsa_rdfc_2022 import (
     PROOF_TYPE,
-    add_data_integrity_context,
+    EddsaDataIntegrity,
     create_eddsa_proof,
     verify_eddsa_proof,
 )
@@ -64,17 +64,11 @@ def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any]
     return jcs(config)
 
 
-class EddsaJcs2022:
+class EddsaJcs2022(EddsaDataIntegrity):
     """DataIntegrityProof with cryptosuite ``eddsa-jcs-2022``."""
 
     name = CRYPTOSUITE
-    proof_type = PROOF_TYPE
     cryptosuite: str | None = CRYPTOSUITE
-    key_types = frozenset({"Multikey", "Ed25519VerificationKey2020"})
-
-    def prepare_document(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """VC 1.1 documents need the Data Integrity context for the proof terms; VC 2.0 ones already have them."""
-        return add_data_integrity_context(document)
 
     def create_proof(
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext

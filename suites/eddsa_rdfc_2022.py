@@ -24,6 +24,7 @@ from vc.encodings import multibase_decode, multibase_encode_b58
 from vc.errors import InvalidInput, ProofError
 
 __all__ = [
+    "EddsaDataIntegrity",
     "EddsaRdfc2022",
     "add_data_integrity_context",
     "decode_proof_value",
@@ -146,17 +147,23 @@ def verify_eddsa_proof(
     return proof_verification(hashing(transformed, canonical_config), proof_bytes, public_key)
 
 
-class EddsaRdfc2022:
-    """DataIntegrityProof with cryptosuite ``eddsa-rdfc-2022``."""
+class EddsaDataIntegrity:
+    """What the ``DataIntegrityProof`` Ed25519 suites (eddsa-rdfc-2022, eddsa-jcs-2022) share: the proof type,
+    the key forms they verify with, and the Data Integrity context a VC 1.1 document needs."""
 
-    name = CRYPTOSUITE
     proof_type = PROOF_TYPE
-    cryptosuite: str | None = CRYPTOSUITE
     key_types = frozenset({"Multikey", "Ed25519VerificationKey2020"})
 
     def prepare_document(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """VC 1.1 documents need the Data Integrity context for the proof terms; VC 2.0 ones already have them."""
         return add_data_integrity_context(document)
+
+
+class EddsaRdfc2022(EddsaDataIntegrity):
+    """DataIntegrityProof with cryptosuite ``eddsa-rdfc-2022``."""
+
+    name = CRYPTOSUITE
+    cryptosuite: str | None = CRYPTOSUITE
 
     def create_proof(
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
