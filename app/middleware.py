@@ -93,10 +93,9 @@ class RequestContextMiddleware:
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _json_nul(content_type: bytes, chunks: list[bytes]) -> bool:
+def _json_nul(content_type: bytes, body: bytes) -> bool:
     if b"json" not in content_type.lower():
         return False
-    body = b"".join(chunks)
     return b"\\u0000" in body and _NUL_ESCAPE.search(body) is not None
 
 
@@ -136,7 +135,8 @@ class BodyLimitMiddleware:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
-        if self.refuse_nul and _json_nul(dict(scope["headers"]).get(b"content-type", b""), chunks):
+        whole = b"".join(chunks)  # joined once: checked here, replayed to the app below
+        if self.refuse_nul and _json_nul(dict(scope["headers"]).get(b"content-type", b""), whole):
             response = problem_response(
                 status=422,
                 title="Unprocessable Content",
@@ -150,7 +150,7 @@ class BodyLimitMiddleware:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": whole, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)

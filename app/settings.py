@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     # --- trust registry (issue 8): which registries the verifier consults. Read by app/verifier_routes.py. -----
     verifier_trust_registries: list[TrustSource] = Field(
         default_factory=list,
-        description='registries the verifier consults, in order (JSON list of `{"type": "microcred" | "file" | "dcc" | "ebsi", "url" or "path", "did", "name"}`, see docs/trust-registry.md); empty: none in production, the demo registry of the local issuer app in dev; whether "not listed" fails a credential is `verifier_require_trust`',
+        description='registries the verifier consults, in order (JSON list of `{"type": "microcred" | "file" | "dcc" | "ebsi", "url" or "path", "did", "name", and for ebsi an optional "did_registry"}`, see docs/trust-registry.md); empty: none in production, the demo registry of the local issuer app in dev; whether "not listed" fails a credential is `verifier_require_trust`',
     )
 
     # --- wallets (issue 10): OpenID4VCI offers and VC-API exchanges. Read by app/routes/oid4vci.py, exchanges.py. ---
