@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from app import Settings, create_app
+from app.migrate import upgrade
 from app.tables import LearnerKey, WalletOffer
-from tests.app.conftest import admin, app, client, new_institution, settings  # noqa: F401
+from tests.app.conftest import (  # noqa: F401
+    ADMIN_TOKEN,
+    KEK,
+    admin,
+    app,
+    client,
+    new_institution,
+    settings,
+)
 from tests.app.test_oid4vci import BASE, Clock, Wallet
 from tests.app.test_pages import HTML, issue
 from tests.app.test_wallet_delivery import page_links, press_button, wallet_forms
@@ -217,3 +230,49 @@ def test_the_access_log_never_shows_the_key(
     assert all(
         key not in repr(vars(record)) and key[::-1] not in repr(vars(record)) for record in caplog.records
     )
+
+
+def test_the_command_line_renews_and_revokes_the_learner_link(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli import cli
+
+    for name, value in {
+        "MICROCRED_DATABASE_URL": database_url,
+        "MICROCRED_DATA_DIR": str(tmp_path / "var"),
+        "MICROCRED_KEY_ENCRYPTION_KEY": KEK,
+        "MICROCRED_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MICROCRED_PUBLIC_BASE_URL": BASE,
+    }.items():
+        monkeypatch.setenv(name, value)
+    upgrade(database_url)
+    runner = CliRunner()
+    issuer_app = create_app(Settings())
+    try:
+        with TestClient(issuer_app, raise_server_exceptions=False) as http:
+            made = http.post(
+                "/admin/institutions",
+                json={
+                    "slug": "uni-c",
+                    "name": "University C",
+                    "url": "https://uni-c.example",
+                    "country": "IE",
+                },
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            )
+            assert made.status_code == 201, made.text
+            body = issue(issuing(http, made.json()))
+            public_id = body["verifiableCredential"]["id"]
+            result = runner.invoke(cli, ["learner-link", public_id, "--json"])
+            assert result.exit_code == 0, result.output
+            renewed = json.loads(result.output)
+            assert renewed["learnerPage"] == body["learnerPage"]
+            not_found(post_wallet(http, body, key_of(body)))
+            assert post_wallet(http, body, key_of(renewed)).status_code == 303
+            result = runner.invoke(cli, ["learner-link", public_id, "--revoke"])
+            assert result.exit_code == 0, result.output
+            not_found(post_wallet(http, body, key_of(renewed)))
+            unknown = runner.invoke(cli, ["learner-link", "00000000-0000-4000-8000-000000000000"])
+            assert unknown.exit_code != 0
+    finally:
+        issuer_app.state.services.engine.dispose()
