@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from app import Settings, create_app
+from app import Settings, create_app, repo_issuance
 from app.migrate import upgrade
-from app.tables import LearnerKey, WalletOffer
+from app.tables import IssuedCredential, LearnerKey, WalletOffer
 from tests.app.conftest import (  # noqa: F401
     ADMIN_TOKEN,
     KEK,
@@ -211,6 +211,45 @@ def test_a_replayed_issue_request_gets_a_new_key_and_the_old_one_stops_working(
     assert key_of(first.json()) != key_of(again.json())
     not_found(post_wallet(client, first.json(), key_of(first.json())))
     assert post_wallet(client, again.json(), key_of(again.json())).status_code == 303
+
+
+def test_a_request_that_loses_the_idempotency_race_still_answers_a_working_learner_link(
+    client: TestClient,  # noqa: F811
+    it: Issuing,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credential = it.subject(
+        identifier=[
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": False,
+                "identityHash": "ana@example.org",
+            }
+        ]
+    )
+    headers = {**it.headers, "Idempotency-Key": "race-1"}
+    first = client.post("/credentials/issue", json={"credential": credential}, headers=headers)
+    assert first.status_code == 201, first.text
+    # The retry does not see the first credential at its check (as when both run at once) and fails to insert:
+    # its transaction is rolled back and it answers the winner's credential.
+    calls: list[int] = []
+
+    def miss_once(session: Any, *, institution: Any, key: str) -> Any:
+        # (The second lookup, on a fresh session, goes by the key alone: the rolled-back session's institution
+        # cannot be read any more.)
+        calls.append(1)
+        if len(calls) == 1:
+            return None
+        return session.scalar(select(IssuedCredential).where(IssuedCredential.idempotency_key == key))
+
+    monkeypatch.setattr(repo_issuance, "credential_by_idempotency_key", miss_once)
+    again = client.post("/credentials/issue", json={"credential": credential}, headers=headers)
+    assert again.status_code == 200, again.text
+    assert len(calls) == 2
+    assert again.json()["verifiableCredential"] == first.json()["verifiableCredential"]
+    assert post_wallet(client, again.json(), key_of(again.json())).status_code == 303
+    not_found(post_wallet(client, first.json(), key_of(first.json())))
 
 
 def test_the_access_log_never_shows_the_key(
