@@ -496,9 +496,10 @@ def issue_offer(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
-    """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (Conflict if the offer was
-    redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation).
+    """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (``refuse(REDEEMED)``, by
+    default a Conflict, if the offer was redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation).
     An offer of an already issued credential delivers it as described in :func:`deliver_issued`."""
     if offer.source_credential_id is not None:
         return deliver_issued(
@@ -509,6 +510,7 @@ def issue_offer(
             from_states=from_states,
             now=now,
             status=status,
+            refuse=refuse,
         )
     claimed = session.execute(
         update(WalletOffer)
@@ -517,7 +519,7 @@ def issue_offer(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this offer was already redeemed")
+        raise refuse(Refusal.REDEEMED)
     institution = session.get(Institution, offer.institution_id)
     version = session.get(AchievementVersion, offer.achievement_version_id)
     if institution is None or version is None:
@@ -547,6 +549,7 @@ def deliver_issued(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
     """Redeem an offer of an already issued credential, once: a credential naming a DID is delivered as is (the
     routes refuse any other holder beforehand); one without (hashed e-mail and name only) is re-issued bound to
@@ -569,7 +572,7 @@ def deliver_issued(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this offer was already redeemed")
+        raise refuse(Refusal.REDEEMED)
     if delivered is None:
         delivered = _reissue(
             session, original=original, holder=holder, keystore=keystore, now=now, status=status
