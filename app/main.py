@@ -19,6 +19,7 @@ from app.routes import (
     exchanges,
     institutions,
     issuers,
+    learner_links,
     offers,
     oid4vci,
 )
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     for router in (offers.router, oid4vci.router, exchanges.router):  # wallets (issue 10)
         app.include_router(router)
+    app.include_router(learner_links.router)
     app.include_router(status_routes.router)  # status lists (issue 7)
     install_issuer_pages(app)  # pages (issue 9)
     app.include_router(registry_routes.router)  # trust registry (issue 8)

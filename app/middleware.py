@@ -16,6 +16,13 @@ __all__ = ["BodyLimitMiddleware", "RequestContextMiddleware", "SecurityHeadersMi
 
 log = logging.getLogger("microcred.app")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# The learner's private link carries their key in the path: the access log never shows it.
+_LEARNER_KEY = re.compile(r"(/credentials/[^/]+/learner/)[^/]+")
+
+
+def _logged_path(path: str) -> str:
+    return _LEARNER_KEY.sub(r"\1***", path)
+
 
 # Our pages use no JavaScript, one stylesheet and images from the same origin, and post forms only to themselves.
 _PAGE_POLICY = (
@@ -71,7 +78,8 @@ class RequestContextMiddleware:
         except Exception:
             # Logged here with the traceback; the client gets a generic problem, never the trace.
             log.exception(
-                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": scope["path"]}
+                "unhandled error",
+                extra={"request_id": rid, "method": scope["method"], "path": _logged_path(scope["path"])},
             )
             if not response_started:
                 await internal_error_response()(scope, receive, send_with_id)
@@ -81,7 +89,7 @@ class RequestContextMiddleware:
                 extra={
                     "request_id": rid,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": _logged_path(scope["path"]),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
