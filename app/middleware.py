@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.logs import request_id
 from app.problems import internal_error_response, problem_response
+from vc.json_text import lone_surrogate_escape
 
 __all__ = ["BodyLimitMiddleware", "RequestContextMiddleware", "SecurityHeadersMiddleware"]
 
@@ -136,12 +137,18 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         whole = b"".join(chunks)  # joined once: checked here, replayed to the app below
-        if self.refuse_nul and _json_nul(dict(scope["headers"]).get(b"content-type", b""), whole):
-            response = problem_response(
-                status=422,
-                title="Unprocessable Content",
-                detail="the request body contains a NUL character (\\u0000) in a string, which is not accepted",
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        refusal = None
+        if self.refuse_nul and _json_nul(content_type, whole):
+            refusal = "the request body contains a NUL character (\\u0000) in a string, which is not accepted"
+        elif b"json" in content_type.lower() and lone_surrogate_escape(whole):
+            # Both apps: a lone surrogate is no Unicode character, so nothing downstream could encode it.
+            refusal = (
+                "the request body contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), "
+                "which is not a Unicode character"
             )
+        if refusal is not None:
+            response = problem_response(status=422, title="Unprocessable Content", detail=refusal)
             await response(scope, receive, send)
             return
         replayed = False
