@@ -9,7 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logs import request_id
+from app.logs import redact, request_id
 from app.problems import internal_error_response, problem_response
 from vc.json_text import lone_surrogate_escape
 
@@ -55,6 +55,9 @@ class RequestContextMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
+        # Redacted here too, not only by JsonFormatter: any handler a deployment configures gets no secrets. The
+        # query string is never logged (wallets may carry codes and tokens there).
+        path = redact(scope["path"])
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -72,7 +75,7 @@ class RequestContextMiddleware:
         except Exception:
             # Logged here with the traceback; the client gets a generic problem, never the trace.
             log.exception(
-                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": scope["path"]}
+                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": path}
             )
             if not response_started:
                 await internal_error_response()(scope, receive, send_with_id)
@@ -82,7 +85,7 @@ class RequestContextMiddleware:
                 extra={
                     "request_id": rid,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
