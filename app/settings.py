@@ -189,22 +189,22 @@ class Settings(BaseSettings):
         description="addresses or CIDR networks of reverse proxies (JSON list) whose `X-Forwarded-For` names the client; from anyone else it is ignored",
     )
     rate_limit_verify: str = Field(
-        default="120/minute",
+        default="300/minute",
         description="verifier: `POST /credentials/verify` and `/presentations/verify` per client (`limits` notation, `;` joins several, e.g. `10/second;120/minute`)",
     )
     rate_limit_upload: str = Field(
-        default="60/minute",
+        default="120/minute",
         description="verifier: uploads and credential URLs (`POST /verify`, the page's `POST /check`, `GET /?url=`) per client",
     )
     rate_limit_oid4vci: str = Field(
-        default="120/minute",
+        default="300/minute",
         description="issuer: OpenID4VCI offer, token, nonce and credential endpoints per client",
     )
     rate_limit_exchanges: str = Field(
-        default="120/minute", description="issuer: VC-API exchange endpoints (`/exchanges/…`) per client"
+        default="300/minute", description="issuer: VC-API exchange endpoints (`/exchanges/…`) per client"
     )
     rate_limit_learner: str = Field(
-        default="120/minute",
+        default="300/minute",
         description="issuer: learner actions (add to a wallet, wallet page, credential and badge downloads, QR code) per client",
     )
 
