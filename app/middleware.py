@@ -103,6 +103,15 @@ def _json_nul(content_type: bytes, body: bytes) -> bool:
     return b"\\u0000" in body and _NUL_ESCAPE.search(body) is not None
 
 
+# Bodies that are never read as JSON text as a whole; anything else may be (FastAPI parses a body without a media
+# type as JSON, some handlers parse text/plain), so it is checked for lone surrogate escapes.
+_NOT_JSON = (b"multipart/", b"application/x-www-form-urlencoded", b"text/csv", b"image/")
+
+
+def _may_be_json(content_type: bytes) -> bool:
+    return not content_type.strip().lower().startswith(_NOT_JSON)
+
+
 class BodyLimitMiddleware:
     """Refuses bodies over ``max_bytes`` with 413: by Content-Length up front, and by counting streamed bytes.
 
@@ -144,7 +153,7 @@ class BodyLimitMiddleware:
         refusal = None
         if self.refuse_nul and _json_nul(content_type, whole):
             refusal = "the request body contains a NUL character (\\u0000) in a string, which is not accepted"
-        elif b"json" in content_type.lower() and lone_surrogate_escape(whole):
+        elif _may_be_json(content_type) and lone_surrogate_escape(whole):
             # Both apps: a lone surrogate is no Unicode character, so nothing downstream could encode it.
             refusal = (
                 "the request body contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), "

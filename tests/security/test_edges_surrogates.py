@@ -118,3 +118,14 @@ def test_the_check_agrees_with_what_python_decodes(text: str) -> None:
         decoded = json.dumps(json.loads(encoded), ensure_ascii=False)
         lone = any(0xD800 <= ord(ch) <= 0xDFFF for ch in decoded)
         assert lone_surrogate_escape(encoded.encode("ascii")) is lone
+
+
+@pytest.mark.parametrize("media", [None, "text/plain", "application/octet-stream"])
+def test_a_body_without_a_json_media_type_is_checked_too(
+    client: TestClient, verifier: TestClient, media: str | None
+) -> None:
+    """FastAPI reads a body without a media type as JSON, and some handlers parse text/plain themselves."""
+    headers = {"content-type": media} if media else {}
+    query = rb'{"entity_id": "did:web:x\ud800", "authority_id": "did:web:y", "action": "a", "resource": "r"}'
+    _problem_422(client.post("/registry/authorization", content=query, headers=headers))
+    _problem_422(verifier.post("/verify", content=rb'{"@context": ["\ud800"]}', headers=headers))
