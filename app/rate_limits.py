@@ -196,10 +196,11 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         peer = scope.get("client")
-        forwarded = dict(scope["headers"]).get(b"x-forwarded-for")
+        # Several header lines are one list in order (RFC 9110 §5.3); a proxy adding its own line adds it last.
+        forwarded = b", ".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
         client = client_key(
             peer[0] if peer else None,
-            forwarded.decode("latin-1") if forwarded else None,
+            forwarded.decode("latin-1") or None,
             trusted_proxies=self.limiter.trusted_proxies,
         )
         try:

@@ -176,6 +176,10 @@ def test_x_forwarded_for_names_the_client_behind_a_trusted_proxy(limited: Any) -
         _assert_rate_limited(proxy.post("/credentials/verify", json={}, headers=forged), window=60)
         second = {"X-Forwarded-For": "192.0.2.2"}
         assert proxy.post("/credentials/verify", json={}, headers=second).status_code == 422
+        # A proxy that adds its own header line instead of appending to the client's: its line is the last.
+        lines = [("X-Forwarded-For", "192.0.2.1"), ("X-Forwarded-For", "192.0.2.3")]
+        assert proxy.post("/credentials/verify", json={}, headers=lines).status_code == 422
+        _assert_rate_limited(proxy.post("/credentials/verify", json={}, headers=lines), window=60)
 
 
 def test_client_key() -> None:
