@@ -11,11 +11,16 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from limits import parse_many
+from limits.storage import MemoryStorage
 from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from app import Settings, create_app
 from app.main import create_verifier_app
-from app.rate_limits import client_key
+from app.rate_limits import VERIFIER_ROUTES, ClientLimiter, RateLimitMiddleware, client_key
 from tests.app.conftest import settings as settings
 from vc.errors import ConfigurationError
 
@@ -232,3 +237,35 @@ def test_a_bad_storage_or_proxy_setting_is_refused_at_start(
     changed = Settings(**{**settings.model_dump(), field: value})
     with pytest.raises(ConfigurationError, match=f"MICROCRED_{field.upper()}"):
         create_verifier_app(changed)
+
+
+class _DownStorage(MemoryStorage):
+    """A shared store that cannot be reached."""
+
+    def acquire_entry(self, *args: Any, **kwargs: Any) -> bool:
+        raise ConnectionError("store unreachable")
+
+
+def _tiny_app(limiter: ClientLimiter) -> Starlette:
+    app = Starlette(
+        routes=[Route("/credentials/verify", lambda _: PlainTextResponse("ok"), methods=["POST"])]
+    )
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, routes=VERIFIER_ROUTES)
+    return app
+
+
+def test_a_shared_store_is_counted_off_the_event_loop() -> None:
+    limiter = ClientLimiter(MemoryStorage(), rates={"verify": parse_many("2/minute")})
+    limiter.in_process = False  # as for redis://: each count runs in a worker thread
+    with TestClient(_tiny_app(limiter)) as client:
+        assert [client.post("/credentials/verify").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_an_unreachable_store_serves_the_request_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = ClientLimiter(_DownStorage(), rates={"verify": parse_many("1/minute")})
+    limiter.in_process = False
+    with TestClient(_tiny_app(limiter)) as client:
+        assert [client.post("/credentials/verify").status_code for _ in range(3)] == [200, 200, 200]
+    assert [r.message for r in caplog.records].count(
+        "rate limit storage unavailable; request not counted"
+    ) == 3
