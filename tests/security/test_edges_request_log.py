@@ -71,7 +71,9 @@ def test_a_wallet_flow_leaves_no_secret_in_the_log(
     learner_key = learner["learnerLink"].rsplit("/learner/", 1)[1]
     learner_id = learner["verifiableCredential"]["id"].removeprefix("urn:uuid:")
     assert client.get(f"/credentials/{learner_id}/learner/{learner_key}").status_code == 200
-    again = client.post(f"/credentials/{learner_id}/wallet", data={"key": learner_key}, follow_redirects=False)
+    again = client.post(
+        f"/credentials/{learner_id}/wallet", data={"key": learner_key}, follow_redirects=False
+    )
     assert again.status_code == 303
     new_reference = again.headers["location"].rsplit("/", 1)[1]
     assert client.get(f"/wallet/{new_reference}").status_code == 200
