@@ -32,7 +32,7 @@ from cachetools import LRUCache
 from pyld.context_resolver import ContextResolver
 
 from contexts import DocumentLoader
-from suites.jsonld_contexts import Active, Contexts, Plan, Unsupported, contexts_for
+from suites.jsonld_contexts import MAX_CACHED_KEYS, Active, Contexts, Plan, Unsupported, contexts_for
 
 __all__ = ["CHECKED", "SINGLE_VALUED", "plain_form_problem"]
 
@@ -107,7 +107,7 @@ _VALUE_KEYS = frozenset({"@value", "@language", "@type"})
 
 
 class _Refused(Exception):
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: Path, reason: str) -> None:
         super().__init__(reason)
         self.path = path
         self.reason = reason
@@ -120,7 +120,7 @@ def plain_form_problem(document: Mapping[str, Any], *, loader: DocumentLoader | 
     try:
         _Walker(_contexts(document, loader)).root(document)
     except _Refused as refused:
-        return f"{refused.reason} at {refused.path}"
+        return f"{refused.reason} at {_render(refused.path)}"
     except Unsupported as exc:
         return f"the document uses JSON-LD this verifier does not read as plain JSON ({exc})"
     except RecursionError:
@@ -161,13 +161,52 @@ def _contexts(document: Mapping[str, Any], loader: DocumentLoader | None) -> Con
     return contexts
 
 
-def _context_urls(value: Any, path: str) -> tuple[str, ...]:
+def _context_urls(value: Any, path: Path) -> tuple[str, ...]:
     urls = tuple(value) if isinstance(value, list) else (value,)
     if not urls or not all(isinstance(url, str) for url in urls):
         raise _Refused(
-            f"{path}.@context", "an inline @context (only pinned context URLs are read as plain JSON)"
+            (path, "@context"), "an inline @context (only pinned context URLs are read as plain JSON)"
         )
     return urls
+
+
+Path = tuple[Any, str | int] | str
+"""A JSON path built only when a refusal names it: ``(parent, key or index)``, ``"$"`` at the root."""
+
+
+def _render(path: Path) -> str:
+    parts: list[str] = []
+    while not isinstance(path, str):
+        path, step = path
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return path + "".join(reversed(parts))
+
+
+class _Memo:
+    """What the walker derives from one active context, kept for the life of the process like the context."""
+
+    __slots__ = ("decisions", "iris", "value_keys")
+
+    def __init__(self, active: Active) -> None:
+        collected: dict[str, list[str]] = {}
+        for term, mapping in active.raw["mappings"].items():
+            if mapping is not None and isinstance(mapping.get("@id"), str) and not mapping.get("reverse"):
+                collected.setdefault(mapping["@id"], []).append(term)
+        self.iris = {iri: tuple(terms) for iri, terms in collected.items()}
+        self.value_keys = _VALUE_KEYS | {
+            t for t, m in active.raw["mappings"].items() if m and m.get("@id") == "@value"
+        }
+        self.decisions: dict[str, Plan | str] = {}
+
+
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(active: Active) -> _Memo:
+    memo = _MEMOS.get(id(active))
+    if memo is None:
+        memo = _MEMOS[id(active)] = _Memo(active)
+    return memo
 
 
 class _Walker:
@@ -181,11 +220,11 @@ class _Walker:
             raise _Refused("$", "not a JSON object")
         urls = _context_urls(document.get("@context"), "$")
         if not all(url in self.contexts.allowed for url in urls):
-            raise _Refused("$.@context", "a context that is not pinned")
+            raise _Refused(("$", "@context"), "a context that is not pinned")
         self.node(self.contexts.for_urls(urls), None, document, "$", top=True)
 
     def node(
-        self, active: Active, plan: Plan | None, element: Mapping[str, Any], path: str, *, top: bool
+        self, active: Active, plan: Plan | None, element: Mapping[str, Any], path: Path, *, top: bool
     ) -> None:
         contexts = self.contexts
         if plan is not None:
@@ -202,116 +241,124 @@ class _Walker:
         if "@context" in element and not top:
             urls = _context_urls(element["@context"], path)
             if not all(url in contexts.allowed for url in urls):
-                raise _Refused(f"{path}.@context", "a context that is not pinned")
+                raise _Refused((path, "@context"), "a context that is not pinned")
             active = contexts.apply_urls(active, list(urls) if len(urls) > 1 else urls[0])
 
-        if any(k in _VALUE_KEYS or active.try_vocab(k) == "@value" for k in element if k != "@context"):
+        memo = _memo(active)
+        if not memo.value_keys.isdisjoint(element):
             self.value_object(active, plan, element, path)
             return
 
-        type_keys = [k for k in element if k in active.type_keys]
-        if "@type" in type_keys:
-            raise _Refused(f"{path}.@type", 'the keyword "@type" (the plain form writes "type")')
-        type_ctx = active
-        if type_keys:
-            raw_types = element[type_keys[0]]
+        type_key = None
+        for alias in active.type_keys:
+            if alias in element:
+                if alias == "@type":
+                    raise _Refused((path, "@type"), 'the keyword "@type" (the plain form writes "type")')
+                type_key = alias
+        if type_key is not None:
+            raw_types = element[type_key]
             types = tuple(raw_types) if isinstance(raw_types, list) else (raw_types,)
             if not types or not all(isinstance(t, str) for t in types):
-                raise _Refused(f"{path}.{type_keys[0]}", "a type that is not a string")
+                raise _Refused((path, type_key), "a type that is not a string")
             for t in types:
-                if ":" in t and type_ctx.try_vocab(t) in _iris(type_ctx):
-                    raise _Refused(
-                        f"{path}.{type_keys[0]}", f'the type "{t}" written as an IRI a term stands for'
-                    )
-            for t in sorted(types):
-                scoped = type_ctx.scoped_context(t)
-                if scoped is not None and scoped is not False:
-                    active = contexts.apply(active, scoped, propagate=False, override=False)
+                if ":" in t and active.try_vocab(t) in memo.iris:
+                    raise _Refused((path, type_key), f'the type "{t}" written as an IRI a term stands for')
+            typed = active.typed.get(types)  # the fast path's memo of the same type-scoped contexts
+            if typed is not None:
+                active = typed[0]
+            else:
+                type_ctx = active
+                for t in sorted(types):
+                    scoped = type_ctx.scoped_context(t)
+                    if scoped is not None and scoped is not False:
+                        active = contexts.apply(active, scoped, propagate=False, override=False)
+            memo = _memo(active)
 
+        decisions = memo.decisions
         for key, value in element.items():
-            if key == "@context" or key in type_keys:
+            if key == type_key or key == "@context":
                 continue
-            where = f"{path}.{key}"
-            key_plan = self.plan(active, key, where)
+            key_plan = decisions.get(key)
+            if key_plan is None:
+                key_plan = self.decide(active, memo, key)
+                if len(decisions) < MAX_CACHED_KEYS:
+                    decisions[key] = key_plan
+            if isinstance(key_plan, str):
+                raise _Refused((path, key), key_plan)
             if key_plan.keyword == "@id":
-                if not isinstance(value, str):
-                    raise _Refused(where, "an id that is not a string")
+                if type(value) is not str:
+                    raise _Refused((path, key), "an id that is not a string")
                 continue
-            if key_plan.keyword is not None:
-                raise _Refused(where, f'the keyword {key_plan.keyword} under the key "{key}"')
-            self.values(active, key, key_plan, value, where)
+            if key_plan.json or type(value) is str:
+                continue  # an @json literal is signed as the JSON text itself; a string is a plain value
+            self.values(key, key_plan, value, (path, key))
 
-    def plan(self, active: Active, key: str, where: str) -> Plan:
+    def decide(self, active: Active, memo: _Memo, key: str) -> Plan | str:
+        """The key's plan when it is a plain term here, else why it is refused."""
         if key.startswith("@"):
-            raise _Refused(where, f'the keyword "{key}" (the plain form has none outside value objects)')
+            return f'the keyword "{key}" (the plain form has none outside value objects)'
         if ":" in key:
-            raise _Refused(where, f'the key "{key}" is an IRI, not a term of the context')
-        mapping = active.raw["mappings"].get(key)
+            return f'the key "{key}" is an IRI, not a term of the context'
+        mappings = active.raw["mappings"]
+        mapping = mappings.get(key)
         if mapping is None:
-            if key in active.raw["mappings"]:
-                raise _Refused(where, f'the key "{key}" is a term the context sets to null')
+            if key in mappings:
+                return f'the key "{key}" is a term the context sets to null'
             expanded = active.try_vocab(key)
             if expanded is None or expanded.startswith("@"):
-                raise _Refused(where, f'the key "{key}" is not a term of the context')
-            if expanded in _iris(active):
-                raise _Refused(where, f'the undefined key "{key}" stands for the IRI of a term')
+                return f'the key "{key}" is not a term of the context'
+            if expanded in memo.iris:
+                return f'the undefined key "{key}" stands for the IRI of a term'
         else:
             iri = mapping.get("@id")
             if not isinstance(iri, str) or mapping.get("reverse") or "@nest" in mapping:
-                raise _Refused(where, f'the key "{key}" is a reverse or nested term')
+                return f'the key "{key}" is a reverse or nested term'
             if iri.startswith("@") and iri not in ("@id", "@type"):
-                raise _Refused(where, f'the key "{key}" is an alias of the keyword {iri}')
-            others = [t for t in _iris(active).get(iri, ()) if t != key and t in CHECKED]
+                return f'the key "{key}" is an alias of the keyword {iri}'
+            others = [t for t in memo.iris.get(iri, ()) if t != key and t in CHECKED]
             if others and key not in CHECKED:
-                raise _Refused(where, f'the key "{key}" stands for the same IRI as "{others[0]}"')
-        key_plan = active.plans.get(key)
-        if key_plan is None:
-            key_plan = Plan(self.contexts, active, key)
+                return f'the key "{key}" stands for the same IRI as "{others[0]}"'
+        try:
+            key_plan = active.plans.get(key) or Plan(self.contexts, active, key)
+        except Unsupported as exc:
+            return f'the key "{key}" cannot be read as plain JSON ({exc})'
+        if key_plan.keyword is not None and key_plan.keyword != "@id":
+            return f'the keyword {key_plan.keyword} under the key "{key}"'
         return key_plan
 
-    def values(self, active: Active, key: str, plan: Plan, value: Any, where: str) -> None:
-        if plan.json:
-            return  # an @json literal is signed as the JSON text itself
-        if isinstance(value, list):
+    def values(self, key: str, plan: Plan, value: Any, path: Path) -> None:
+        if isinstance(value, Mapping):
+            self.node(plan.term_ctx, plan, value, path, top=False)
+        elif isinstance(value, list):
             if key in SINGLE_VALUED:
-                raise _Refused(where, f'an array where "{key}" holds one value')
-            items = value
-        else:
-            items = [value]
-        for index, item in enumerate(items):
-            at = f"{where}[{index}]" if isinstance(value, list) else where
-            if isinstance(item, Mapping):
-                self.node(plan.term_ctx, plan, item, at, top=False)
-            elif isinstance(item, list):
-                raise _Refused(at, "a nested array")
+                raise _Refused(path, f'an array where "{key}" holds one value')
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    self.node(plan.term_ctx, plan, item, (path, index), top=False)
+                elif isinstance(item, list):
+                    raise _Refused((path, index), "a nested array")
 
-    def value_object(self, active: Active, plan: Plan | None, element: Mapping[str, Any], path: str) -> None:
+    def value_object(self, active: Active, plan: Plan | None, element: Mapping[str, Any], path: Path) -> None:
         if plan is None:
             raise _Refused(path, "a value object as the document")
-        keywords = {}
+        keywords: dict[str, str] = {}
         for key in element:
             expanded = key if key in _VALUE_KEYS else active.try_vocab(key)
-            if expanded not in _VALUE_KEYS:
-                raise _Refused(f"{path}.{key}", f'the key "{key}" in a value object')
+            if expanded is None or expanded not in _VALUE_KEYS:
+                raise _Refused((path, key), f'the key "{key}" in a value object')
             keywords[expanded] = key
         if "@value" not in keywords:
             raise _Refused(path, "a value object without @value")
         if "@language" in keywords:
             return  # a language-tagged string has no plainer form
-        if "@type" not in keywords or plan.value_type is not None:
+        datatype = element[keywords["@type"]] if "@type" in keywords else None
+        if (
+            not isinstance(datatype, str)
+            or plan.value_type is not None
+            or active.try_vocab(datatype) == _XSD_STRING
+            or (not isinstance(path, str) and path[1] in CHECKED)
+        ):
             raise _Refused(path, "a value object where the plain form writes the value itself")
 
 
-_IRIS: dict[int, dict[str, tuple[str, ...]]] = {}
-
-
-def _iris(active: Active) -> dict[str, tuple[str, ...]]:
-    """IRI → the terms of ``active`` that map to it (memoised per active context, which lives for the process)."""
-    found = _IRIS.get(id(active))
-    if found is None:
-        collected: dict[str, list[str]] = {}
-        for term, mapping in active.raw["mappings"].items():
-            if mapping is not None and isinstance(mapping.get("@id"), str) and not mapping.get("reverse"):
-                collected.setdefault(mapping["@id"], []).append(term)
-        found = _IRIS[id(active)] = {iri: tuple(terms) for iri, terms in collected.items()}
-    return found
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
