@@ -19,7 +19,8 @@ property- and type-scoped) that ``suites.jsonld_fast`` uses for signing and veri
 - a ``type`` value written as an IRI that a term maps to is refused (type-scoped contexts key on the term);
 - a value object appears only where compaction needs one: with ``@language``, or with an ``@type`` the term
   does not already coerce to; ``{"@value": ...}`` alone or on a coerced term (``validUntil``) is refused;
-- single-valued fields the checks read (:data:`SINGLE_VALUED`) hold one value, never an array.
+- single-valued fields the checks read (:data:`SINGLE_VALUED`) hold one value, never an array, and a single
+  credential subject is not wrapped in an array (:data:`ONE_ELEMENT`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pyld.context_resolver import ContextResolver
 from contexts import DocumentLoader
 from suites.jsonld_contexts import MAX_CACHED_KEYS, Active, Contexts, Plan, Unsupported, contexts_for
 
-__all__ = ["CHECKED", "SINGLE_VALUED", "plain_form_problem"]
+__all__ = ["CHECKED", "ONE_ELEMENT", "SINGLE_VALUED", "plain_form_problem"]
 
 SINGLE_VALUED = frozenset(
     {
@@ -44,6 +45,7 @@ SINGLE_VALUED = frozenset(
         "validUntil",
         "issuanceDate",
         "expirationDate",
+        "awardedDate",
         "name",
         "description",
         "achievement",
@@ -81,6 +83,9 @@ SINGLE_VALUED = frozenset(
     }
 )
 """Fields the verifier reads (and shows) as one value: ``x`` and ``[x]`` sign alike, so only ``x`` is plain."""
+
+ONE_ELEMENT = frozenset({"credentialSubject"})
+"""Fields that may hold several values but whose single value the OB3 schema wants unwrapped."""
 
 CHECKED = SINGLE_VALUED | {
     "type",
@@ -193,7 +198,7 @@ class _Memo:
             if mapping is not None and isinstance(mapping.get("@id"), str) and not mapping.get("reverse"):
                 collected.setdefault(mapping["@id"], []).append(term)
         self.iris = {iri: tuple(terms) for iri, terms in collected.items()}
-        self.value_keys = _VALUE_KEYS | {
+        self.value_keys = {"@value"} | {
             t for t, m in active.raw["mappings"].items() if m and m.get("@id") == "@value"
         }
         self.decisions: dict[str, Plan | str] = {}
@@ -330,7 +335,7 @@ class _Walker:
         if isinstance(value, Mapping):
             self.node(plan.term_ctx, plan, value, path, top=False)
         elif isinstance(value, list):
-            if key in SINGLE_VALUED:
+            if key in SINGLE_VALUED or (key in ONE_ELEMENT and len(value) == 1):
                 raise _Refused(path, f'an array where "{key}" holds one value')
             for index, item in enumerate(value):
                 if isinstance(item, Mapping):
