@@ -26,6 +26,7 @@ SEC = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status#"
 OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 SCHEMA = "https://schema.org/"
+EU = "https://microcred.eu/vocab/eu-microcredential#"
 PROOF_TRANSFORMATION_ERROR = "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR"
 
 # The IRI of each key the checks read, and the datatype the term coerces its value to (None: plain or node).
@@ -39,24 +40,30 @@ IRIS: dict[str, tuple[str, str | None]] = {
     "validUntil": (CRED + "validUntil", XSD + "dateTime"),
     "issuanceDate": (CRED + "issuanceDate", XSD + "dateTime"),
     "expirationDate": (CRED + "expirationDate", XSD + "dateTime"),
+    "awardedDate": (OB + "awardedDate", "xsd:dateTime"),  # sic: the OB 3.0.3 context writes the prefix
     "name": (SCHEMA + "name", None),
     "description": (SCHEMA + "description", None),
+    "address": (OB + "address", None),
+    "addressCountry": (SCHEMA + "addressCountry", None),
     "statusPurpose": (STATUS + "statusPurpose", None),
     "statusListIndex": (STATUS + "statusListIndex", None),
     "statusListCredential": (STATUS + "statusListCredential", "@id"),
     "encodedList": (STATUS + "encodedList", XSD + "base64Binary"),
     "achievement": (OB + "achievement", None),
-    "achievementType": (OB + "achievementType", "@vocab"),
+    "achievementType": (OB + "achievementType", None),
     "criteria": (OB + "Criteria", None),
-    "narrative": (OB + "narrative", XSD + "string"),
-    "creditsAvailable": (OB + "creditsAvailable", XSD + "float"),
+    "narrative": (OB + "narrative", None),
+    "creditsAvailable": (OB + "creditsAvailable", "https://www.w3.org/2001/XMLSchema#float"),  # sic
     "alignment": (OB + "alignment", None),
-    "targetUrl": (OB + "targetUrl", XSD + "anyURI"),
-    "targetFramework": (OB + "targetFramework", XSD + "string"),
+    "targetUrl": (SCHEMA + "targetUrl", "https://www.w3.org/2001/XMLSchema#anyURI"),  # sic
+    "targetFramework": (SCHEMA + "targetFramework", None),
     "endorsement": (OB + "endorsement", None),
-    "cryptosuite": (SEC + "cryptosuite", SEC + "cryptosuiteString"),
-    "proofPurpose": (SEC + "proofPurpose", "@vocab"),
-    "verificationMethod": (SEC + "verificationMethod", "@id"),
+    "learningOutcome": (EU + "learningOutcome", None),
+    "creditSystem": (EU + "creditSystem", "@id"),
+    "eqfLevel": ("http://data.europa.eu/snb/model/elm/EQFLevel", "@id"),
+    "assessmentType": (EU + "assessmentType", "@id"),
+    "participationForm": ("http://data.europa.eu/snb/model/elm/mode", "@id"),
+    "qualityAssuranceType": (EU + "qualityAssuranceType", "@id"),
     "created": ("http://purl.org/dc/terms/created", XSD + "dateTime"),
     "holder": (CRED + "holder", "@id"),
     "verifiableCredential": (CRED + "verifiableCredential", None),
@@ -91,7 +98,9 @@ def _replace(
 
 def _typed(value: Any, datatype: str | None) -> Any:
     """The value as the full-IRI key needs it to sign alike: the coercion the term did, written out."""
-    if datatype is None or isinstance(value, dict | list):
+    if isinstance(value, list):
+        return [_typed(item, datatype) for item in value]
+    if datatype is None or isinstance(value, dict):
         return value
     if datatype in ("@id", "@vocab"):
         if datatype == "@vocab":

@@ -1,0 +1,198 @@
+"""A table of JSON-LD-equivalent rewrites, one or more for every field the verifier's checks read and show.
+
+Each row is proven RDF-equivalent (the signature still verifies, on the fast path and on pyld's reference path);
+the verifier must then either refuse the document (a failed ``proof`` check, PROOF_TRANSFORMATION_ERROR, not
+verified) or give exactly the report of the original (verdict, every check, every shown value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import suites
+from tests.verifier.conftest import NOW, STATUS_URL, World, controller, status_entry, status_list
+from tests.verifier.conftest import loader as loader
+from tests.verifier.conftest import world as world
+from verifier.report import VerificationReport
+
+from .signed_rewrites import (
+    PROOF_TRANSFORMATION_ERROR,
+    aliased_nest,
+    compact_iri,
+    full_iri,
+    keyword_id_type,
+    nest,
+    signature_holds,
+    value_object,
+    wrapped,
+)
+
+Doc = dict[str, Any]
+Rewrite = Callable[[Doc], Doc]
+
+S = ("credentialSubject",)
+A = ("credentialSubject", "achievement")
+ST = ("credentialStatus",)
+AL = ("credentialSubject", "achievement", "alignment", 0)
+EN = ("credentialSubject", "achievement", "endorsement", 0)
+
+
+def _rows() -> list[tuple[str, str, Rewrite]]:
+    """(credential kind, row name, rewrite): every field the checks read, by every kind of rewrite."""
+    rows: list[tuple[str, str, Rewrite]] = []
+
+    def add(kind: str, name: str, rewrite: Rewrite) -> None:
+        rows.append((kind, name, rewrite))
+
+    def each(kind: str, node: tuple[str | int, ...], keys: list[str], *ways: str) -> None:
+        where = ".".join(str(s) for s in node) or "$"
+        for key in keys:
+            for way in ways:
+                make = {
+                    "full IRI": lambda d, n=node, k=key: full_iri(d, n, k),
+                    "compact IRI": lambda d, n=node, k=key: compact_iri(d, n, k),
+                    "@nest": lambda d, n=node, k=key: nest(d, n, k),
+                    "alias of @nest": lambda d, n=node, k=key: aliased_nest(d, n, k),
+                    "value object": lambda d, n=node, k=key: value_object(d, n, k),
+                    "array": lambda d, n=node, k=key: wrapped(d, n, k),
+                }[way]
+                add(kind, f"{where}.{key} as {way}", make)
+
+    top = ["issuer", "credentialSubject", "credentialStatus", "validFrom", "validUntil", "name"]
+    each("vc2", (), top, "full IRI", "compact IRI", "@nest", "alias of @nest")
+    each("vc2", (), ["validFrom", "validUntil", "awardedDate", "name"], "value object", "array")
+    each("vc2", (), ["credentialSubject", "credentialStatus"], "array")
+    each("vc2", ("issuer",), ["name", "address"], "full IRI", "@nest", "array")
+    each("vc2", ("issuer", "address"), ["addressCountry"], "full IRI", "@nest", "value object", "array")
+    each("vc2", S, ["achievement"], "full IRI", "@nest", "array")
+    achievement = ["achievementType", "name", "description", "criteria", "creditsAvailable", "alignment"]
+    each("vc2", A, achievement, "full IRI", "@nest")
+    each("vc2", A, ["achievementType", "name", "description", "criteria", "creditsAvailable"], "array")
+    each("vc2", A, ["name", "description", "achievementType"], "value object")
+    each("vc2", ("credentialSubject", "achievement", "criteria"), ["narrative"], "full IRI", "@nest", "array")
+    each("vc2", AL, ["targetUrl", "targetFramework"], "full IRI", "@nest", "value object", "array")
+    eu = ["learningOutcome", "creditSystem", "eqfLevel", "assessmentType", "participationForm"]
+    each("vc2", A, [*eu, "qualityAssuranceType"], "full IRI", "@nest")
+    each("vc2", A, ["creditSystem", "eqfLevel", "participationForm"], "array")
+    each("vc2", A, ["endorsement"], "full IRI", "@nest")
+    each("vc2", EN, ["issuer", "validFrom", "credentialSubject", "name"], "full IRI", "@nest")
+    each(
+        "vc2", ST, ["statusPurpose", "statusListIndex", "statusListCredential"], "full IRI", "@nest", "array"
+    )
+    each("vc2", ST, ["statusPurpose", "statusListIndex"], "value object")
+    # the suites read the other proof options from the JSON themselves: renaming them breaks the signature
+    each("vc2", ("proof",), ["created"], "full IRI", "@nest")
+    for node in [(), ("issuer",), S, A, ST, AL, EN]:
+        where = ".".join(str(s) for s in node) or "$"
+        add("vc2", f"{where} id and type as @id and @type", lambda d, n=node: keyword_id_type(d, n))
+    v11 = ["issuer", "credentialSubject", "issuanceDate", "expirationDate"]
+    each("vc11", (), v11, "full IRI", "@nest")
+    each("vc11", (), ["issuanceDate", "expirationDate"], "value object", "array")
+    add("vc11", "$ id and type as @id and @type", lambda d: keyword_id_type(d, ()))
+    return rows
+
+
+ROWS = _rows()
+
+
+@dataclass
+class Signed:
+    """The signed originals, their reports, and a way to verify a rewrite."""
+
+    world: World
+    documents: dict[str, Doc]
+    reports: dict[str, VerificationReport]
+
+    def verify(self, document: Doc) -> VerificationReport:
+        return self.world.verifier().verify_credential(document, now=NOW)
+
+
+def signed_originals(world: World) -> Signed:
+    """An OB3 VC 2.0 credential with every EU element, a status entry and an endorsement; and a VC 1.1 one."""
+    issuer = controller(world.issuer)
+    world.publish_status(status_list(issuer))
+    vc2 = world.credential(eu=True)
+    vc2["credentialStatus"] = status_entry()
+    endorsement = world.credential()
+    endorsement.update(
+        {
+            "type": ["VerifiableCredential", "EndorsementCredential"],
+            "id": "urn:uuid:5e1f6d1a-6a0e-4a8e-9d35-1f4e2b9c7a11",
+            "name": "Quality agency endorsement",
+            "issuer": {"id": controller(world.other), "type": ["Profile"], "name": "Quality Agency"},
+            "credentialSubject": {
+                "id": vc2["credentialSubject"]["achievement"]["id"],
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "Meets the ESG standards",
+            },
+        }
+    )
+    del endorsement["validUntil"]
+    vc2["credentialSubject"]["achievement"]["endorsement"] = [world.sign(endorsement, world.other)]
+    vc11 = world.credential(v11=True)  # the VC 1.1 context defines no BitstringStatusListEntry terms
+    documents = {"vc2": world.sign(vc2), "vc11": world.sign(vc11)}
+    signed = Signed(world, documents, {})
+    signed.reports = {kind: signed.verify(doc) for kind, doc in documents.items()}
+    return signed
+
+
+def assert_refused_or_same(original: VerificationReport, report: VerificationReport) -> None:
+    """The verdict rule every rewrite is held to."""
+    proof = report.check("proof")
+    if proof.problem_type == PROOF_TRANSFORMATION_ERROR:
+        assert proof.status == "failed"
+        assert "not in the plain form" in proof.sentence
+        assert report.verified is False
+        assert report.verdict == "not valid"
+    else:
+        assert report.as_json() == original.as_json()
+
+
+def test_the_originals_verify_with_status_endorsement_and_eu_elements(world: World) -> None:
+    signed = signed_originals(world)
+    for kind, report in signed.reports.items():
+        assert report.verified, (kind, [(c.id, c.sentence) for c in report.checks if c.status != "passed"])
+    assert signed.reports["vc2"].check("status").status == "passed"
+    assert signed.documents["vc2"]["credentialStatus"]["statusListCredential"] == STATUS_URL
+    assert signed.reports["vc2"].check("endorsements").status == "passed"
+    assert signed.reports["vc2"].eu_complete is True
+
+
+@pytest.mark.parametrize(("kind", "name"), [(kind, name) for kind, name, _ in ROWS])
+def test_a_rewrite_that_signs_alike_is_refused_or_changes_nothing(world: World, kind: str, name: str) -> None:
+    rewrite = next(r for k, n, r in ROWS if (k, n) == (kind, name))
+    signed = signed_originals(world)
+    rewritten = rewrite(signed.documents[kind])
+    assert rewritten != signed.documents[kind]
+    signature_holds(rewritten, resolver=suites.DidKeyResolver(), loader=world.loader)
+    assert_refused_or_same(signed.reports[kind], signed.verify(rewritten))
+
+
+REFUSED_ALWAYS = ["full IRI", "compact IRI", "@nest", "alias of @nest", "@id and @type"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [(k, n) for k, n, _ in ROWS if any(w in n for w in REFUSED_ALWAYS)]
+)
+def test_renamed_and_nested_keys_are_always_refused(world: World, kind: str, name: str) -> None:
+    """These forms never appear in a plain compacted document, whatever field they touch."""
+    rewrite = next(r for k, n, r in ROWS if (k, n) == (kind, name))
+    signed = signed_originals(world)
+    report = signed.verify(rewrite(signed.documents[kind]))
+    assert report.check("proof").problem_type == PROOF_TRANSFORMATION_ERROR, report.check("proof").sentence
+    assert report.verified is False
+
+
+def test_the_refusal_names_the_key_and_its_json_path(world: World) -> None:
+    signed = signed_originals(world)
+    report = signed.verify(full_iri(signed.documents["vc2"], ST, "statusListIndex"))
+    sentence = report.check("proof").sentence
+    assert '"https://www.w3.org/ns/credentials/status#statusListIndex"' in sentence
+    assert "$.credentialStatus.https://www.w3.org/ns/credentials/status#statusListIndex" in sentence
+    report = signed.verify(nest(signed.documents["vc2"], A, "eqfLevel"))
+    assert '"@nest"' in report.check("proof").sentence
+    assert "$.credentialSubject.achievement.@nest" in report.check("proof").sentence
