@@ -13,12 +13,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import suites
 import suites.rdf
 from contexts import DocumentLoader
 from suites.proofs import ProofVerification
+from tests.verifier.conftest import NOW, World, controller, status_entry, status_list
+from verifier.report import VerificationReport
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CRED = "https://www.w3.org/2018/credentials#"
@@ -28,6 +31,8 @@ OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 SCHEMA = "https://schema.org/"
 EU = "https://microcred.eu/vocab/eu-microcredential#"
 PROOF_TRANSFORMATION_ERROR = "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR"
+
+Doc = dict[str, Any]
 
 # The IRI of each key the checks read, and the datatype the term coerces its value to (None: plain or node).
 # A wrong entry here makes the signature fail on the rewrite, which the tests assert against.
@@ -120,8 +125,16 @@ def full_iri(document: dict[str, Any], node: tuple[str | int, ...], key: str) ->
 def nest(
     document: dict[str, Any], node: tuple[str | int, ...], key: str, *, word: str = "@nest"
 ) -> dict[str, Any]:
-    """``key`` moved under ``@nest`` (or an alias of it)."""
-    return _replace(document, node, lambda n: _renamed(n, key, word, {key: n[key]}))
+    """``key`` moved under ``@nest`` (or an alias of it), beside what is already nested there."""
+
+    def move(n: dict[str, Any]) -> dict[str, Any]:
+        if word in n:
+            if not isinstance(n[word], dict):
+                raise LookupError("the nest is not an object")
+            return {k: ({**v, key: n[key]} if k == word else v) for k, v in n.items() if k != key}
+        return _renamed(n, key, word, {key: n[key]})
+
+    return _replace(document, node, move)
 
 
 def with_inline_context(document: dict[str, Any], terms: dict[str, Any]) -> dict[str, Any]:
@@ -138,21 +151,23 @@ def aliased_nest(document: dict[str, Any], node: tuple[str | int, ...], key: str
     return nest(with_inline_context(document, {"nested": "@nest"}), node, key, word="nested")
 
 
-def compact_iri(document: dict[str, Any], node: tuple[str | int, ...], key: str) -> dict[str, Any]:
-    """``key`` spelled ``p:suffix`` with a prefix ``p`` from an added inline context."""
+def compact_iri(
+    document: dict[str, Any], node: tuple[str | int, ...], key: str, *, prefix: str = "pfx"
+) -> dict[str, Any]:
+    """``key`` spelled ``prefix:suffix``, the prefix defined by an added inline context."""
     iri, datatype = IRIS[key]
-    prefix, suffix = (
-        iri[: max(iri.rfind("#"), iri.rfind("/")) + 1],
-        iri[max(iri.rfind("#"), iri.rfind("/")) + 1 :],
-    )
-    rewritten = with_inline_context(document, {"pfx": {"@id": prefix, "@prefix": True}})
-    return _replace(rewritten, node, lambda n: _renamed(n, key, f"pfx:{suffix}", _typed(n[key], datatype)))
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    rewritten = with_inline_context(document, {prefix: {"@id": iri[:cut], "@prefix": True}})
+    renamed = f"{prefix}:{iri[cut:]}"
+    return _replace(rewritten, node, lambda n: _renamed(n, key, renamed, _typed(n[key], datatype)))
 
 
 def keyword_id_type(document: dict[str, Any], node: tuple[str | int, ...]) -> dict[str, Any]:
     """``id`` / ``type`` of the node written as the keywords ``@id`` / ``@type``."""
 
     def swap(n: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(n, dict):
+            raise LookupError("not a node object")
         out = dict(n)
         if "id" in out:
             out = _renamed(out, "id", "@id", out["id"])
@@ -174,7 +189,9 @@ def value_object(document: dict[str, Any], node: tuple[str | int, ...], key: str
 
     def make(n: dict[str, Any]) -> dict[str, Any]:
         value = n[key]
-        if datatype is None or datatype.startswith("@"):
+        if datatype is not None and datatype.startswith("@"):
+            raise LookupError(f'"{key}" holds an IRI, not a literal')
+        if datatype is None:
             return {**n, key: {"@value": value, "@type": XSD + "string"}}
         return {**n, key: {"@value": value, "@type": datatype}}
 
@@ -202,3 +219,56 @@ def signature_holds(
     assert first.verified, (first.detail, [r.detail for r in first.results])
     assert second.verified, (second.detail, [r.detail for r in second.results])
     return first
+
+
+@dataclass
+class Signed:
+    """The signed originals, their reports, and a way to verify a rewrite."""
+
+    world: World
+    documents: dict[str, Doc]
+    reports: dict[str, VerificationReport]
+
+    def verify(self, document: Doc) -> VerificationReport:
+        return self.world.verifier().verify_credential(document, now=NOW)
+
+
+def signed_originals(world: World) -> Signed:
+    """An OB3 VC 2.0 credential with every EU element, a status entry and an endorsement; and a VC 1.1 one."""
+    issuer = controller(world.issuer)
+    world.publish_status(status_list(issuer))
+    vc2 = world.credential(eu=True)
+    vc2["credentialStatus"] = status_entry()
+    endorsement = world.credential()
+    endorsement.update(
+        {
+            "type": ["VerifiableCredential", "EndorsementCredential"],
+            "id": "urn:uuid:5e1f6d1a-6a0e-4a8e-9d35-1f4e2b9c7a11",
+            "name": "Quality agency endorsement",
+            "issuer": {"id": controller(world.other), "type": ["Profile"], "name": "Quality Agency"},
+            "credentialSubject": {
+                "id": vc2["credentialSubject"]["achievement"]["id"],
+                "type": ["EndorsementSubject"],
+                "endorsementComment": "Meets the ESG standards",
+            },
+        }
+    )
+    del endorsement["validUntil"]
+    vc2["credentialSubject"]["achievement"]["endorsement"] = [world.sign(endorsement, world.other)]
+    vc11 = world.credential(v11=True)  # the VC 1.1 context defines no BitstringStatusListEntry terms
+    documents = {"vc2": world.sign(vc2), "vc11": world.sign(vc11)}
+    signed = Signed(world, documents, {})
+    signed.reports = {kind: signed.verify(doc) for kind, doc in documents.items()}
+    return signed
+
+
+def assert_refused_or_same(original: VerificationReport, report: VerificationReport) -> None:
+    """The verdict rule every rewrite is held to."""
+    proof = report.check("proof")
+    if proof.problem_type == PROOF_TRANSFORMATION_ERROR:
+        assert proof.status == "failed"
+        assert "not in the plain form" in proof.sentence
+        assert report.verified is False
+        assert report.verdict == "not valid"
+    else:
+        assert report.as_json() == original.as_json()

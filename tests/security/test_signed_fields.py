@@ -8,25 +8,25 @@ verified) or give exactly the report of the original (verdict, every check, ever
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 import suites
-from tests.verifier.conftest import NOW, STATUS_URL, World, controller, status_entry, status_list
+from tests.verifier.conftest import STATUS_URL, World
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from verifier.report import VerificationReport
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,
     aliased_nest,
+    assert_refused_or_same,
     compact_iri,
     full_iri,
     keyword_id_type,
     nest,
     signature_holds,
+    signed_originals,
     value_object,
     wrapped,
 )
@@ -97,59 +97,6 @@ def _rows() -> list[tuple[str, str, Rewrite]]:
 
 
 ROWS = _rows()
-
-
-@dataclass
-class Signed:
-    """The signed originals, their reports, and a way to verify a rewrite."""
-
-    world: World
-    documents: dict[str, Doc]
-    reports: dict[str, VerificationReport]
-
-    def verify(self, document: Doc) -> VerificationReport:
-        return self.world.verifier().verify_credential(document, now=NOW)
-
-
-def signed_originals(world: World) -> Signed:
-    """An OB3 VC 2.0 credential with every EU element, a status entry and an endorsement; and a VC 1.1 one."""
-    issuer = controller(world.issuer)
-    world.publish_status(status_list(issuer))
-    vc2 = world.credential(eu=True)
-    vc2["credentialStatus"] = status_entry()
-    endorsement = world.credential()
-    endorsement.update(
-        {
-            "type": ["VerifiableCredential", "EndorsementCredential"],
-            "id": "urn:uuid:5e1f6d1a-6a0e-4a8e-9d35-1f4e2b9c7a11",
-            "name": "Quality agency endorsement",
-            "issuer": {"id": controller(world.other), "type": ["Profile"], "name": "Quality Agency"},
-            "credentialSubject": {
-                "id": vc2["credentialSubject"]["achievement"]["id"],
-                "type": ["EndorsementSubject"],
-                "endorsementComment": "Meets the ESG standards",
-            },
-        }
-    )
-    del endorsement["validUntil"]
-    vc2["credentialSubject"]["achievement"]["endorsement"] = [world.sign(endorsement, world.other)]
-    vc11 = world.credential(v11=True)  # the VC 1.1 context defines no BitstringStatusListEntry terms
-    documents = {"vc2": world.sign(vc2), "vc11": world.sign(vc11)}
-    signed = Signed(world, documents, {})
-    signed.reports = {kind: signed.verify(doc) for kind, doc in documents.items()}
-    return signed
-
-
-def assert_refused_or_same(original: VerificationReport, report: VerificationReport) -> None:
-    """The verdict rule every rewrite is held to."""
-    proof = report.check("proof")
-    if proof.problem_type == PROOF_TRANSFORMATION_ERROR:
-        assert proof.status == "failed"
-        assert "not in the plain form" in proof.sentence
-        assert report.verified is False
-        assert report.verdict == "not valid"
-    else:
-        assert report.as_json() == original.as_json()
 
 
 def test_the_originals_verify_with_status_endorsement_and_eu_elements(world: World) -> None:
