@@ -53,7 +53,7 @@ IRIS: dict[str, tuple[str, str | None]] = {
     "statusPurpose": (STATUS + "statusPurpose", None),
     "statusListIndex": (STATUS + "statusListIndex", None),
     "statusListCredential": (STATUS + "statusListCredential", "@id"),
-    "encodedList": (STATUS + "encodedList", XSD + "base64Binary"),
+    "encodedList": (STATUS + "encodedList", SEC + "multibase"),
     "achievement": (OB + "achievement", None),
     "achievementType": (OB + "achievementType", None),
     "criteria": (OB + "Criteria", None),
