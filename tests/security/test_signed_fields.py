@@ -7,15 +7,19 @@ verified) or give exactly the report of the original (verdict, every check, ever
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import suites
-from tests.verifier.conftest import STATUS_URL, World
+from contexts import offline_loader
+from tests.verifier.conftest import CREATED, NOW, STATUS_URL, World
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
+from verifier.credential import Verifier
+from verifier.did import DidResolver
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,
@@ -143,3 +147,32 @@ def test_the_refusal_names_the_key_and_its_json_path(world: World) -> None:
     report = signed.verify(nest(signed.documents["vc2"], A, "eqfLevel"))
     assert '"@nest"' in report.check("proof").sentence
     assert "$.credentialSubject.achievement.@nest" in report.check("proof").sentence
+
+
+VOCAB_CONTEXT = "https://contexts.test/elm-vocab"  # a test-only context with an @vocab, as some issuers use
+
+
+def test_keys_under_vocab_are_accepted_unless_they_stand_for_a_term_iri(world: World) -> None:
+    """A key that is no term expands through @vocab (none of the pinned contexts has one; the W3C examples context
+    and some issuers' do). It is plain unless its IRI is a term's: with @vocab at the ELM namespace, "EQFLevel"
+    means what the term "eqfLevel" means, so the EQF check would read nothing while the signature holds."""
+    loader = offline_loader({VOCAB_CONTEXT: {"@context": {"@vocab": "http://data.europa.eu/snb/model/elm/"}}})
+    credential = world.credential(eu=True)
+    credential["@context"].append(VOCAB_CONTEXT)
+    credential["credentialSubject"]["achievement"]["localCode"] = (
+        "DCE-26"  # no term: ELM-namespace via @vocab
+    )
+    signed = suites.sign(credential, signer=world.issuer, loader=loader, created=CREATED)
+    fetcher = world.web.fetcher()
+    verifier = Verifier(document_loader=loader, fetcher=fetcher, resolver=DidResolver(fetcher))
+    report = verifier.verify_credential(signed, now=NOW)
+    assert report.check("proof").status == "passed", report.check("proof").sentence
+    assert report.check("eu:M8").status == "passed", report.check("eu:M8").sentence
+
+    rewritten = copy.deepcopy(signed)
+    achievement = rewritten["credentialSubject"]["achievement"]
+    achievement["EQFLevel"] = {"id": achievement.pop("eqfLevel")}
+    signature_holds(rewritten, resolver=suites.DidKeyResolver(), loader=loader)
+    proof = verifier.verify_credential(rewritten, now=NOW).check("proof")
+    assert proof.problem_type == PROOF_TRANSFORMATION_ERROR
+    assert 'the undefined key "EQFLevel" stands for the IRI of a term' in proof.sentence
