@@ -176,3 +176,29 @@ def test_keys_under_vocab_are_accepted_unless_they_stand_for_a_term_iri(world: W
     proof = verifier.verify_credential(rewritten, now=NOW).check("proof")
     assert proof.problem_type == PROOF_TRANSFORMATION_ERROR
     assert 'the undefined key "EQFLevel" stands for the IRI of a term' in proof.sentence
+
+
+def test_graph_wrapping_hides_the_proof_and_is_not_verified(world: World) -> None:
+    """``{"@context", "@graph": [credential]}`` states the same credential triples, but the proof is no longer
+    the document's: the proof check fails (no proof), so nothing of it is shown as verified."""
+    signed = signed_originals(world)
+    original = signed.documents["vc2"]
+    wrapped_doc = {
+        "@context": original["@context"],
+        "@graph": [{k: v for k, v in original.items() if k != "@context"}],
+    }
+    report = signed.verify(wrapped_doc)
+    assert report.check("proof").status == "failed"
+    assert report.verified is False
+
+
+@pytest.mark.parametrize("keyword", ["@graph", "@included", "@reverse", "@nest", "@id", "@type", "@index"])
+def test_every_raw_keyword_in_a_node_is_named_in_the_refusal(world: World, keyword: str) -> None:
+    """The rule, directly: whatever a keyword would mean there, the plain form has none in a node object."""
+    document = signed_originals(world).documents["vc2"]
+    problem = suites.plain_form_problem(
+        {**document, "credentialSubject": {**document["credentialSubject"], keyword: {}}}
+    )
+    assert problem is not None
+    assert f'"{keyword}"' in problem
+    assert "$.credentialSubject." in problem
