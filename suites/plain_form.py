@@ -332,13 +332,16 @@ class _Walker:
         return key_plan
 
     def values(self, key: str, plan: Plan, value: Any, path: Path) -> None:
-        if isinstance(value, Mapping):
+        # type() first: parsed JSON is dicts, lists and scalars, and the Mapping ABC check is slow
+        if type(value) is dict or isinstance(value, Mapping):
             self.node(plan.term_ctx, plan, value, path, top=False)
-        elif isinstance(value, list):
+        elif type(value) is list:
             if key in SINGLE_VALUED or (key in ONE_ELEMENT and len(value) == 1):
                 raise _Refused(path, f'an array where "{key}" holds one value')
             for index, item in enumerate(value):
-                if isinstance(item, Mapping):
+                if type(item) is str:
+                    continue
+                if type(item) is dict or isinstance(item, Mapping):
                     self.node(plan.term_ctx, plan, item, (path, index), top=False)
                 elif isinstance(item, list):
                     raise _Refused((path, index), "a nested array")
