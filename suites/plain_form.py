@@ -190,9 +190,10 @@ def _render(path: Path) -> str:
 class _Memo:
     """What the walker derives from one active context, kept for the life of the process like the context."""
 
-    __slots__ = ("decisions", "iris", "value_keys")
+    __slots__ = ("active", "decisions", "iris", "value_keys")
 
     def __init__(self, active: Active) -> None:
+        self.active = active  # held, so the id() it is filed under is never reused for another context
         collected: dict[str, list[str]] = {}
         for term, mapping in active.raw["mappings"].items():
             if mapping is not None and isinstance(mapping.get("@id"), str) and not mapping.get("reverse"):
@@ -210,6 +211,8 @@ _MEMOS: dict[int, _Memo] = {}
 def _memo(active: Active) -> _Memo:
     memo = _MEMOS.get(id(active))
     if memo is None:
+        if len(_MEMOS) >= MAX_CACHED_KEYS:  # only test loaders' contexts come and go
+            _MEMOS.clear()
         memo = _MEMOS[id(active)] = _Memo(active)
     return memo
 
@@ -223,7 +226,9 @@ class _Walker:
     def root(self, document: Mapping[str, Any]) -> None:
         if not isinstance(document, Mapping):
             raise _Refused("$", "not a JSON object")
-        urls = _context_urls(document.get("@context"), "$")
+        if "@context" not in document:
+            raise _Refused("$", "no @context")
+        urls = _context_urls(document["@context"], "$")
         if not all(url in self.contexts.allowed for url in urls):
             raise _Refused(("$", "@context"), "a context that is not pinned")
         self.node(self.contexts.for_urls(urls), None, document, "$", top=True)
