@@ -9,7 +9,8 @@ signature does not vouch for, or miss something it does. :func:`plain_form_probl
 JSON reader can trust, walking every node object with the same active contexts (top-level, embedded,
 property- and type-scoped) that ``suites.jsonld_fast`` uses for signing and verifying:
 
-- ``@context`` is a pinned URL or a list of them (no inline context can redefine a term);
+- ``@context`` is a pinned URL or a list of them (no inline context can redefine a term), at the top or on an
+  embedded document (one with its own proof, or an enveloped credential) or a proof;
 - every other key of a node object is a term of the active context that maps to an IRI (or the ``id`` /
   ``type`` aliases of ``@id`` / ``@type``); raw keywords (``@id``, ``@type``, ``@nest``, ``@graph``,
   ``@included``, ``@reverse``...), keyword aliases, reverse and nested terms and any key with a colon (a full
@@ -109,6 +110,12 @@ CHECKED = SINGLE_VALUED | {
 """Keys the verifier reads: another term for the same IRI would hide a value from it."""
 
 _VALUE_KEYS = frozenset({"@value", "@language", "@type"})
+_ENVELOPED = frozenset({"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"})
+_PROOF = "<https://w3id.org/security#proof>"
+
+
+def _types(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 class _Refused(Exception):
@@ -249,6 +256,12 @@ class _Walker:
             if plan.value_scoped is not None:
                 active = contexts.apply(active, plan.value_scoped, propagate=True, override=True)
         if "@context" in element and not top:
+            embedded = "proof" in element or _ENVELOPED.intersection(_types(element.get("type")))
+            if not embedded and (plan is None or plan.predicate != _PROOF):
+                # only an embedded document (a credential in a presentation, an endorsement) and a proof (the
+                # JCS suites copy the document's contexts into it) bring their own contexts; elsewhere pinned
+                # contexts applied again could give a key another meaning mid-way
+                raise _Refused((path, "@context"), "a @context on a node that is not an embedded credential")
             urls = _context_urls(element["@context"], path)
             if not all(url in contexts.allowed for url in urls):
                 raise _Refused((path, "@context"), "a context that is not pinned")

@@ -25,6 +25,7 @@ from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,
     aliased_nest,
     assert_refused_or_same,
+    at,
     compact_iri,
     full_iri,
     keyword_id_type,
@@ -93,11 +94,24 @@ def _rows() -> list[tuple[str, str, Rewrite]]:
     for node in [(), ("issuer",), S, A, ST, AL, EN]:
         where = ".".join(str(s) for s in node) or "$"
         add("vc2", f"{where} id and type as @id and @type", lambda d, n=node: keyword_id_type(d, n))
+    for node in [("issuer",), S, A, ST]:
+        where = ".".join(str(s) for s in node)
+        add("vc2", f"{where} with the document's contexts repeated", lambda d, n=node: repeated_context(d, n))
     v11 = ["issuer", "credentialSubject", "issuanceDate", "expirationDate"]
     each("vc11", (), v11, "full IRI", "@nest")
     each("vc11", (), ["issuanceDate", "expirationDate"], "value object", "array")
     add("vc11", "$ id and type as @id and @type", lambda d: keyword_id_type(d, ()))
     return rows
+
+
+def repeated_context(document: Doc, node: tuple[str | int, ...]) -> Doc:
+    """The node given the document's own (pinned) contexts again: the same terms, the same dataset."""
+    copied = copy.deepcopy(document)
+    target = at(copied, node)
+    target.update(
+        {"@context": list(copied["@context"]), **{k: v for k, v in target.items() if k != "@context"}}
+    )
+    return copied
 
 
 ROWS = _rows()
@@ -123,7 +137,7 @@ def test_a_rewrite_that_signs_alike_is_refused_or_changes_nothing(world: World, 
     assert_refused_or_same(signed.reports[kind], signed.verify(rewritten))
 
 
-REFUSED_ALWAYS = ["full IRI", "compact IRI", "@nest", "alias of @nest", "@id and @type"]
+REFUSED_ALWAYS = ["full IRI", "compact IRI", "@nest", "alias of @nest", "@id and @type", "contexts repeated"]
 
 
 @pytest.mark.parametrize(
