@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from vc.encodings import decode_bitstring
-from vc.errors import InvalidInput, MicrocredError
+from vc.errors import InputTooLarge, InvalidInput, MicrocredError
 from verifier.dates import parse_datetime
 from verifier.fetch import Fetcher
 from verifier.inputs import InputLimits, parse_json
@@ -230,6 +230,13 @@ def _check_entry(
     multibase = encoded if kind == "BitstringStatusListEntry" else "u" + encoded
     try:
         bits = _expand(multibase, decoded, max_bits)
+    except InputTooLarge:
+        raise _StatusProblem(
+            "not-checked",
+            f"The status list {list_url} is larger than this verifier accepts (more than {max_bits} bits expanded)"
+            ", so revocation was not checked.",
+            STATUS_LIST_LENGTH_ERROR,
+        ) from None
     except InvalidInput as exc:
         raise _StatusProblem(
             "failed",
