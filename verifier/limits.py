@@ -43,6 +43,7 @@ class SizedCache(Generic[K, V]):
     max_bytes: int
     _items: OrderedDict[K, V] = field(default_factory=OrderedDict, repr=False)
     _size: int = 0
+    _sizes: dict[K, int] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def get(self, key: K) -> V | None:
@@ -81,5 +82,3 @@ class SizedCache(Generic[K, V]):
     def size(self) -> int:
         """Total bytes held."""
         return self._size
-
-    _sizes: dict[K, int] = field(default_factory=dict, repr=False)

@@ -231,11 +231,11 @@ def _check_entry(
     try:
         bits = _expand(multibase, decoded, max_bits)
     except InputTooLarge:
+        # judged like a decompression bomb: refused, never read as "not revoked"
         raise _StatusProblem(
-            "not-checked",
-            f"The status list {list_url} is larger than this verifier accepts (more than {max_bits} bits expanded)"
-            ", so revocation was not checked.",
-            STATUS_LIST_LENGTH_ERROR,
+            "failed",
+            f"The status list {list_url} is larger than this verifier accepts (more than {max_bits} bits expanded).",
+            MALFORMED_VALUE_ERROR,
         ) from None
     except InvalidInput as exc:
         raise _StatusProblem(
