@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     )
     # Work, fan-out and memory bounds: each hit is reported as a check result, never a hang or a 500.
     verifier_work_seconds: float = Field(
-        default=1.5,
+        default=1.0,
         gt=0,
         description="CPU budget of one verification request for JSON-LD processing (run in worker processes that are killed at the budget); past it the proof is reported not checked: too much work",
     )
