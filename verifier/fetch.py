@@ -17,6 +17,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -176,6 +178,10 @@ class GuardedFetcher:
     clock: Callable[[], float] = time.monotonic
     _cache: OrderedDict[str, _Entry] = field(default_factory=OrderedDict, repr=False)
     _cache_size: int = field(default=0, repr=False)
+    _resolvers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="microcred-resolve"),
+        repr=False,
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     """Guards the cache: the web app verifies in worker threads as well as on its event loop."""
 
@@ -225,7 +231,7 @@ class GuardedFetcher:
         current = url
         for _hop in range(self.policy.max_redirects + 1):
             try:
-                request = self._pinned_request(current, accept=accept)
+                request = self._pinned_request(current, accept=accept, deadline=deadline)
             # control characters, a broken [IPv6] literal: not httpx.HTTPError, so caught here
             except (httpx.InvalidURL, ValueError) as exc:
                 raise FetchError(f"{current!r} is not a valid URL: {exc}") from None
@@ -265,7 +271,7 @@ class GuardedFetcher:
                 response.close()
         raise FetchError(f'"{url}" redirected more than {self.policy.max_redirects} times')
 
-    def _pinned_request(self, url: str, *, accept: str) -> httpx.Request:
+    def _pinned_request(self, url: str, *, accept: str, deadline: float) -> httpx.Request:
         """Check scheme, host and every resolved address; build a request to the checked address."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -283,7 +289,7 @@ class GuardedFetcher:
                 raise FetchError(f'"{url}" is plain http; only https is allowed for "{host}"')
         elif scheme != "https":
             raise FetchError(f'"{url}" must be an https URL')
-        address = self._checked_address(host, port)
+        address = self._checked_address(host, port, deadline=deadline)
         netloc = f"[{address}]" if address.version == 6 else str(address)
         if parts.port:
             netloc += f":{parts.port}"
@@ -297,12 +303,12 @@ class GuardedFetcher:
         )
         return request
 
-    def _checked_address(self, host: str, port: int) -> _IPAddress:
+    def _checked_address(self, host: str, port: int, *, deadline: float) -> _IPAddress:
         try:
             literal: _IPAddress | None = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
             literal = None
-        addresses: Iterable[str] = [str(literal)] if literal else self.resolve(host, port)
+        addresses: Iterable[str] = [str(literal)] if literal else self._resolve_by(host, port, deadline)
         checked: list[_IPAddress] = []
         for text in addresses:
             address = ipaddress.ip_address(text.split("%")[0])
@@ -324,6 +330,18 @@ class GuardedFetcher:
         if not checked:
             raise FetchError(f'the host "{host}" could not be resolved')
         return checked[0]
+
+    def _resolve_by(self, host: str, port: int, deadline: float) -> Sequence[str]:
+        """``resolve`` within the fetch's deadline: the system resolver blocks for as long as its own retries take,
+        so it runs on a small pool of resolver threads and a slow answer is given up (the thread finishes alone)."""
+        future = self._resolvers.submit(self.resolve, host, port)
+        try:
+            return future.result(timeout=max(0.0, deadline - self.clock()))
+        except FutureTimeout:
+            future.cancel()
+            raise FetchError(
+                f'the host "{host}" could not be resolved within {self.policy.timeout:g} s'
+            ) from None
 
     def _read_capped(self, response: httpx.Response, *, url: str, deadline: float) -> bytes:
         limit = self.policy.max_bytes

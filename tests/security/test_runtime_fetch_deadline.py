@@ -1,4 +1,5 @@
-"""One total deadline per outbound fetch: connect, headers and body together, however slowly a server drips."""
+"""One total deadline per outbound fetch: resolving, connect, headers and body together, however slowly a server
+drips."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app import Settings
 from app.main import create_verifier_app
+from vc.errors import FetchError
+from verifier.fetch import FetchPolicy, GuardedFetcher
 
 TIMEOUT = 2.0
 SLACK = 0.6
@@ -89,3 +93,24 @@ def test_a_dripping_server_is_cut_off_at_the_fetch_deadline(
     assert response.headers["content-type"] == "application/problem+json"
     assert "2 s" in response.json()["detail"]
     assert elapsed < TIMEOUT + SLACK, f"the fetch ended after {elapsed:.2f} s"
+
+
+def test_a_slow_resolver_is_given_up_at_the_fetch_deadline() -> None:
+    release = threading.Event()
+
+    def slow_resolver(host: str, port: int) -> list[str]:
+        release.wait(10)  # a resolver that retries for longer than the fetch may take
+        return ["93.184.215.14"]
+
+    fetcher = GuardedFetcher(
+        httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200))),
+        policy=FetchPolicy(timeout=0.5),
+        resolve=slow_resolver,
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=r"could not be resolved within 0\.5 s"):
+            fetcher.get("https://issuer.example/did.json")
+    finally:
+        release.set()
+    assert time.monotonic() - started < 0.5 + SLACK
