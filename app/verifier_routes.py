@@ -37,7 +37,7 @@ from verifier.fetch import (
     system_resolver,
 )
 from verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
-from verifier.limits import Limits
+from verifier.limits import Limits, SizedCache
 from verifier.presentation import verify_presentation
 from verifier.report import Policy
 from verifier.trust_policy import TrustSource, build_trust, dev_sources
@@ -111,6 +111,7 @@ def build_verifier(
             require_eu_complete=settings.verifier_require_eu_complete,
         ),
         skew_seconds=settings.verifier_clock_skew_seconds,
+        decoded_lists=SizedCache(max_entries=16, max_bytes=settings.verifier_cache_bytes),
     )
 
 
@@ -122,7 +123,6 @@ def verifier_limits(settings: Settings) -> Limits:
         max_presentation_credentials=settings.verifier_max_presentation_credentials,
         max_fetches=settings.verifier_max_fetches,
         max_status_list_bits=settings.verifier_max_status_list_bits,
-        cache_bytes=settings.verifier_cache_bytes,
     )
 
 

@@ -5,6 +5,7 @@ https://www.imsglobal.org/spec/ob/v3p0/#verification ; https://www.w3.org/TR/vc-
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -52,10 +53,10 @@ class Verifier:
     verified_lists: OrderedDict[tuple[bytes, str | None], tuple[bool, str]] = field(
         default_factory=OrderedDict, repr=False
     )
-    """Status lists whose proof verified (or not), by the exact bytes fetched: while the fetcher serves the same
-    cached list, its signature is not checked again."""
+    """Status lists whose proof verified (or not), by the digest of the exact bytes fetched: while the fetcher
+    serves the same cached list, its signature is not checked again (the digest, so 64 entries stay small)."""
     decoded_lists: SizedCache[str, bytes] = field(
-        default_factory=lambda: SizedCache(max_entries=16, max_bytes=Limits().cache_bytes), repr=False
+        default_factory=lambda: SizedCache(max_entries=16, max_bytes=33_554_432), repr=False
     )
     """Expanded ``encodedList`` values (at most 16, bounded in bytes), so a cached list is not gunzipped for every
     credential."""
@@ -242,7 +243,7 @@ class Verifier:
         now: datetime,
     ) -> tuple[bool, str]:
         """A status list credential's proofs, verified with the same suites and bound to the same issuer."""
-        key = (raw, issuer)
+        key = (hashlib.sha256(raw).digest(), issuer)
         known = self.verified_lists.get(key)
         if known is not None:
             return known

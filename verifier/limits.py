@@ -31,8 +31,6 @@ class Limits:
     """Outbound fetches per verification request."""
     max_status_list_bits: int = 16_777_216
     """Largest status list expanded, in bits (the expanded size counts, not the encoded one)."""
-    cache_bytes: int = 33_554_432
-    """Bytes of expanded status lists kept for later requests."""
 
 
 @dataclass

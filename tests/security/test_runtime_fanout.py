@@ -170,3 +170,17 @@ def test_the_decoded_list_cache_is_bounded_by_bytes_and_entries() -> None:
     assert cache.get("big") is not None
     cache.put("huge", b"x" * 2000, 2000)
     assert cache.get("huge") is None
+
+
+def test_status_list_caches_hold_digests_and_are_sized_from_settings(tmp_path: Path, world: World) -> None:
+    world.publish_status(status_list(controller(world.issuer)), **{"cache-control": "max-age=600"})
+    credential = world.credential()
+    credential["credentialStatus"] = status_entry()
+    for client in _client(tmp_path, world):
+        assert _check(_verify(client, world.sign(credential)), "status")["status"] == "passed"
+        verifier = client.app.state.verifier  # type: ignore[attr-defined]
+        # the verified-list memo is keyed by a digest, not by the (up to 1 MiB) list it was read from
+        assert [len(raw) for raw, _issuer in verifier.verified_lists] == [32]
+        assert len(verifier.decoded_lists) == 1
+    app = create_verifier_app(Settings(data_dir=tmp_path, verifier_cache_bytes=5_000_000))
+    assert app.state.verifier.decoded_lists.max_bytes == 5_000_000
