@@ -184,3 +184,20 @@ def test_status_list_caches_hold_digests_and_are_sized_from_settings(tmp_path: P
         assert len(verifier.decoded_lists) == 1
     app = create_verifier_app(Settings(data_dir=tmp_path, verifier_cache_bytes=5_000_000))
     assert app.state.verifier.decoded_lists.max_bytes == 5_000_000
+
+
+def test_inline_contexts_are_not_kept_after_the_request(tmp_path: Path, world: World) -> None:
+    import suites.rdf
+    from contexts import offline_loader
+
+    signed = world.sign(world.credential())
+    # in the request's thread (no worker processes), so this process's caches are the ones that would grow
+    for client in _client(tmp_path, world, verifier_workers=0):
+        for i in range(30):
+            credential = copy.deepcopy(signed)
+            inline = {f"t{j}_{i}": f"https://example.org/{i}/{j}" for j in range(500)}
+            credential["@context"] = [*credential["@context"], inline]
+            assert _check(_verify(client, credential), "contexts")["status"] == "failed"
+    cache = suites.rdf._CONTEXT_CACHES[offline_loader()]
+    assert len(cache) > 0  # the pinned contexts, by URL
+    assert all(key.startswith("https://") for key in cache)
