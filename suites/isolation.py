@@ -17,31 +17,43 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from contexts import DocumentLoader, offline_loader
+from contexts import offline_loader
 from suites.rdf import to_dataset
 from suites.rdfc import Budget, Canonicalizer, canonicalize
-from vc.errors import CanonicalizationLimit
+from vc.errors import CanonicalizationLimit, MicrocredError
 
 __all__ = ["ProcessCanonicalizer", "WorkDeadline"]
 
-_LOADER: DocumentLoader | None = None
+_V2 = "https://www.w3.org/ns/credentials/v2"
+_V1 = "https://www.w3.org/2018/credentials/v1"
+_OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+_DATA_INTEGRITY = "https://w3id.org/security/data-integrity/v2"
+_WARM_CONTEXTS = ([_V2], [_V2, _OB3], [_V1, _OB3], [_V1, _DATA_INTEGRITY], [_V1])
 
 
 def _warm() -> None:
-    """Worker initializer: build the loader and process the pinned contexts once, before the first request."""
-    global _LOADER
-    _LOADER = offline_loader()
+    """Worker initializer: process the usual pinned context combinations once, before the first task, so a
+    request's work budget is not spent on what every worker needs anyway."""
+    loader = offline_loader()
+    for contexts in _WARM_CONTEXTS:
+        document = {"@context": contexts, "type": ["VerifiableCredential"], "issuer": "did:example:warm"}
+        try:
+            canonicalize(to_dataset(document, loader=loader))
+        except MicrocredError:  # a combination a later change no longer supports: warming is best effort
+            continue
 
 
-def _canonical_nquads(document: Mapping[str, Any], budget: Budget) -> str:
-    """Runs in a worker: the same steps as ``SuiteContext.canonical_nquads`` without isolation."""
-    loader = _LOADER or offline_loader()
-    return canonicalize(to_dataset(document, loader=loader), budget=budget)
+def _canonical_nquads(document: Mapping[str, Any], budget: Budget) -> tuple[str, float]:
+    """Runs in a worker: the same steps as ``SuiteContext.canonical_nquads`` without isolation, and the seconds
+    they took (waiting for a free worker does not count against a request's work budget)."""
+    started = time.monotonic()
+    result = canonicalize(to_dataset(document, loader=offline_loader()), budget=budget)
+    return result, time.monotonic() - started
 
 
 class ProcessCanonicalizer:
@@ -82,37 +94,49 @@ class ProcessCanonicalizer:
             left = deadline.left()
             if left <= 0:
                 raise CanonicalizationLimit(deadline.exhausted())
+            # pebble's timeout starts when a worker takes the task, so a cold or busy pool costs no budget
             future = self._get_pool().schedule(
                 _canonical_nquads, args=(dict(document), replace(budget, runner=None)), timeout=left
             )
             try:
-                result: str = future.result()
+                result, seconds = future.result()
             except FutureTimeout:
+                deadline.spend(left)
                 raise CanonicalizationLimit(deadline.exhausted()) from None
             except ProcessExpired:
+                deadline.spend(left)
                 raise CanonicalizationLimit(
                     "processing the document stopped its worker (too much memory or work); not checked"
                 ) from None
-            return result
+            deadline.spend(seconds)
+            text: str = result
+            return text
 
         return run
 
 
-@dataclass(frozen=True)
+@dataclass
 class WorkDeadline:
-    """The end of one request's work budget (``time.monotonic()`` seconds) and its length, for messages."""
+    """One request's work budget: seconds of JSON-LD work in the workers, shared by all its documents (the total
+    wall-clock time of a request is bounded separately, by the app)."""
 
-    at: float
     seconds: float
+    spent: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def after(cls, seconds: float) -> WorkDeadline:
-        """The deadline ``seconds`` from now."""
-        return cls(time.monotonic() + seconds, seconds)
+        """A fresh budget of ``seconds``."""
+        return cls(seconds)
 
     def left(self) -> float:
-        """Seconds left (negative once passed)."""
-        return self.at - time.monotonic()
+        """Seconds of work left (zero or negative once spent)."""
+        return self.seconds - self.spent
+
+    def spend(self, seconds: float) -> None:
+        """Count ``seconds`` of work done."""
+        with self._lock:
+            self.spent += seconds
 
     def exhausted(self) -> str:
         """The plain sentence for a document that needed more than the budget."""

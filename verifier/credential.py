@@ -161,7 +161,7 @@ class Verifier:
         checks.append(trust_check)
         eu_checks, eu_complete = check_eu_elements(credential)
         checks.extend(eu_checks)
-        if endorsements:
+        if endorsements and signed:  # an endorsement's own checks fetch too
             endorsed = check_endorsements(
                 find_endorsements(credential), verify=lambda value: self._endorsement(value, now=now)
             )

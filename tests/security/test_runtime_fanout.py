@@ -14,7 +14,15 @@ from fastapi.testclient import TestClient
 
 from app import Settings
 from app.main import create_verifier_app
-from tests.verifier.conftest import NOW, WEB_DID, World, controller, status_entry, status_list
+from tests.verifier.conftest import (
+    NOW,
+    WEB_DID,
+    World,
+    controller,
+    ob3_credential,
+    status_entry,
+    status_list,
+)
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
 from verifier.fetch import FetchPolicy, GuardedFetcher
@@ -201,3 +209,16 @@ def test_inline_contexts_are_not_kept_after_the_request(tmp_path: Path, world: W
     cache = suites.rdf._CONTEXT_CACHES[offline_loader()]
     assert len(cache) > 0  # the pinned contexts, by URL
     assert all(key.startswith("https://") for key in cache)
+
+
+def test_endorsements_inside_an_unsigned_credential_fetch_nothing(client: TestClient, world: World) -> None:
+    endorsement = world.sign(ob3_credential(WEB_DID), world.web_issuer)  # its checks would fetch did:web
+    credential = world.credential()
+    credential["endorsement"] = [endorsement]
+    body = _verify(client, credential)
+    assert _check(body, "proof")["status"] == "failed"
+    assert world.web.hits == {}
+    assert all(c["id"] != "endorsements" for c in body["report"]["checks"])
+    # signed, the same credential has its endorsement checked (and the did:web document fetched)
+    _verify(client, world.sign(credential))
+    assert world.web.hits.get("https://issuer.example/.well-known/did.json") == 1
