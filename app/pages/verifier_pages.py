@@ -20,7 +20,7 @@ from app.pages.templating import render
 from app.pages.view import CredentialView, credential_view
 from app.verifier_routes import run_verification, verify_read
 from vc.encodings import b64url_decode
-from vc.errors import InputTooLarge, MicrocredError, UnsupportedMediaType
+from vc.errors import DeadlineExceeded, InputTooLarge, MicrocredError, UnsupportedMediaType
 from verifier.credential import Verifier
 from verifier.eu import MANDATORY_ELEMENTS
 from verifier.inputs import InputLimits, ReadInput, read_input
@@ -179,9 +179,8 @@ async def _verify(request: Request, *, data: bytes | None, url: str | None, sour
         read, report = await run_verification(request, run)
     except MicrocredError as exc:
         title = "The link could not be checked" if url is not None else _title_for(exc, data or b"")
-        detail = (
-            exc.detail[:1].upper() + exc.detail[1:] if exc.status < 500 else "The service is misconfigured."
-        )
+        shown = exc.status < 500 or isinstance(exc, DeadlineExceeded)
+        detail = exc.detail[:1].upper() + exc.detail[1:] if shown else "The service is misconfigured."
         return _problem(title, detail, status=exc.status if 400 <= exc.status < 600 else 400, url=url or "")
     return _result_page(read, report, source=source)
 
