@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         le=64,
         description="worker processes for JSON-LD processing; 0 runs it in the request's thread (no hard stop)",
     )
+    verifier_worker_memory_bytes: int = Field(
+        default=1_073_741_824,
+        ge=0,
+        description="address space each JSON-LD worker process may use (a document needing more is not checked); 0: no cap",
+    )
     verifier_max_status_entries: int = Field(
         default=8,
         ge=1,

@@ -130,7 +130,13 @@ def install_verifier(app: FastAPI, settings: Settings) -> None:
     """Mount the verifier routes on ``app`` with a verifier built from ``settings``; the JSON-LD worker processes
     start with the app and stop with it."""
     app.state.verifier = build_verifier(settings)
-    pool = ProcessCanonicalizer(workers=settings.verifier_workers) if settings.verifier_workers else None
+    pool = (
+        ProcessCanonicalizer(
+            workers=settings.verifier_workers, memory_bytes=settings.verifier_worker_memory_bytes
+        )
+        if settings.verifier_workers
+        else None
+    )
     app.state.verifier_runtime = VerifierRuntime(
         deadline_seconds=settings.verifier_deadline_seconds,
         work_seconds=settings.verifier_work_seconds,

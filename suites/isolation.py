@@ -13,6 +13,7 @@ costs at most that budget and the web process stays responsive. Workers use the 
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import threading
 import time
 from collections.abc import Mapping
@@ -36,9 +37,11 @@ _DATA_INTEGRITY = "https://w3id.org/security/data-integrity/v2"
 _WARM_CONTEXTS = ([_V2], [_V2, _OB3], [_V1, _OB3], [_V1, _DATA_INTEGRITY], [_V1])
 
 
-def _warm() -> None:
-    """Worker initializer: process the usual pinned context combinations once, before the first task, so a
-    request's work budget is not spent on what every worker needs anyway."""
+def _warm(memory_bytes: int) -> None:
+    """Worker initializer: cap the worker's address space at ``memory_bytes`` (0: no cap), then process the usual
+    pinned context combinations once, so a request's work budget is not spent on what every worker needs."""
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     loader = offline_loader()
     for contexts in _WARM_CONTEXTS:
         document = {"@context": contexts, "type": ["VerifiableCredential"], "issuer": "did:example:warm"}
@@ -52,15 +55,21 @@ def _canonical_nquads(document: Mapping[str, Any], budget: Budget) -> tuple[str,
     """Runs in a worker: the same steps as ``SuiteContext.canonical_nquads`` without isolation, and the seconds
     they took (waiting for a free worker does not count against a request's work budget)."""
     started = time.monotonic()
-    result = canonicalize(to_dataset(document, loader=offline_loader()), budget=budget)
+    try:
+        result = canonicalize(to_dataset(document, loader=offline_loader()), budget=budget)
+    except MemoryError:
+        raise CanonicalizationLimit(
+            "too much memory: processing the document as JSON-LD needs more than this verifier allows; not checked"
+        ) from None
     return result, time.monotonic() - started
 
 
 class ProcessCanonicalizer:
     """A small process pool; :meth:`until` gives a canonicalizer bound to one request's deadline."""
 
-    def __init__(self, *, workers: int = 2) -> None:
+    def __init__(self, *, workers: int = 2, memory_bytes: int = 0) -> None:
         self.workers = workers
+        self.memory_bytes = memory_bytes
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
 
@@ -83,6 +92,7 @@ class ProcessCanonicalizer:
                 self._pool = ProcessPool(
                     max_workers=self.workers,
                     initializer=_warm,
+                    initargs=(self.memory_bytes,),
                     context=multiprocessing.get_context("forkserver"),
                 )
             return self._pool

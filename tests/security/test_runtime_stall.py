@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from app import Settings
 from app.main import create_verifier_app
@@ -148,3 +149,25 @@ def test_a_presentation_of_498_credentials_is_refused_by_count_at_once(base: str
     assert "at most 16" in check["sentence"]
     assert body["credentials"] == []
     assert elapsed < ANSWER_LIMIT
+
+
+def test_a_worker_past_its_memory_cap_reports_the_proof_not_checked(tmp_path: Path, world: World) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        mode="dev",
+        max_body_bytes=4_000_000,
+        verifier_worker_memory_bytes=140_000_000,  # room for a worker (about 60 MB), not for this document
+        verifier_work_seconds=20,
+        verifier_deadline_seconds=30,
+    )
+    with TestClient(create_verifier_app(settings), raise_server_exceptions=False) as client:
+        signed = world.sign(world.credential())
+        ordinary = client.post("/credentials/verify", json={"verifiableCredential": signed})
+        assert ordinary.json()["verified"] is True
+        response = client.post("/credentials/verify", json={"verifiableCredential": nested_sets(signed)})
+        again = client.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert response.status_code == 200
+    proof = next(c for c in response.json()["report"]["checks"] if c["id"] == "proof")
+    assert proof["status"] == "failed"
+    assert "memory" in proof["sentence"]
+    assert again.json()["verified"] is True  # the pool carries on
