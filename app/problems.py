@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vc.errors import PROBLEM_BASE, MicrocredError, Unauthorized
+from vc.errors import PROBLEM_BASE, DeadlineExceeded, MicrocredError, Unauthorized
 
 __all__ = [
     "BUSY_RETRY_AFTER_SECONDS",
@@ -54,7 +54,7 @@ def problem_response(
 
 def _microcred_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MicrocredError)
-    if exc.status >= 500:
+    if exc.status >= 500 and not isinstance(exc, DeadlineExceeded):
         log.error("server-side error: %s", type(exc).__name__)
         return problem_response(
             status=exc.status,
@@ -69,7 +69,11 @@ def _microcred_error(_request: Request, exc: Exception) -> JSONResponse:
         problem_type=exc.problem_type,
         errors=getattr(exc, "errors", None)
         or ([{"pointer": exc.pointer, "detail": exc.detail}] if exc.pointer else None),
-        headers={"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None,
+        headers={"WWW-Authenticate": "Bearer"}
+        if isinstance(exc, Unauthorized)
+        else {"Retry-After": "1"}
+        if isinstance(exc, DeadlineExceeded)
+        else None,
     )
 
 

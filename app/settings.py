@@ -100,6 +100,59 @@ class Settings(BaseSettings):
         ge=0,
         description="upper bound on how long fetched DID documents and status lists are cached",
     )
+    # Work, fan-out and memory bounds: each hit is reported as a check result, never a hang or a 500.
+    verifier_work_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="CPU budget of one verification request for JSON-LD processing (run in worker processes that are killed at the budget); past it the proof is reported not checked: too much work",
+    )
+    verifier_deadline_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="total time one verification request may take, fetches included; past it the answer is a 503 problem",
+    )
+    verifier_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="worker processes for JSON-LD processing; 0 runs it in the request's thread (no hard stop)",
+    )
+    verifier_worker_memory_bytes: int = Field(
+        default=1_073_741_824,
+        ge=0,
+        description="address space each JSON-LD worker process may use (a document needing more is not checked); 0: no cap",
+    )
+    verifier_max_status_entries: int = Field(
+        default=8,
+        ge=1,
+        description="`credentialStatus` entries checked per credential; more are reported, not fetched",
+    )
+    verifier_max_proofs: int = Field(
+        default=4, ge=1, description="proofs verified per document; a document with more is not checked"
+    )
+    verifier_max_presentation_credentials: int = Field(
+        default=16,
+        ge=1,
+        description="credentials verified per presentation; a presentation with more is not checked",
+    )
+    verifier_max_fetches: int = Field(
+        default=16,
+        ge=1,
+        description="outbound fetches (DID documents, status lists, registries) per verification request",
+    )
+    verifier_max_status_list_bits: int = Field(
+        default=16_777_216,
+        ge=131_072,
+        description="largest status list the verifier expands, in bits (16 Mi bits = 2 MiB in memory)",
+    )
+    verifier_cache_entries: int = Field(
+        default=256, ge=0, description="fetched documents (DID documents, status lists) kept in the cache"
+    )
+    verifier_cache_bytes: int = Field(
+        default=33_554_432,
+        ge=0,
+        description="bytes of fetched documents and expanded status lists the verifier keeps cached",
+    )
     verifier_require_trust: bool = Field(
         default=False, description="policy: `verified` also needs a trust registry to list the issuer"
     )

@@ -8,44 +8,54 @@ https://w3c-ccg.github.io/vc-api/#verify-credential ; https://w3c-ccg.github.io/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+import anyio
+import anyio.to_thread
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from app.settings import Settings
 from contexts import offline_loader
-from vc.errors import InvalidInput, UnsupportedMediaType
+from suites.isolation import ProcessCanonicalizer, WorkDeadline
+from vc.errors import DeadlineExceeded, InvalidInput, UnsupportedMediaType
 from verifier.credential import Verifier
 from verifier.did import DidResolver
 from verifier.fetch import (
     FetchPolicy,
     GuardedFetcher,
     HostResolver,
-    NetworkNeeded,
-    cache_only,
+    deadline_transport,
+    fetch_allowance,
     system_resolver,
 )
 from verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
+from verifier.limits import Limits, SizedCache
 from verifier.presentation import verify_presentation
 from verifier.report import Policy
 from verifier.trust_policy import TrustSource, build_trust, dev_sources
 
 __all__ = [
     "VerifierDep",
+    "VerifierRuntime",
     "build_verifier",
     "fetch_policy",
     "install_verifier",
     "router",
+    "run_verification",
     "trust_sources",
+    "verifier_limits",
     "verify_read",
 ]
+
+T = TypeVar("T")
 
 router = APIRouter(tags=["verifier"])
 _ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/vc+ld+json+jwt,", "data:application/jwt,")
@@ -68,6 +78,8 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         max_bytes=settings.verifier_fetch_max_bytes,
         timeout=settings.verifier_fetch_timeout_seconds,
         max_cache_age=settings.verifier_cache_max_age_seconds,
+        cache_entries=settings.verifier_cache_entries,
+        cache_bytes=settings.verifier_cache_bytes,
     )
 
 
@@ -84,7 +96,9 @@ def build_verifier(
     """The verifier's collaborators wired once from settings (offline contexts, guarded fetcher, did resolver)."""
     policy = fetch_policy(settings)
     fetcher = GuardedFetcher(
-        client or httpx.Client(follow_redirects=False, trust_env=False), policy=policy, resolve=resolve
+        client or httpx.Client(transport=deadline_transport(), follow_redirects=False, trust_env=False),
+        policy=policy,
+        resolve=resolve,
     )
     resolver = DidResolver(fetcher, policy=policy)
     return Verifier(
@@ -97,12 +111,51 @@ def build_verifier(
             require_eu_complete=settings.verifier_require_eu_complete,
         ),
         skew_seconds=settings.verifier_clock_skew_seconds,
+        decoded_lists=SizedCache(max_entries=16, max_bytes=settings.verifier_cache_bytes),
+    )
+
+
+def verifier_limits(settings: Settings) -> Limits:
+    """The fan-out and memory bounds of one verification, from settings."""
+    return Limits(
+        max_status_entries=settings.verifier_max_status_entries,
+        max_proofs=settings.verifier_max_proofs,
+        max_presentation_credentials=settings.verifier_max_presentation_credentials,
+        max_fetches=settings.verifier_max_fetches,
+        max_status_list_bits=settings.verifier_max_status_list_bits,
     )
 
 
 def install_verifier(app: FastAPI, settings: Settings) -> None:
-    """Mount the verifier routes on ``app`` with a verifier built from ``settings``."""
+    """Mount the verifier routes on ``app`` with a verifier built from ``settings``; the JSON-LD worker processes
+    start with the app and stop with it."""
     app.state.verifier = build_verifier(settings)
+    pool = (
+        ProcessCanonicalizer(
+            workers=settings.verifier_workers, memory_bytes=settings.verifier_worker_memory_bytes
+        )
+        if settings.verifier_workers
+        else None
+    )
+    app.state.verifier_runtime = VerifierRuntime(
+        deadline_seconds=settings.verifier_deadline_seconds,
+        work_seconds=settings.verifier_work_seconds,
+        limits=verifier_limits(settings),
+        pool=pool,
+    )
+    if pool is not None:
+        outer = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[Any]:
+            pool.start()
+            try:
+                async with outer(app) as state:
+                    yield state
+            finally:
+                pool.stop()
+
+        app.router.lifespan_context = lifespan
     app.state.verifier_clock = lambda: datetime.now(UTC)
     app.state.verifier_limits = InputLimits(max_bytes=settings.max_body_bytes)
     app.include_router(router)
@@ -131,7 +184,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in JSON_MEDIA_TYPES:
         raise UnsupportedMediaType(f'send the request as application/json, not "{media or "no media type"}"')
-    body = parse_json(await request.body(), limits=_limits(request))
+    data, limits = await request.body(), _limits(request)
+    body = await anyio.to_thread.run_sync(lambda: parse_json(data, limits=limits))
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object")
     return body
@@ -175,19 +229,47 @@ def verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[s
     return verifier.verify_credential(document, now=now, fmt=read.source).as_json()
 
 
-async def _off_loop_if_fetching(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run ``work`` on the event loop while it needs nothing from the network (did:key, cached DID documents and
-    status lists: the common case, without a thread hand-off); when a fetch must wait for the network, start
-    again in a worker thread so a slow host never blocks the loop."""
+@dataclass
+class VerifierRuntime:
+    """How verification requests run: in a worker thread under a total deadline, JSON-LD work in worker processes
+    (``suites.isolation``) under a per-request work budget, with bounded fan-out."""
+
+    deadline_seconds: float
+    work_seconds: float
+    limits: Limits
+    pool: ProcessCanonicalizer | None = None
+
+    def bind(self, verifier: Verifier) -> Verifier:
+        """``verifier`` for one request: its JSON-LD work goes to the pool with this request's budget (when the
+        verifier uses the pinned loader, the one the workers use), and the configured limits apply."""
+        budget = replace(verifier.budget, max_proofs=self.limits.max_proofs)
+        if self.pool is not None and verifier.document_loader is offline_loader():
+            budget = replace(budget, runner=self.pool.until(WorkDeadline.after(self.work_seconds)))
+        return replace(verifier, budget=budget, limits=self.limits)
+
+
+async def run_verification(request: Request, work: Callable[[Verifier], T]) -> T:
+    """Run ``work`` with the app's verifier in a worker thread, never on the event loop; past the total deadline
+    the request is answered with a 503 problem and the thread is abandoned (its fetches and JSON-LD work end at
+    their own deadlines)."""
+    runtime: VerifierRuntime = request.app.state.verifier_runtime
+    verifier = runtime.bind(request.app.state.verifier)
+
+    def run() -> T:
+        with fetch_allowance(runtime.limits.max_fetches):
+            return work(verifier)
+
     try:
-        with cache_only():
-            return work()
-    except NetworkNeeded:
-        return await run_in_threadpool(work)
+        with anyio.fail_after(runtime.deadline_seconds):
+            return await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"the verification did not finish within {runtime.deadline_seconds:g} s; try again later"
+        ) from None
 
 
 @router.post("/credentials/verify", summary="Verify a credential (VC-API)")
-async def verify_credential_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+async def verify_credential_route(request: Request) -> JSONResponse:
     """``{verifiableCredential, options}`` → 200 ``{verified, checks, warnings, errors, …report}``."""
     body = await _json_body(request)
     if "verifiableCredential" not in body:
@@ -195,11 +277,13 @@ async def verify_credential_route(request: Request, verifier: VerifierDep) -> JS
     _options(body)
     read = _credential_input(body["verifiableCredential"])
     now = _now(request)
-    return JSONResponse(await _off_loop_if_fetching(lambda: verify_read(verifier, read, now=now)))
+    return JSONResponse(
+        await run_verification(request, lambda verifier: verify_read(verifier, read, now=now))
+    )
 
 
 @router.post("/presentations/verify", summary="Verify a presentation (VC-API)")
-async def verify_presentation_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+async def verify_presentation_route(request: Request) -> JSONResponse:
     """``{verifiablePresentation, options: {challenge, domain}}`` → 200 with the holder check and each credential."""
     body = await _json_body(request)
     presentation = body.get("verifiablePresentation", body.get("presentation"))
@@ -215,16 +299,16 @@ async def verify_presentation_route(request: Request, verifier: VerifierDep) -> 
         raise InvalidInput('"options.domain" must be a string', pointer="/options/domain")
     now = _now(request)
 
-    def run() -> dict[str, Any]:
+    def run(verifier: Verifier) -> dict[str, Any]:
         return verify_presentation(
             presentation, verifier=verifier, now=now, challenge=challenge, domain=domain
         ).as_json()
 
-    return JSONResponse(await _off_loop_if_fetching(run))
+    return JSONResponse(await run_verification(request, run))
 
 
 @router.post("/verify", summary="Verify an upload (JSON, VC-JWT, baked PNG/SVG) or a URL")
-async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONResponse:
+async def verify_upload_route(request: Request) -> JSONResponse:
     """A file (multipart field ``file`` or the raw body) or a URL (form field or ``{"url": …}``) → 200 report."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     limits = _limits(request)
@@ -245,14 +329,15 @@ async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONRe
     else:
         data, data_media = await request.body(), media or None
         if media in JSON_MEDIA_TYPES:
-            body = parse_json(data, limits=limits)
+            raw = data
+            body = await anyio.to_thread.run_sync(lambda: parse_json(raw, limits=limits))
             if isinstance(body, dict) and set(body) == {"url"}:
                 if not isinstance(body["url"], str):
                     raise InvalidInput('"url" must be a string', pointer="/url")
                 url, data = body["url"], None
     now = _now(request)
 
-    def run() -> dict[str, Any]:
+    def run(verifier: Verifier) -> dict[str, Any]:
         if url is not None:
             fetched = verifier.fetcher.get(
                 url,
@@ -265,4 +350,4 @@ async def verify_upload_route(request: Request, verifier: VerifierDep) -> JSONRe
         result["input"] = {"source": read.source, **({"url": url} if url else {})}
         return result
 
-    return JSONResponse(await _off_loop_if_fetching(run))
+    return JSONResponse(await run_verification(request, run))

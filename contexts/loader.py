@@ -87,14 +87,24 @@ def offline_loader(extra: Mapping[str, Any] | None = None) -> DocumentLoader:
 
     Documents are tagged ``static`` so pyld caches processed contexts across calls; any URL that is not
     pinned raises ContextNotAllowed naming it, and nothing is ever fetched.
+    Without ``extra`` it is one shared loader, so callers can tell "the pinned loader" by identity (the verifier
+    app runs JSON-LD work in worker processes that use exactly this loader).
     """
-    documents = dict(_pinned_documents())
-    if extra:
-        documents.update(extra)
+    pinned = _pinned_documents()  # checks every digest now, so a modified file fails here
+    if not extra:
+        return _pinned_loader()
+    return _loader({**pinned, **extra})
 
+
+@cache
+def _pinned_loader() -> DocumentLoader:
+    return _loader(None)
+
+
+def _loader(documents: Mapping[str, Any] | None) -> DocumentLoader:
     def load(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         try:
-            document = documents[url]
+            document = (_pinned_documents() if documents is None else documents)[url]
         except (KeyError, TypeError):
             raise ContextNotAllowed(f'JSON-LD context "{url}" is not on the offline allow-list') from None
         return {

@@ -63,7 +63,10 @@ class SuiteContext:
                 raise cached
             return cached
         try:
-            result = canonicalize(to_dataset(document, loader=self.loader), budget=self.budget)
+            if self.budget.runner is not None:
+                result = self.budget.runner(document, self.budget)
+            else:
+                result = canonicalize(to_dataset(document, loader=self.loader), budget=self.budget)
         except MicrocredError as exc:
             self._memo[id(document)] = (document, exc)
             raise

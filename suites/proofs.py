@@ -191,6 +191,12 @@ def verify(
     proofs = _proof_list(document.get("proof"))
     if not proofs:
         return ProofVerification(False, (), detail='the document has no "proof"')
+    if budget.max_proofs is not None and len(proofs) > budget.max_proofs:
+        return ProofVerification(
+            False,
+            (),
+            detail=f"the document carries {len(proofs)} proofs; this verifier checks at most {budget.max_proofs}",
+        )
     # Dispatch first, so an unknown suite is reported before any work is done.
     for proof in proofs:
         if isinstance(proof, Mapping) and isinstance(proof.get("type"), str):

@@ -34,6 +34,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -96,6 +97,19 @@ def _check_self_references(dataset: Dataset) -> None:
             )
 
 
+class _UrlContextCache(LRUCache[Any, Any]):
+    """pyld's shared context cache, remembering contexts loaded by URL only.
+
+    pyld also files every inline context under its canonical JSON text; a document's inline contexts would then
+    stay in memory (the text and the processed terms, megabytes each) long after the request.
+    """
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, str) and key.startswith("{"):
+            return
+        super().__setitem__(key, value)
+
+
 # pyld's default context cache is shared by every loader and keyed by URL alone, so a context served by one
 # loader (a test loader with extra documents) would be used by another that does not allow it. Keep one bounded
 # cache per loader instead.
@@ -105,7 +119,7 @@ _CONTEXT_CACHES: weakref.WeakKeyDictionary[DocumentLoader, Any] = weakref.WeakKe
 def _options(loader: DocumentLoader) -> dict[str, Any]:
     cache = _CONTEXT_CACHES.get(loader)
     if cache is None:
-        cache = _CONTEXT_CACHES[loader] = jsonld.LRUCache(maxsize=256)
+        cache = _CONTEXT_CACHES[loader] = _UrlContextCache(maxsize=256)
     return {
         "documentLoader": loader,
         "contextResolver": ContextResolver(cache, loader),

@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import permutations
+from typing import Any
 
 from vc.errors import CanonicalizationLimit, InvalidInput
 
-__all__ = ["DEFAULT_BUDGET", "SIGNING_BUDGET", "Budget", "canonicalize", "serialize_quad"]
+__all__ = ["DEFAULT_BUDGET", "SIGNING_BUDGET", "Budget", "Canonicalizer", "canonicalize", "serialize_quad"]
 
 Quad = tuple[str, str, str, str]
+
+Canonicalizer = Callable[[Mapping[str, Any], "Budget"], str]
+"""``run(document, budget) -> canonical N-Quads`` of a JSON-LD document (see ``Budget.runner``)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,11 @@ class Budget:
     max_ndegree_calls: int = 16384
     deadline_seconds: float = 1.0
     interop_work_factor: int | None = None
+    max_proofs: int | None = None
+    """Proofs verified per document (a proof set or chain); a document with more is not verified at all."""
+    runner: Canonicalizer | None = field(default=None, compare=False)
+    """When set, JSON-LD → canonical N-Quads runs through it (``suites.isolation``: a worker process with a hard
+    deadline) instead of in the calling thread; it must use the pinned offline loader."""
 
 
 DEFAULT_BUDGET = Budget()

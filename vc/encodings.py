@@ -11,7 +11,7 @@ import io
 
 import base58
 
-from vc.errors import InvalidInput
+from vc.errors import InputTooLarge, InvalidInput
 
 __all__ = [
     "ED25519_PRIV_HEADER",
@@ -105,5 +105,5 @@ def decode_bitstring(encoded: str, *, max_bytes: int = 16 * 1024 * 1024) -> byte
     except (OSError, EOFError) as exc:
         raise InvalidInput(f"encodedList is not valid GZIP: {exc}") from None
     if len(data) > max_bytes:
-        raise InvalidInput(f"encodedList expands past {max_bytes} bytes")
+        raise InputTooLarge(f"encodedList expands past {max_bytes} bytes")
     return data

@@ -14,6 +14,7 @@
     ├── UnknownCryptosuite (ValueError)  a proof names a (type, cryptosuite) we do not implement
     ├── ProofError                       a proof could not be created (signing side)
     ├── FetchError                       an outbound fetch was refused by policy or failed (HTTP 422)
+    ├── DeadlineExceeded                 a verification did not finish within its total deadline (HTTP 503)
     ├── KeyMaterialError                 key material missing, sealed with another key, or unusable
     ├── NotFound (LookupError)           a requested record does not exist (HTTP 404)
     ├── Conflict                         a unique record already exists (HTTP 409)
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ContextNotAllowed",
+    "DeadlineExceeded",
     "FetchError",
     "Forbidden",
     "InputTooLarge",
@@ -153,6 +155,14 @@ class FetchError(MicrocredError):
     problem_type = PROBLEM_BASE + "fetch-error"
     title = "Could not fetch"
     status = 422
+
+
+class DeadlineExceeded(MicrocredError):
+    """Raised when a verification request does not finish within its total deadline (the work is abandoned)."""
+
+    problem_type = PROBLEM_BASE + "deadline-exceeded"
+    title = "Verification took too long"
+    status = 503
 
 
 class KeyMaterialError(MicrocredError):

@@ -5,6 +5,7 @@ https://www.imsglobal.org/spec/ob/v3p0/#verification ; https://www.w3.org/TR/vc-
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from verifier.endorsements import check_endorsements, find_endorsements
 from verifier.eu import check_eu_elements
 from verifier.fetch import Fetcher
 from verifier.jwt import verify_jwt
+from verifier.limits import Limits, SizedCache
 from verifier.proof import MemoResolver, ProofOutcome, check_proofs
 from verifier.report import Check, Policy, VerificationReport, build_report
 from verifier.status import check_status
@@ -46,14 +48,18 @@ class Verifier:
     policy: Policy = field(default_factory=Policy)
     skew_seconds: float = 300.0
     budget: suites.Budget = suites.DEFAULT_BUDGET
+    limits: Limits = field(default_factory=Limits)
     contexts_known: dict[str, bool] = field(default_factory=dict, repr=False)
     verified_lists: OrderedDict[tuple[bytes, str | None], tuple[bool, str]] = field(
         default_factory=OrderedDict, repr=False
     )
-    """Status lists whose proof verified (or not), by the exact bytes fetched: while the fetcher serves the same
-    cached list, its signature is not checked again."""
-    decoded_lists: dict[str, bytes] = field(default_factory=dict, repr=False)
-    """Expanded ``encodedList`` values (at most 16), so a cached list is not gunzipped for every credential."""
+    """Status lists whose proof verified (or not), by the digest of the exact bytes fetched: while the fetcher
+    serves the same cached list, its signature is not checked again (the digest, so 64 entries stay small)."""
+    decoded_lists: SizedCache[str, bytes] = field(
+        default_factory=lambda: SizedCache(max_entries=16, max_bytes=33_554_432), repr=False
+    )
+    """Expanded ``encodedList`` values (at most 16, bounded in bytes), so a cached list is not gunzipped for every
+    credential."""
     cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     """Guards the caches above: the web app verifies in worker threads as well as on its event loop."""
 
@@ -113,6 +119,9 @@ class Verifier:
         fmt: str,
         endorsements: bool,
     ) -> VerificationReport:
+        # nothing is fetched for a credential whose proof is missing or does not verify: its claims (issuer DID,
+        # status URLs) are unauthenticated, and following them would let anyone make this verifier send requests
+        signed = proof_check.status == "passed"
         structure = check_structure(credential)
         version = credential_version(credential) or "2.0"
         issuer = issuer_id(credential)
@@ -121,7 +130,13 @@ class Verifier:
             check_ob3_schema(credential),
             check_contexts(credential, loader=self.document_loader, known=self.contexts_known),
             proof_check,
-            self._issuer_check(issuer, proof_check, controllers, resolver),
+            self._issuer_check(issuer, proof_check, controllers, resolver)
+            if signed
+            or issuer is None
+            or not issuer.startswith("did:")
+            or issuer.startswith("did:key:")  # resolved offline
+            or resolver.tried(issuer)
+            else _unsigned("issuer", "the issuer's DID was not resolved"),
             check_validity(credential, version=version, now=now, skew_seconds=self.skew_seconds),
             check_status(
                 credential,
@@ -133,14 +148,20 @@ class Verifier:
                 now=now,
                 skew_seconds=self.skew_seconds,
                 decoded=self.decoded_lists,
-                decoded_lock=self.cache_lock,
-            ),
+                limits=self.limits,
+            )
+            if signed
+            else _unsigned("status", "no status list was fetched"),
         ]
-        trust_check, trusted = check_trust(issuer, registry=self.trust, now=now, credential=credential)
+        trust_check, trusted = (
+            check_trust(issuer, registry=self.trust, now=now, credential=credential)
+            if signed
+            else (_unsigned("trust", "no trust registry was asked"), None)
+        )
         checks.append(trust_check)
         eu_checks, eu_complete = check_eu_elements(credential)
         checks.extend(eu_checks)
-        if endorsements:
+        if endorsements and signed:  # an endorsement's own checks fetch too
             endorsed = check_endorsements(
                 find_endorsements(credential), verify=lambda value: self._endorsement(value, now=now)
             )
@@ -222,7 +243,7 @@ class Verifier:
         now: datetime,
     ) -> tuple[bool, str]:
         """A status list credential's proofs, verified with the same suites and bound to the same issuer."""
-        key = (raw, issuer)
+        key = (hashlib.sha256(raw).digest(), issuer)
         known = self.verified_lists.get(key)
         if known is not None:
             return known
@@ -241,6 +262,14 @@ class Verifier:
                 while len(self.verified_lists) > 64:
                     self.verified_lists.popitem(last=False)
         return result
+
+
+def _unsigned(check_id: str, what: str) -> Check:
+    return Check(
+        id=check_id,
+        status="not-checked",
+        sentence=f"Without a verified proof {what}: nothing is fetched for an unsigned or altered credential.",
+    )
 
 
 def _either(

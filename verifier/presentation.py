@@ -122,6 +122,17 @@ def verify_presentation(
     items = raw if isinstance(raw, list) else [] if raw is None else [raw]
     reports: list[VerificationReport] = []
     subjects_match: list[bool] = []
+    most = verifier.limits.max_presentation_credentials
+    if len(items) > most:
+        checks.append(
+            Check(
+                id="credentials",
+                status="not-checked",
+                sentence=f"The presentation holds {len(items)} credentials; this verifier checks at most {most}, "
+                "so none of them was checked.",
+            )
+        )
+        items = []
     for raw_item in items:
         item = _unwrap_enveloped(raw_item)
         if isinstance(item, str):

@@ -15,7 +15,7 @@ from typing import Any
 
 import suites
 from contexts import DocumentLoader
-from vc.errors import FetchError, MicrocredError, NotFound, UnknownCryptosuite
+from vc.errors import FetchError, InvalidInput, MicrocredError, NotFound, UnknownCryptosuite
 from verifier.did import did_of
 from verifier.report import Check
 
@@ -38,6 +38,7 @@ class MemoResolver:
     inner: suites.Resolver
     documents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     unreachable: dict[str, str] = field(default_factory=dict)
+    unacceptable: dict[str, InvalidInput] = field(default_factory=dict)
 
     def resolve(self, did_or_url: str) -> Mapping[str, Any]:
         """The DID document (cached); fetch failures are remembered and reported as NotFound to the suites."""
@@ -46,13 +47,23 @@ class MemoResolver:
             return self.documents[did]
         if did in self.unreachable:
             raise NotFound(self.unreachable[did])
+        if did in self.unacceptable:
+            raise self.unacceptable[did]
         try:
             document = self.inner.resolve(did)
         except (FetchError, NotFound) as exc:
             self.unreachable[did] = exc.detail
             raise NotFound(exc.detail) from None
+        except InvalidInput as exc:
+            self.unacceptable[did] = exc
+            raise
         self.documents[did] = document
         return document
+
+    def tried(self, did_or_url: str) -> bool:
+        """Whether this verification already resolved (or failed to resolve) the DID: asking again fetches nothing."""
+        did = did_of(did_or_url)
+        return did in self.documents or did in self.unreachable or did in self.unacceptable
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,17 @@ https://www.w3.org/TR/vc-bitstring-status-list/#processing-errors ; https://w3c.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from vc.encodings import decode_bitstring
-from vc.errors import InvalidInput, MicrocredError
+from vc.errors import InputTooLarge, InvalidInput, MicrocredError
 from verifier.dates import parse_datetime
 from verifier.fetch import Fetcher
 from verifier.inputs import InputLimits, parse_json
+from verifier.limits import Limits, SizedCache
 from verifier.report import Check
 
 __all__ = [
@@ -73,13 +73,15 @@ def check_status(
     verify_list: ListProofCheck,
     now: datetime,
     skew_seconds: float = 300.0,
-    decoded: MutableMapping[str, bytes] | None = None,
-    decoded_lock: AbstractContextManager[Any] | None = None,
+    decoded: SizedCache[str, bytes] | None = None,
+    limits: Limits | None = None,
 ) -> Check:
     """One ``status`` check over every ``credentialStatus`` entry (failed beats not-checked beats passed).
 
-    ``decoded`` keeps expanded ``encodedList`` values (the same list serves many credentials).
+    ``decoded`` keeps expanded ``encodedList`` values (the same list serves many credentials); ``limits`` bounds
+    the entries checked (more: nothing is fetched) and the expanded size of a list.
     """
+    limits = limits or Limits()
     raw = credential.get("credentialStatus")
     if raw is None:
         return Check(
@@ -89,6 +91,15 @@ def check_status(
             value="no-status-entry",
         )
     entries = raw if isinstance(raw, list) else [raw]
+    if len(entries) > limits.max_status_entries:
+        return Check(
+            id="status",
+            status="not-checked",
+            sentence=f"The credential has {len(entries)} status entries; this verifier checks at most "
+            f"{limits.max_status_entries}, so none was fetched and revocation was not checked.",
+            problem_type=STATUS_VERIFICATION_ERROR,
+            value="too-many-status-entries",
+        )
     outcomes: list[_Outcome] = []
     for entry in entries:
         try:
@@ -101,7 +112,7 @@ def check_status(
                     now=now,
                     skew=skew_seconds,
                     decoded=decoded,
-                    lock=decoded_lock or nullcontext(),
+                    max_bits=limits.max_status_list_bits,
                 )
             )
         except _StatusProblem as problem:
@@ -135,8 +146,8 @@ def _check_entry(
     verify_list: ListProofCheck,
     now: datetime,
     skew: float,
-    decoded: MutableMapping[str, bytes] | None,
-    lock: AbstractContextManager[Any],
+    decoded: SizedCache[str, bytes] | None,
+    max_bits: int,
 ) -> _Outcome:
     if not isinstance(entry, Mapping):
         raise _malformed("A credentialStatus entry is not an object.")
@@ -218,7 +229,14 @@ def _check_entry(
         raise refuse("has no encodedList")
     multibase = encoded if kind == "BitstringStatusListEntry" else "u" + encoded
     try:
-        bits = _expand(multibase, decoded, lock)
+        bits = _expand(multibase, decoded, max_bits)
+    except InputTooLarge:
+        # judged like a decompression bomb: refused, never read as "not revoked"
+        raise _StatusProblem(
+            "failed",
+            f"The status list {list_url} is larger than this verifier accepts (more than {max_bits} bits expanded).",
+            MALFORMED_VALUE_ERROR,
+        ) from None
     except InvalidInput as exc:
         raise _StatusProblem(
             "failed",
@@ -246,19 +264,15 @@ def _check_entry(
     return _interpret(value, purpose=purpose, size=size, messages=messages, index=index)
 
 
-def _expand(
-    multibase: str, decoded: MutableMapping[str, bytes] | None, lock: AbstractContextManager[Any]
-) -> bytes:
-    """The expanded bitstring, from ``decoded`` when this exact ``encodedList`` was expanded before."""
+def _expand(multibase: str, decoded: SizedCache[str, bytes] | None, max_bits: int) -> bytes:
+    """The expanded bitstring, from ``decoded`` when this exact ``encodedList`` was expanded before; a list that
+    expands past ``max_bits`` is refused (a few KB of gzip can expand to many MB)."""
     known = decoded.get(multibase) if decoded is not None else None
     if known is not None:
         return known
-    bits = decode_bitstring(multibase, max_bytes=16_777_216)
+    bits = decode_bitstring(multibase, max_bytes=max_bits // 8)
     if decoded is not None:
-        with lock:
-            decoded[multibase] = bits
-            while len(decoded) > 16:
-                del decoded[next(iter(decoded))]
+        decoded.put(multibase, bits, len(bits) + len(multibase))
     return bits
 
 

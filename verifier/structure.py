@@ -274,9 +274,11 @@ def check_contexts(
         if value not in memo:
             try:
                 loader(value, {})
+                # only pinned URLs are remembered: unknown ones would grow the memo forever
                 memo[value] = True
             except MicrocredError:
-                memo[value] = False
+                problems.append(f'"{value}" is not a pinned context')
+                continue
         if not memo[value]:
             problems.append(f'"{value}" is not a pinned context')
     if not contexts:

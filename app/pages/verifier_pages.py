@@ -13,15 +13,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from app.pages.templating import render
 from app.pages.view import CredentialView, credential_view
-from app.verifier_routes import verify_read
+from app.verifier_routes import run_verification, verify_read
 from vc.encodings import b64url_decode
-from vc.errors import InputTooLarge, MicrocredError, UnsupportedMediaType
+from vc.errors import DeadlineExceeded, InputTooLarge, MicrocredError, UnsupportedMediaType
 from verifier.credential import Verifier
 from verifier.eu import MANDATORY_ELEMENTS
 from verifier.inputs import InputLimits, ReadInput, read_input
@@ -161,7 +160,6 @@ def _title_for(exc: MicrocredError, data: bytes) -> str:
 
 
 async def _verify(request: Request, *, data: bytes | None, url: str | None, source: str) -> HTMLResponse:
-    verifier: Verifier = request.app.state.verifier
     limits = _limits(request)
     now = _clock(request)
     if data is not None:
@@ -169,7 +167,7 @@ async def _verify(request: Request, *, data: bytes | None, url: str | None, sour
         if early is not None:
             return early
 
-    def run() -> tuple[ReadInput, dict[str, Any]]:
+    def run(verifier: Verifier) -> tuple[ReadInput, dict[str, Any]]:
         if url is not None:
             fetched = verifier.fetcher.get(url, accept=_ACCEPT_URL)
             read = read_input(fetched.body, media_type=fetched.content_type or None, limits=limits)
@@ -178,12 +176,11 @@ async def _verify(request: Request, *, data: bytes | None, url: str | None, sour
         return read, verify_read(verifier, read, now=now)
 
     try:
-        read, report = await run_in_threadpool(run)
+        read, report = await run_verification(request, run)
     except MicrocredError as exc:
         title = "The link could not be checked" if url is not None else _title_for(exc, data or b"")
-        detail = (
-            exc.detail[:1].upper() + exc.detail[1:] if exc.status < 500 else "The service is misconfigured."
-        )
+        shown = exc.status < 500 or isinstance(exc, DeadlineExceeded)
+        detail = exc.detail[:1].upper() + exc.detail[1:] if shown else "The service is misconfigured."
         return _problem(title, detail, status=exc.status if 400 <= exc.status < 600 else 400, url=url or "")
     return _result_page(read, report, source=source)
 

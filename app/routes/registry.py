@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -196,23 +197,28 @@ def list_institution(
 @router.post("/authorization", responses={422: {"description": "not a TRQP authorization request"}})
 async def authorization(request: Request, services: ServicesDep) -> JSONResponse:
     """TRQP v2 authorization query: is ``entity_id`` authorized for ``action`` on ``resource`` at ``context.time``?"""
-    try:
-        body = parse_json(await request.body())
-    except InvalidInput as exc:
-        raise InvalidInput(
-            f"the body must be a JSON object (a TRQP authorization request): {exc.detail}"
-        ) from None
-    query = parse_query(body)
-    with services.sessions() as session:
-        listed = list_entries(session)
-    answer = trqp_response(
-        query,
-        entries=listed,
-        authority_id=registry_did(services.settings.base_url),
-        registry=_name(services.settings.base_url),
-        now=services.clock(),
-    )
-    return JSONResponse(answer)
+    data = await request.body()
+
+    def answer() -> dict[str, Any]:
+        # parsing, the database read and the evaluation block: never on the event loop
+        try:
+            body = parse_json(data)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"the body must be a JSON object (a TRQP authorization request): {exc.detail}"
+            ) from None
+        query = parse_query(body)
+        with services.sessions() as session:
+            listed = list_entries(session)
+        return trqp_response(
+            query,
+            entries=listed,
+            authority_id=registry_did(services.settings.base_url),
+            registry=_name(services.settings.base_url),
+            now=services.clock(),
+        )
+
+    return JSONResponse(await run_in_threadpool(answer))
 
 
 @router.get("/export", response_class=Response)
