@@ -220,6 +220,7 @@ def main() -> int:
             "MICROCRED_ADMIN_TOKEN": ADMIN,
             "MICROCRED_PUBLIC_BASE_URL": base,
             "MICROCRED_LOG_LEVEL": "WARNING",
+            "MICROCRED_RATE_LIMIT_ENABLED": "false",  # a benchmark is one client sending thousands of requests
         }
         upgrade(database_url)
         server = start_server(env, port)

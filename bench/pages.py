@@ -81,6 +81,7 @@ def main() -> None:
             admin_token=SecretStr("bench-admin-token-0123456789abcdef"),
             public_base_url="http://testserver",
             log_level="WARNING",
+            rate_limit_enabled=False,  # one client, many requests
         )
         issuer_app = create_app(settings)
         with TestClient(issuer_app) as issuer:

@@ -180,6 +180,7 @@ def bench_http(url: str, tmp: Path, count: int) -> dict[str, float]:
         key_encryption_key=SecretStr(KEK_TEXT),
         admin_token=SecretStr(ADMIN),
         public_base_url=BASE,
+        rate_limit_enabled=False,  # one client, many requests
     )
     app = create_app(settings)
     try:

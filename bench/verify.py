@@ -115,6 +115,7 @@ def verifier_app(port: int, issuer_port: int, data_dir: str) -> Iterator[int]:
         "MICROCRED_VERIFIER_HTTP_HOSTS": json.dumps([f"127.0.0.1:{issuer_port}"]),
         "MICROCRED_VERIFIER_ALLOW_PRIVATE": json.dumps(["127.0.0.1"]),
         "MICROCRED_LOG_LEVEL": "WARNING",
+        "MICROCRED_RATE_LIMIT_ENABLED": "false",  # a benchmark is one client sending thousands of requests
     }
     process = subprocess.Popen(
         [

@@ -41,7 +41,7 @@ from pyld.context_resolver import ContextResolver
 from contexts import DocumentLoader
 from vc.errors import InvalidInput, MicrocredError, UnsafeJsonLd
 
-__all__ = ["Dataset", "Quad", "to_dataset"]
+__all__ = ["Dataset", "Quad", "fast_dataset", "to_dataset"]
 
 Quad = tuple[str, str, str, str]
 Dataset = list[Quad]
@@ -78,6 +78,17 @@ def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader) -> Datase
     if dataset is None:
         dataset = _reference_to_dataset(document, loader=loader)
     _check_self_references(dataset)
+    return dataset
+
+
+def fast_dataset(document: Mapping[str, Any]) -> Dataset | None:
+    """The dataset by the fast path alone (one linear walk over pinned contexts, the same refusals as
+    :func:`to_dataset`), or None when the document needs the pyld reference path."""
+    if _FAST_PATH is None or not isinstance(document, Mapping):
+        return None
+    dataset = _FAST_PATH(document)
+    if dataset is not None:
+        _check_self_references(dataset)
     return dataset
 
 

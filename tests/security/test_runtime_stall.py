@@ -17,8 +17,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+import suites
 from app import Settings
 from app.main import create_verifier_app
+from suites.isolation import ProcessCanonicalizer, WorkDeadline
+from suites.rdf import to_dataset
+from suites.rdfc import canonicalize
 from tests.security.runtime_server import healthz_latencies, serving
 from tests.verifier.conftest import World
 from tests.verifier.conftest import loader as loader
@@ -171,3 +175,20 @@ def test_a_worker_past_its_memory_cap_reports_the_proof_not_checked(tmp_path: Pa
     assert proof["status"] == "failed"
     assert "memory" in proof["sentence"]
     assert again.json()["verified"] is True  # the pool carries on
+
+
+def test_an_ordinary_credential_is_canonicalized_without_a_worker_and_a_hostile_one_in_one(world: World) -> None:
+    """The split that keeps the hot path fast: the fast path's small datasets never pay a worker round trip;
+    pyld's reference path (an inline context) always runs in a worker under the request's budget."""
+    pool = ProcessCanonicalizer(workers=1)
+    try:
+        run = pool.until(WorkDeadline.after(5.0))
+        signed = world.sign(world.credential())
+        unsecured = {k: v for k, v in signed.items() if k != "proof"}
+        assert run(unsecured, suites.DEFAULT_BUDGET) == canonicalize(to_dataset(unsecured, loader=world.loader))
+        assert pool._pool is None  # no worker was started for it
+        hostile = quadratic_context(unsecured, terms=5, nodes=2)
+        assert run(hostile, suites.DEFAULT_BUDGET) == canonicalize(to_dataset(hostile, loader=world.loader))
+        assert pool._pool is not None
+    finally:
+        pool.stop()
