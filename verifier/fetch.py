@@ -37,8 +37,6 @@ __all__ = [
     "Fetcher",
     "GuardedFetcher",
     "HostResolver",
-    "NetworkNeeded",
-    "cache_only",
     "deadline_transport",
     "embedded_ipv4",
     "fetch_allowance",
@@ -46,30 +44,8 @@ __all__ = [
     "system_resolver",
 ]
 
-_CACHE_ONLY: ContextVar[bool] = ContextVar("microcred_fetch_cache_only", default=False)
 _ALLOWANCE: ContextVar[list[int] | None] = ContextVar("microcred_fetch_allowance", default=None)
 _DEADLINE: ContextVar[float | None] = ContextVar("microcred_fetch_deadline", default=None)
-
-
-class NetworkNeeded(Exception):
-    """Raised inside :func:`cache_only` when a fetch would go to the network; the caller retries off-loop.
-
-    A signal, not a failure: deliberately outside MicrocredError, so no check turns it into "not checked".
-    """
-
-
-@contextmanager
-def cache_only() -> Iterator[None]:
-    """Within this block fetchers answer from their caches only and raise NetworkNeeded otherwise.
-
-    The web app verifies on its event loop while everything needed is cached (did:key, cached DID documents
-    and status lists) and moves to a worker thread only when a fetch must wait for the network.
-    """
-    token = _CACHE_ONLY.set(True)
-    try:
-        yield
-    finally:
-        _CACHE_ONLY.reset(token)
 
 
 @contextmanager
@@ -195,8 +171,6 @@ class GuardedFetcher:
                     self._cache.move_to_end(url)
                     return entry.result
                 self._drop(url)
-        if _CACHE_ONLY.get():
-            raise NetworkNeeded(url)
         _spend_allowance(url)
         result = self._fetch(url, accept=accept, deadline=now + self.policy.timeout)
         if result.max_age and len(result.body) <= self.policy.cache_bytes:

@@ -177,7 +177,9 @@ def test_a_worker_past_its_memory_cap_reports_the_proof_not_checked(tmp_path: Pa
     assert again.json()["verified"] is True  # the pool carries on
 
 
-def test_an_ordinary_credential_is_canonicalized_without_a_worker_and_a_hostile_one_in_one(world: World) -> None:
+def test_an_ordinary_credential_is_canonicalized_without_a_worker_and_a_hostile_one_in_one(
+    world: World,
+) -> None:
     """The split that keeps the hot path fast: the fast path's small datasets never pay a worker round trip;
     pyld's reference path (an inline context) always runs in a worker under the request's budget."""
     pool = ProcessCanonicalizer(workers=1)
@@ -185,7 +187,9 @@ def test_an_ordinary_credential_is_canonicalized_without_a_worker_and_a_hostile_
         run = pool.until(WorkDeadline.after(5.0))
         signed = world.sign(world.credential())
         unsecured = {k: v for k, v in signed.items() if k != "proof"}
-        assert run(unsecured, suites.DEFAULT_BUDGET) == canonicalize(to_dataset(unsecured, loader=world.loader))
+        assert run(unsecured, suites.DEFAULT_BUDGET) == canonicalize(
+            to_dataset(unsecured, loader=world.loader)
+        )
         assert pool._pool is None  # no worker was started for it
         hostile = quadratic_context(unsecured, terms=5, nodes=2)
         assert run(hostile, suites.DEFAULT_BUDGET) == canonicalize(to_dataset(hostile, loader=world.loader))

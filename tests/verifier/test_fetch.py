@@ -347,21 +347,3 @@ def test_local_server_size_cap(local_server: str) -> None:
 def test_local_server_redirect_to_private_address_is_refused(local_server: str) -> None:
     with pytest.raises(FetchError):
         local_fetcher(local_server).get(f"http://{local_server}/redirect-out")
-
-
-def test_cache_only_answers_from_the_cache_or_signals_network_needed() -> None:
-    from verifier.fetch import NetworkNeeded, cache_only
-
-    clock = Clock()
-    handler, calls = counting({"cache-control": "max-age=60"})
-    fetcher = mock(handler, clock=clock)
-    with cache_only(), pytest.raises(NetworkNeeded):
-        fetcher.get("https://issuer.example/x")
-    assert calls == []
-    fetcher.get("https://issuer.example/x")
-    with cache_only():
-        assert fetcher.get("https://issuer.example/x").body == b'{"n":1}'
-    clock.now += 61
-    with cache_only(), pytest.raises(NetworkNeeded):
-        fetcher.get("https://issuer.example/x")
-    assert len(calls) == 1
