@@ -386,7 +386,6 @@ def request_hash(route: str, body: Any) -> str:
 
 
 def issue_idempotent(
-    sessions: sessionmaker[Session],
     session: Session,
     *,
     issuer: Issuer,
@@ -394,7 +393,12 @@ def issue_idempotent(
     digest: str,
     make: Callable[[], IssuedCredential],
 ) -> tuple[IssuedCredential, bool]:
-    """Run ``make`` unless ``key`` was already used; (credential, created). Same key + other request → Conflict."""
+    """Run ``make`` unless ``key`` was already used; (credential, created). Same key + other request → Conflict.
+
+    Concurrent requests with one key: the unique (institution, key) index lets one insert win; on PostgreSQL the
+    others' inserts wait for it to commit, then fail. ``make`` runs in a savepoint, so a loser undoes only its own
+    insert (and the status entries it claimed) and answers with the winner's credential from the same transaction.
+    """
     if key is not None:
         if not 1 <= len(key) <= 200:
             raise InvalidInput(
@@ -403,16 +407,17 @@ def issue_idempotent(
         existing = repo.credential_by_idempotency_key(session, institution=issuer.institution, key=key)
         if existing is not None:
             return _replay(existing, digest), False
-    row = make()
-    try:
+    if key is None:
+        row = make()
         session.flush()
+        return row, True
+    try:
+        with session.begin_nested():
+            row = make()
+            session.flush()
     except IntegrityError:
-        # A concurrent request with the same key won the race: answer with its credential.
-        session.rollback()
-        if key is None:
-            raise
-        with sessions() as fresh:
-            existing = repo.credential_by_idempotency_key(fresh, institution=issuer.institution, key=key)
+        # Read committed (PostgreSQL's default): this statement sees the winner, committed before our insert failed.
+        existing = repo.credential_by_idempotency_key(session, institution=issuer.institution, key=key)
         if existing is None:
             raise
         return _replay(existing, digest), False
