@@ -20,9 +20,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["BUSY_TIMEOUT_MS", "begins_immediate", "database_reachable", "make_engine", "make_sessions"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CONNECT_TIMEOUT_S",
+    "begins_immediate",
+    "database_reachable",
+    "make_engine",
+    "make_sessions",
+]
 
 BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5
 _IMMEDIATE = "microcred.begin_immediate"
 
 
@@ -30,7 +38,8 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the parent directory is created and pragmas set on each connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A bounded connect: with the server's host unreachable a request answers 503 in seconds instead of hanging.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
