@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
+from app.batch_runner import BatchRunner
 from app.db import database_reachable, make_engine, make_sessions
 from app.deps import Services
 from app.logs import configure_logging
@@ -62,6 +67,10 @@ def create_app(settings: Settings) -> FastAPI:
         stores=True,
     )
     app.state.services = services
+    runner = BatchRunner(services, interval=settings.batch_resume_interval_seconds)
+    app.state.batch_runner = runner
+    if settings.batch_resume_interval_seconds > 0:
+        app.router.lifespan_context = _resuming(runner)
     app.include_router(health_router(lambda: database_reachable(services.engine)))
     app.include_router(admin.router)
     app.include_router(institutions.router)
@@ -76,6 +85,21 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(registry_routes.router)  # trust registry (issue 8)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: error pages get the headers too
     return app
+
+
+def _resuming(runner: BatchRunner) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that runs the batch-resuming thread while the app serves (batches left pending by a crash or a
+    restart are finished without ``microcred worker``)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(runner.stop)
+
+    return lifespan
 
 
 def create_verifier_app(settings: Settings) -> FastAPI:
