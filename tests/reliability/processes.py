@@ -22,6 +22,12 @@ def running(pid: int) -> bool:
     return stat is not None and stat[0] not in ("Z", "X")
 
 
+def parent(pid: int) -> int:
+    """The parent pid of ``pid`` (0 when it is gone)."""
+    stat = _stat(pid)
+    return stat[1] if stat else 0
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
