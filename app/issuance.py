@@ -706,7 +706,6 @@ def process_batch(
     chunk: int = 200,
     progress: Callable[[BatchProgress], None] | None = None,
     max_chunks: int | None = None,
-    fail_after: int | None = None,
     kek: bytes | None = None,
     workers: int = 1,
     min_pool_rows: int = 50,
@@ -717,8 +716,7 @@ def process_batch(
     A chunk's credentials and row states commit together, so a crash loses at most the uncommitted chunk, whose
     rows stay pending and are issued by the next run; the unique (batch, row) key makes a duplicate impossible.
     With ``workers`` > 1 (and the ``kek``), checking and signing run in that many worker processes, each of
-    which unseals the signer itself (started once a chunk has ``min_pool_rows`` rows). ``max_chunks`` stops early (a worker's share); ``fail_after`` (tests) raises
-    after that many rows of a chunk, as a crash would.
+    which unseals the signer itself (started once a chunk has ``min_pool_rows`` rows). ``max_chunks`` stops early (a worker's share).
     """
     issuer: Issuer | None = None
     pool: ProcessPoolExecutor | None = None
@@ -756,7 +754,6 @@ def process_batch(
                     now=clock(),
                     pool=pool,
                     workers=workers,
-                    fail_after=fail_after,
                 )
                 counts = repo.batch_counts(session, batch=batch)
                 current = _progress(batch, counts)
@@ -792,14 +789,11 @@ def _issue_rows(
     now: datetime,
     pool: ProcessPoolExecutor | None,
     workers: int,
-    fail_after: int | None,
 ) -> None:
     """Issue one claimed chunk: awards parsed here, check + sign here or in the pool, rows and credentials added."""
     _check_suite(batch.suite)
     parsed: list[tuple[BatchRow, Award]] = []
-    for index, row in enumerate(rows):
-        if fail_after is not None and index >= fail_after:
-            raise RuntimeError("simulated crash")
+    for row in rows:
         try:
             parsed.append((row, award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")))
         except MicrocredError as exc:
