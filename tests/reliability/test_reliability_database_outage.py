@@ -124,6 +124,7 @@ def test_no_free_connection_answers_503_then_recovers(
     upgrade(database_url)
     application = create_app(_settings(tmp_path, database_url))
     services = application.state.services
+    own = services.engine
     # A one-connection pool with a short wait stands in for the default pool, so the test needs no 30 s wait.
     small = create_engine(make_url(database_url), pool_size=1, max_overflow=0, pool_timeout=0.3)
     try:
@@ -141,7 +142,7 @@ def test_no_free_connection_answers_503_then_recovers(
             assert response.status_code == 201, response.text
     finally:
         small.dispose()
-        services.engine.dispose()
+        own.dispose()
     assert _count(database_url) == 1
 
 
