@@ -80,21 +80,24 @@ class BatchRunner:
             log.warning("cannot look for pending batches: %s", type(exc).__name__)
             return []
 
-    def resume_pending(self) -> int:
-        """Work every batch with pending rows that this process is not already working; how many it took up."""
+    def resume_pending(self, batch_ids: list[int] | None = None) -> int:
+        """Work every batch with pending rows (or those of ``batch_ids``) that this process is not already working;
+        how many it took up."""
         taken = 0
-        for batch_id in self.pending():
+        for batch_id in self.pending() if batch_ids is None else batch_ids:
             if self._stop.is_set():
                 break
             taken += self.run(batch_id, stop=self._stop.is_set)
         return taken
 
     def start(self) -> None:
-        """Start the resuming thread (a first look at once, then every ``interval`` seconds)."""
+        """Look for pending batches now (before the app serves), then work them and look again every ``interval``
+        seconds in a thread."""
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="batch-resume", daemon=True)
+        first = self.pending()
+        self._thread = threading.Thread(target=self._loop, args=(first,), name="batch-resume", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -104,8 +107,7 @@ class BatchRunner:
             self._thread.join(timeout)
             self._thread = None
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
+    def _loop(self, first: list[int]) -> None:
+        self.resume_pending(first)
+        while self.interval > 0 and not self._stop.wait(self.interval):
             self.resume_pending()
-            if self.interval <= 0 or self._stop.wait(self.interval):
-                break

@@ -69,8 +69,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     runner = BatchRunner(services, interval=settings.batch_resume_interval_seconds)
     app.state.batch_runner = runner
-    if settings.batch_resume_interval_seconds > 0:
-        app.router.lifespan_context = _resuming(runner)
+    app.router.lifespan_context = _lifespan(
+        services, runner, resume=settings.batch_resume_interval_seconds > 0
+    )
     app.include_router(health_router(lambda: database_reachable(services.engine)))
     app.include_router(admin.router)
     app.include_router(institutions.router)
@@ -87,17 +88,22 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _resuming(runner: BatchRunner) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that runs the batch-resuming thread while the app serves (batches left pending by a crash or a
-    restart are finished without ``microcred worker``)."""
+def _lifespan(
+    services: Services, runner: BatchRunner, *, resume: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app serves, the batch-resuming thread runs (batches left pending by a crash or a restart are
+    finished without ``microcred worker``); at shutdown it stops and the pooled connections are closed (not left
+    to the garbage collector)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        runner.start()
+        if resume:
+            runner.start()
         try:
             yield
         finally:
             await anyio.to_thread.run_sync(runner.stop)
+            services.engine.dispose()
 
     return lifespan
 
