@@ -7,6 +7,8 @@
 #              -e MICROCRED_PUBLIC_BASE_URL=https://issuer.example.eu -p 8000:8000 microcred
 #
 # The same image runs the verifier with: docker run ... microcred verifier   (see compose.yaml)
+# MICROCRED_MODE must be given (production, or dev for a throwaway trial): the entrypoint refuses to start
+# without it, and the image deliberately sets none.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

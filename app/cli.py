@@ -37,6 +37,7 @@ from app.institutions import (
     mint_api_key,
     revoke_api_key,
 )
+from app.learner_link_cli import register as register_learner_link_commands
 from app.migrate import current_revision, downgrade, head_revision, upgrade
 from app.registry_cli import ensure_demo_listing
 from app.registry_cli import register as register_registry_commands
@@ -62,6 +63,7 @@ cli.add_typer(apikey_cli, name="apikey")
 register_issue_commands(cli)  # issue --csv, worker (app/cli_issue.py)
 register_registry_commands(cli)  # registry add-institution, list, state, export (app/registry_cli.py)
 register_status_commands(cli)  # revoke, suspend, reinstate (app/status_cli.py)
+register_learner_link_commands(cli)  # learner-link (app/learner_link_cli.py)
 cli.command("verify")(verify_command)
 
 

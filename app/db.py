@@ -14,6 +14,9 @@ probe never waits for the lock. A lock held past
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,10 @@ __all__ = [
     "database_reachable",
     "make_engine",
     "make_sessions",
+    "private_database_file",
 ]
 
+log = logging.getLogger("microcred.app")
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 5
 _IMMEDIATE = "microcred.begin_immediate"
@@ -40,8 +45,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         # A bounded connect: with the server's host unreachable a request answers 503 in seconds instead of hanging.
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -60,6 +65,27 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def private_database_file(path: Path) -> None:
+    """Make the SQLite file ``path`` readable by its owner only (0600): created so if missing, tightened if not.
+
+    The database holds sealed keys, hashed codes and learners' records. SQLite creates the ``-wal`` and ``-shm``
+    files with the database file's own permissions (https://www.sqlite.org/src/doc/trunk/src/os_unix.c,
+    ``findCreateFileMode``), so they follow; any left from before are tightened here too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # An existing database (or one another process made first) is tightened below instead.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours (a shared directory): say so rather than fail to start
+            log.warning("cannot make %s private (mode 0600): not its owner", file.name)
 
 
 def begins_immediate(connection: Connection) -> bool:

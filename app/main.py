@@ -15,6 +15,13 @@ from app.logs import configure_logging
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from app.pages import install_issuer_pages, install_verifier_pages
 from app.problems import install_problem_handlers
+from app.rate_limits import (
+    ISSUER_ROUTES,
+    VERIFIER_ROUTES,
+    LimitedRoute,
+    RateLimitMiddleware,
+    limiter_from_settings,
+)
 from app.routes import (
     achievements,
     admin,
@@ -24,6 +31,7 @@ from app.routes import (
     exchanges,
     institutions,
     issuers,
+    learner_links,
     offers,
     oid4vci,
 )
@@ -39,12 +47,18 @@ __all__ = ["create_app", "create_verifier_app", "issuer_app_from_env", "verifier
 VERSION = "0.1.0"
 
 
-def _base_app(settings: Settings, *, title: str, description: str, stores: bool) -> FastAPI:
+def _base_app(
+    settings: Settings, *, title: str, description: str, stores: bool, limited: tuple[LimitedRoute, ...]
+) -> FastAPI:
     app = FastAPI(title=title, description=description, version=VERSION)
     install_problem_handlers(app)
-    # Added last = outermost: every response (413 included) carries the request id. An app that stores what it
-    # is sent refuses NUL characters in JSON strings the same way on SQLite and PostgreSQL.
+    # Added last = outermost: every response (413 and 429 included) carries the request id. An app that stores
+    # what it is sent refuses NUL characters in JSON strings the same way on SQLite and PostgreSQL.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, refuse_nul=stores)
+    limiter = limiter_from_settings(settings)
+    # Outside the body limit: a client over its limit is refused before its body is read.
+    if limiter is not None:
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, routes=limited)
     app.add_middleware(RequestContextMiddleware)
     return app
 
@@ -65,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="microcred issuer",
         description="Issues EU micro-credentials as Open Badges 3.0 credentials (W3C VC 2.0, Data Integrity).",
         stores=True,
+        limited=ISSUER_ROUTES,
     )
     app.state.services = services
     runner = BatchRunner(services, interval=settings.batch_resume_interval_seconds)
@@ -81,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     for router in (offers.router, oid4vci.router, exchanges.router):  # wallets (issue 10)
         app.include_router(router)
+    app.include_router(learner_links.router)
     app.include_router(status_routes.router)  # status lists (issue 7)
     install_issuer_pages(app)  # pages (issue 9)
     app.include_router(registry_routes.router)  # trust registry (issue 8)
@@ -115,6 +131,7 @@ def create_verifier_app(settings: Settings) -> FastAPI:
         title="microcred verifier",
         description="Verifies Open Badges 3.0 / W3C Verifiable Credentials and reports every check.",
         stores=False,
+        limited=VERIFIER_ROUTES,
     )
     app.include_router(health_router(None))
     install_verifier(app, settings)

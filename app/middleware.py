@@ -9,14 +9,14 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logs import request_id
+from app.logs import redact, request_id
 from app.problems import internal_error_response, problem_response
+from vc.json_text import lone_surrogate_escape
 
 __all__ = ["BodyLimitMiddleware", "RequestContextMiddleware", "SecurityHeadersMiddleware"]
 
 log = logging.getLogger("microcred.app")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
 # Our pages use no JavaScript, one stylesheet and images from the same origin, and post forms only to themselves.
 _PAGE_POLICY = (
     b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -54,6 +54,9 @@ class RequestContextMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
+        # Redacted here too, not only by JsonFormatter: any handler a deployment configures gets no secrets. The
+        # query string is never logged (wallets may carry codes and tokens there).
+        path = redact(scope["path"])
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -71,7 +74,7 @@ class RequestContextMiddleware:
         except Exception:
             # Logged here with the traceback; the client gets a generic problem, never the trace.
             log.exception(
-                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": scope["path"]}
+                "unhandled error", extra={"request_id": rid, "method": scope["method"], "path": path}
             )
             if not response_started:
                 await internal_error_response()(scope, receive, send_with_id)
@@ -81,7 +84,7 @@ class RequestContextMiddleware:
                 extra={
                     "request_id": rid,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
@@ -97,6 +100,15 @@ def _json_nul(content_type: bytes, body: bytes) -> bool:
     if b"json" not in content_type.lower():
         return False
     return b"\\u0000" in body and _NUL_ESCAPE.search(body) is not None
+
+
+# Bodies that are never read as JSON text as a whole; anything else may be (FastAPI parses a body without a media
+# type as JSON, some handlers parse text/plain), so it is checked for lone surrogate escapes.
+_NOT_JSON = (b"multipart/", b"application/x-www-form-urlencoded", b"text/csv", b"image/")
+
+
+def _may_be_json(content_type: bytes) -> bool:
+    return not content_type.strip().lower().startswith(_NOT_JSON)
 
 
 class BodyLimitMiddleware:
@@ -136,12 +148,18 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         whole = b"".join(chunks)  # joined once: checked here, replayed to the app below
-        if self.refuse_nul and _json_nul(dict(scope["headers"]).get(b"content-type", b""), whole):
-            response = problem_response(
-                status=422,
-                title="Unprocessable Content",
-                detail="the request body contains a NUL character (\\u0000) in a string, which is not accepted",
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        refusal = None
+        if self.refuse_nul and _json_nul(content_type, whole):
+            refusal = "the request body contains a NUL character (\\u0000) in a string, which is not accepted"
+        elif _may_be_json(content_type) and lone_surrogate_escape(whole):
+            # Both apps: a lone surrogate is no Unicode character, so nothing downstream could encode it.
+            refusal = (
+                "the request body contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), "
+                "which is not a Unicode character"
             )
+        if refusal is not None:
+            response = problem_response(status=422, title="Unprocessable Content", detail=refusal)
             await response(scope, receive, send)
             return
         replayed = False

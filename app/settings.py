@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -174,6 +175,39 @@ class Settings(BaseSettings):
         description="`validUntil` of a signed list is its signing time plus this; re-signed once half has passed",
     )
 
+    # --- rate limits: per client, on the unauthenticated expensive endpoints. Read by app/rate_limits.py. ------
+    rate_limit_enabled: bool = Field(
+        default=True,
+        description="per-client rate limits on verification, uploads, OpenID4VCI, exchanges and learner actions (429 with `Retry-After`); see docs/rate-limits.md",
+    )
+    rate_limit_storage_uri: str = Field(
+        default="memory://",
+        description="where the counters live ([`limits`](https://limits.readthedocs.io/en/stable/storage.html) storage URI): `memory://` per process; `redis://host:6379` shared by several instances (needs the `redis` package)",
+    )
+    rate_limit_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or CIDR networks of reverse proxies (JSON list) whose `X-Forwarded-For` names the client; from anyone else it is ignored",
+    )
+    rate_limit_verify: str = Field(
+        default="300/minute",
+        description="verifier: `POST /credentials/verify` and `/presentations/verify` per client (`limits` notation, `;` joins several, e.g. `10/second;120/minute`)",
+    )
+    rate_limit_upload: str = Field(
+        default="120/minute",
+        description="verifier: uploads and credential URLs (`POST /verify`, the page's `POST /check`, `GET /?url=`) per client",
+    )
+    rate_limit_oid4vci: str = Field(
+        default="300/minute",
+        description="issuer: OpenID4VCI offer, token, nonce and credential endpoints per client",
+    )
+    rate_limit_exchanges: str = Field(
+        default="300/minute", description="issuer: VC-API exchange endpoints (`/exchanges/…`) per client"
+    )
+    rate_limit_learner: str = Field(
+        default="300/minute",
+        description="issuer: learner actions (add to a wallet, wallet page, credential and badge downloads, QR code) per client",
+    )
+
     # --- batches: the issuer app finishes pending batches itself (after a restart, a crash, a database outage). --
     batch_resume_interval_seconds: float = Field(
         default=30.0,
@@ -194,6 +228,18 @@ class Settings(BaseSettings):
             raise ValueError("status_list_size must be a multiple of 8")
         if info.data.get("mode") == "production" and value < 131_072:
             raise ValueError("status_list_size must be at least 131072 in production (the spec's minimum)")
+        return value
+
+    @field_validator(
+        "rate_limit_verify",
+        "rate_limit_upload",
+        "rate_limit_oid4vci",
+        "rate_limit_exchanges",
+        "rate_limit_learner",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_many(value)  # ValueError names the string it could not read
         return value
 
     @field_validator("log_level")

@@ -33,6 +33,7 @@ __all__ = [
     "BatchRow",
     "Institution",
     "IssuedCredential",
+    "LearnerKey",
     "RegistryEntry",
     "RegistryEntryDid",
     "RegistryKey",
@@ -481,3 +482,15 @@ class WalletNonce(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LearnerKey(Base):
+    """The learner's capability for one credential (sending it to a wallet): only a SHA-256 hash of a 256-bit
+    random key, given to the learner once inside their private link. Deleting the row revokes it."""
+
+    __tablename__ = "learner_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

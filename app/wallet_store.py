@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,17 @@ from app.pages.learner import set_statuses
 from app.status_lists import StatusAllocator
 from app.tables import AchievementVersion, Institution, IssuedCredential, WalletNonce, WalletOffer
 from issuer import Award, Learner, check_before_signing
+from issuer.offer_state import (
+    BLOCKED,
+    MAX_TX_CODE_FAILURES,
+    Move,
+    OfferFacts,
+    Path,
+    Refusal,
+    admit,
+    after_tx_code,
+    open_for,
+)
 from issuer.offers import (
     TX_CODE_LENGTH,
     OfferLinks,
@@ -40,17 +52,29 @@ from issuer.offers import (
 )
 from issuer.signing import check_and_sign
 from keys import KeyStore
-from vc.errors import Conflict, InvalidToken, NotFound, OAuthError
+from vc.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidToken,
+    MicrocredError,
+    NotFound,
+    OAuthError,
+)
 
 __all__ = [
     "DELIVERY_OFFER_TTL",
     "MAX_REISSUES",
     "MAX_TX_CODE_FAILURES",
     "NewOffer",
+    "admit_step",
+    "check_open",
     "consume_nonce",
     "create_offer",
+    "credential_refusal",
     "current_code",
     "deliver_issued",
+    "exchange_refusal",
     "grant_token",
     "issue_offer",
     "new_nonce",
@@ -58,11 +82,10 @@ __all__ = [
     "offer_by_token",
     "offer_issued_credential",
     "offer_status",
+    "token_refusal",
     "wallet_links",
 ]
 
-MAX_TX_CODE_FAILURES = 5
-"""Wrong transaction codes tolerated before the offer is blocked (a 6-digit code must not be guessable)."""
 PLACEHOLDER_DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 """Stands in for the (not yet known) holder when the offer is checked at creation."""
 DELIVERY_OFFER_TTL = timedelta(hours=1)
@@ -277,6 +300,128 @@ def offer_status(row: WalletOffer) -> dict[str, Any]:
     }
 
 
+def _facts(row: WalletOffer) -> OfferFacts:
+    return OfferFacts(
+        state=row.state,
+        expires_at=row.expires_at,
+        has_tx_code=row.tx_code_hash is not None,
+        tx_code_failures=row.tx_code_failures,
+        code_expires_at=row.code_expires_at,
+        token_expires_at=row.token_expires_at,
+    )
+
+
+def admit_step(
+    session: Session,
+    *,
+    row: WalletOffer,
+    path: Path,
+    tx_code: str | None,
+    tx_key: bytes | None,
+    now: datetime,
+    refuse: Callable[[Refusal], MicrocredError],
+) -> Move:
+    """Run one redemption step of ``row`` through the offer state machine (:mod:`issuer.offer_state`): refused
+    (``refuse`` words it for the path) unless the offer is at the step's state, alive, and the transaction code is
+    right when it has one. A code attempt is counted by a conditional ``UPDATE`` *before* the code is compared,
+    so parallel guesses never exceed the limit; a wrong code stays counted (the caller must commit, not roll back,
+    on TX_CODE_WRONG); the limit blocks the offer. The caller writes the returned move with a conditional update
+    from ``move.from_state``: the first of two parallel redemptions wins."""
+    decision = admit(_facts(row), path=path, tx_code_given=tx_code is not None, now=now)
+    if isinstance(decision, Refusal):
+        raise refuse(decision)
+    if not decision.check_tx_code:
+        return decision
+    counted = session.execute(
+        update(WalletOffer)
+        .where(
+            WalletOffer.id == row.id,
+            WalletOffer.state == decision.from_state,
+            WalletOffer.tx_code_failures < MAX_TX_CODE_FAILURES,
+        )
+        .values(tx_code_failures=WalletOffer.tx_code_failures + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    if counted.rowcount != 1:  # type: ignore[attr-defined]
+        raise refuse(open_for(_facts(row), path=path, now=now) or Refusal.BLOCKED)
+    matched = (
+        tx_key is not None
+        and row.tx_code_hash is not None
+        and hmac.compare_digest(tx_code_hash(tx_key, tx_code or ""), row.tx_code_hash)
+    )
+    refusal, block = after_tx_code(matched=matched, failures=row.tx_code_failures)
+    if refusal is None:
+        back = WalletOffer.tx_code_failures - 1
+        values: dict[str, Any] = {"tx_code_failures": back}
+    elif block:
+        values = {"state": BLOCKED}
+    else:
+        values = {}
+    if values:
+        session.execute(
+            update(WalletOffer)
+            .where(WalletOffer.id == row.id, WalletOffer.state == decision.from_state)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(row)
+    if refusal is not None:
+        raise refuse(refusal)
+    return decision
+
+
+def check_open(
+    row: WalletOffer, *, path: Path, now: datetime, refuse: Callable[[Refusal], MicrocredError]
+) -> None:
+    """Refuse (worded by ``refuse``) unless ``row`` is at the state ``path`` starts from, alive and not blocked:
+    for the steps before a redemption (the exchange's challenge)."""
+    refused = open_for(_facts(row), path=path, now=now)
+    if refused is not None:
+        raise refuse(refused)
+
+
+_TOKEN_REFUSALS = {
+    Refusal.REDEEMED: ("invalid_grant", "the pre-authorized code was already used"),
+    Refusal.EXPIRED: ("invalid_grant", "the pre-authorized code has expired: fetch the offer again"),
+    Refusal.BLOCKED: ("invalid_grant", "too many wrong transaction codes: this offer is blocked"),
+    Refusal.TX_CODE_MISSING: ("invalid_request", "this offer needs the transaction code (tx_code)"),
+    Refusal.TX_CODE_UNEXPECTED: (
+        "invalid_request",
+        "this offer has no transaction code: do not send tx_code",
+    ),
+    Refusal.TX_CODE_WRONG: ("invalid_grant", "the transaction code is wrong"),
+}
+
+
+def token_refusal(refusal: Refusal) -> MicrocredError:
+    """A refused token request, with the OpenID4VCI §6.3 / RFC 6749 §5.2 error codes."""
+    error, detail = _TOKEN_REFUSALS[refusal]
+    return OAuthError(error, detail)
+
+
+def credential_refusal(refusal: Refusal) -> MicrocredError:
+    """A refused credential request: the access token is no longer good (RFC 6750 §3.1)."""
+    if refusal is Refusal.EXPIRED:
+        return InvalidToken("the access token has expired")
+    return InvalidToken("the access token is unknown or was already used")
+
+
+def exchange_refusal(refusal: Refusal) -> MicrocredError:
+    """A refused VC-API exchange step, as a problem."""
+    if refusal is Refusal.REDEEMED:
+        return Conflict("this offer was already redeemed")
+    if refusal is Refusal.EXPIRED:
+        return NotFound("no such offer, or it has expired")
+    if refusal is Refusal.BLOCKED:
+        return Forbidden("too many wrong transaction codes: this offer is blocked")
+    if refusal is Refusal.TX_CODE_MISSING:
+        return InvalidInput('this offer needs the transaction code: send "txCode"', pointer="/txCode")
+    if refusal is Refusal.TX_CODE_UNEXPECTED:
+        return InvalidInput('this offer has no transaction code: do not send "txCode"', pointer="/txCode")
+    return Forbidden("the transaction code is wrong")
+
+
 def grant_token(
     session: Session, *, code: str, tx_code: str | None, now: datetime, token_ttl: timedelta
 ) -> tuple[str, WalletOffer]:
@@ -284,32 +429,24 @@ def grant_token(
     row = session.scalar(select(WalletOffer).where(WalletOffer.code_hash == hash_secret(code)))
     if row is None:
         raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
-    if row.state != "offered":
-        raise OAuthError("invalid_grant", "the pre-authorized code was already used")
-    if row.expires_at <= now or row.code_expires_at <= now:
-        raise OAuthError("invalid_grant", "the pre-authorized code has expired: fetch the offer again")
-    if row.tx_code_hash is None:
-        if tx_code is not None:
-            raise OAuthError("invalid_request", "this offer has no transaction code: do not send tx_code")
-    elif tx_code is None:
-        raise OAuthError("invalid_request", "this offer needs the transaction code (tx_code)")
-    elif row.tx_key_wrapped is None or not hmac.compare_digest(
-        tx_code_hash(unwrap_tx_key(row.tx_key_wrapped, code), tx_code), row.tx_code_hash
-    ):
-        row.tx_code_failures += 1
-        if row.tx_code_failures >= MAX_TX_CODE_FAILURES:
-            row.state = "blocked"
-        session.flush()
-        raise OAuthError("invalid_grant", "the transaction code is wrong")
+    move = admit_step(
+        session,
+        row=row,
+        path=Path.TOKEN,
+        tx_code=tx_code,
+        tx_key=unwrap_tx_key(row.tx_key_wrapped, code) if row.tx_key_wrapped else None,
+        now=now,
+        refuse=token_refusal,
+    )
     token = new_secret()
     claimed = session.execute(
         update(WalletOffer)
-        .where(WalletOffer.id == row.id, WalletOffer.state == "offered")
-        .values(state="token", token_hash=hash_secret(token), token_expires_at=now + token_ttl)
+        .where(WalletOffer.id == row.id, WalletOffer.state == move.from_state)
+        .values(state=move.to_state, token_hash=hash_secret(token), token_expires_at=now + token_ttl)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise OAuthError("invalid_grant", "the pre-authorized code was already used")
+        raise token_refusal(Refusal.REDEEMED)
     session.refresh(row)
     return token, row
 
@@ -319,10 +456,17 @@ def offer_by_token(session: Session, *, token: str | None, now: datetime) -> Wal
     if not token:
         raise InvalidToken("an access token is required (Authorization: Bearer)")
     row = session.scalar(select(WalletOffer).where(WalletOffer.token_hash == hash_secret(token)))
-    if row is None or row.state != "token":
+    if row is None:
         raise InvalidToken("the access token is unknown or was already used")
-    if row.token_expires_at is None or row.token_expires_at <= now:
-        raise InvalidToken("the access token has expired")
+    admit_step(
+        session,
+        row=row,
+        path=Path.CREDENTIAL,
+        tx_code=None,
+        tx_key=None,
+        now=now,
+        refuse=credential_refusal,
+    )
     return row
 
 
@@ -352,9 +496,10 @@ def issue_offer(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
-    """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (Conflict if the offer was
-    redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation).
+    """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (``refuse(REDEEMED)``, by
+    default a Conflict, if the offer was redeemed meanwhile); the signed credential. ``status`` gives it its status-list entries (revocation).
     An offer of an already issued credential delivers it as described in :func:`deliver_issued`."""
     if offer.source_credential_id is not None:
         return deliver_issued(
@@ -365,6 +510,7 @@ def issue_offer(
             from_states=from_states,
             now=now,
             status=status,
+            refuse=refuse,
         )
     claimed = session.execute(
         update(WalletOffer)
@@ -373,7 +519,7 @@ def issue_offer(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this offer was already redeemed")
+        raise refuse(Refusal.REDEEMED)
     institution = session.get(Institution, offer.institution_id)
     version = session.get(AchievementVersion, offer.achievement_version_id)
     if institution is None or version is None:
@@ -403,6 +549,7 @@ def deliver_issued(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
     """Redeem an offer of an already issued credential, once: a credential naming a DID is delivered as is (the
     routes refuse any other holder beforehand); one without (hashed e-mail and name only) is re-issued bound to
@@ -425,7 +572,7 @@ def deliver_issued(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this offer was already redeemed")
+        raise refuse(Refusal.REDEEMED)
     if delivered is None:
         delivered = _reissue(
             session, original=original, holder=holder, keystore=keystore, now=now, status=status

@@ -5,11 +5,12 @@ https://www.w3.org/TR/vc-data-integrity/ ; https://www.w3.org/TR/vc-di-eddsa/
 Modules: ``rdf`` (JSON-LD → dataset, safe mode), ``rdfc`` (canonicalization with a Budget), ``base``
 (Cryptosuite protocol, SuiteContext), ``eddsa_rdfc_2022`` and ``ed25519_signature_2020`` (the suites),
 ``registry`` (SUITES, suite_for), ``resolver`` (verification method checks), ``proofs`` (sign, verify),
-``json_input`` (bounded parsing).
+``json_input`` (bounded parsing), ``plain_form`` (is the JSON what the signature covers).
 """
 
 from suites.base import Cryptosuite, SuiteContext
 from suites.json_input import MAX_DOCUMENT_BYTES, MAX_JSON_DEPTH, parse_json
+from suites.plain_form import plain_form_problem
 from suites.proofs import (
     INVALID_CHALLENGE_ERROR,
     INVALID_DOMAIN_ERROR,
@@ -47,6 +48,7 @@ __all__ = [
     "SuiteContext",
     "canonicalize",
     "parse_json",
+    "plain_form_problem",
     "resolve_verification_method",
     "sign",
     "suite_for",

@@ -19,6 +19,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from vc.errors import InputTooLarge, InvalidInput, UnsupportedMediaType
+from vc.json_text import lone_surrogate_escape
 
 __all__ = [
     "JSON_MEDIA_TYPES",
@@ -78,6 +79,8 @@ def parse_json(data: bytes | str, *, limits: InputLimits = InputLimits()) -> Any
         raise InvalidInput(f"the JSON document nests deeper than {limits.max_depth} levels") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput(f"the body is not valid UTF-8 JSON: {_short(exc)}") from None
+    if lone_surrogate_escape(raw):
+        raise InvalidInput("the JSON has a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair)")
     _check_depth(value, limits.max_depth)
     return value
 

@@ -19,9 +19,16 @@ from vc.errors import FetchError, MicrocredError, NotFound, UnknownCryptosuite
 from verifier.did import did_of
 from verifier.report import Check
 
-__all__ = ["CRYPTOGRAPHIC_SECURITY_ERROR", "MemoResolver", "ProofOutcome", "check_proofs"]
+__all__ = [
+    "CRYPTOGRAPHIC_SECURITY_ERROR",
+    "PROOF_TRANSFORMATION_ERROR",
+    "MemoResolver",
+    "ProofOutcome",
+    "check_proofs",
+]
 
 CRYPTOGRAPHIC_SECURITY_ERROR = "https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR"
+PROOF_TRANSFORMATION_ERROR = "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR"
 
 
 @dataclass
@@ -102,9 +109,19 @@ def check_proofs(
         return _failed(
             check_id,
             f"The document could not be processed as JSON-LD ({type(exc).__name__}), so its proof cannot be checked.",
-            "https://w3id.org/security#PROOF_TRANSFORMATION_ERROR",
+            PROOF_TRANSFORMATION_ERROR,
         )
     if result.verified:
+        # The signature covers the RDF dataset; every check after this one reads JSON keys. Only a document in
+        # plain compacted form says in its JSON exactly what the dataset says (docs/adr/0005-checked-is-signed.md).
+        problem = suites.plain_form_problem(document, loader=loader)
+        if problem is not None:
+            return _failed(
+                check_id,
+                "The signature verifies, but the document is not in the plain form its checks read, so what "
+                f"would be checked is not what is signed: {problem}.",
+                PROOF_TRANSFORMATION_ERROR,
+            )
         described = ", ".join(f"{r.suite} by {r.verification_method}" for r in result.results)
         count = len(result.results)
         return ProofOutcome(

@@ -2,8 +2,10 @@
 
 The page shows the credential, and offers the JSON, the badge image baked as PNG and as SVG (OB 3.0 baking), a QR
 code of the verification link, a "verify this credential" link that opens the verifier with the credential loaded,
-an add-to-LinkedIn-profile link, and an "Add to a wallet" button (a form posting to ``/credentials/{id}/wallet``,
-which opens the wallet page of an offer of this credential; not shown while it is revoked or suspended).
+an add-to-LinkedIn-profile link. Only at the learner's private link (``/credentials/{id}/learner/{key}``, see
+``app.learner_keys``) does it have an "Add to a wallet" button (a form posting the key to
+``/credentials/{id}/wallet``, which opens the wallet page of an offer of this credential; not shown while it is
+revoked or suspended): the public link lets anyone see and verify, not re-issue.
 https://www.imsglobal.org/spec/ob/v3p0/#baking ; https://www.linkedin.com/help/linkedin/answer/a567169
 """
 
@@ -22,6 +24,7 @@ from sqlalchemy.orm import object_session
 
 from app import repo_issuance as repo
 from app.deps import ServicesDep, SessionDep
+from app.learner_keys import with_learner_key
 from app.pages.templating import render
 from app.pages.view import CredentialView, credential_view
 from app.settings import Settings
@@ -106,8 +109,9 @@ def set_statuses(row: IssuedCredential) -> list[str]:
     return sorted(session.scalars(query))
 
 
-def learner_page(settings: Settings, row: IssuedCredential) -> HTMLResponse:
-    """The rendered learner page of ``row`` (saying so when the issuer has revoked or suspended it)."""
+def learner_page(settings: Settings, row: IssuedCredential, *, key: str | None = None) -> HTMLResponse:
+    """The rendered learner page of ``row`` (saying so when the issuer has revoked or suspended it); with the
+    learner's ``key`` (their private link) the "Add to a wallet" form carries it, without it there is no form."""
     document = json.loads(row.document)
     view = credential_view(document)
     links = learner_links(settings, row.public_id, view)
@@ -118,6 +122,7 @@ def learner_page(settings: Settings, row: IssuedCredential) -> HTMLResponse:
         qr=_qr_svg(links.verify),
         statuses=set_statuses(row),
         suite=row.suite,
+        learner_key=key,
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"},
     )
 
@@ -134,6 +139,15 @@ def _filename(view: CredentialView, extension: str) -> str:
 def _row(session: SessionDep, credential_id: str) -> tuple[IssuedCredential, CredentialView]:
     row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     return row, credential_view(json.loads(row.document))
+
+
+@router.get("/credentials/{credential_id}/learner/{key}", response_class=HTMLResponse)
+def private_learner_page(
+    credential_id: str, key: str, session: SessionDep, services: ServicesDep
+) -> HTMLResponse:
+    """The learner's private link: their page, whose "Add to a wallet" works (404 for a wrong or revoked key)."""
+    row = with_learner_key(session, public_id=credential_id.removeprefix("urn:uuid:"), key=key)
+    return learner_page(services.settings, row, key=key)
 
 
 @router.get("/credentials/{credential_id}/credential.json")

@@ -68,6 +68,7 @@ def stylesheet() -> Response:
 
 _FRIENDLY: dict[int, str] = {
     413: "The file is too large",
+    429: "Too many requests",
     500: "Something went wrong on our side",
 }
 
@@ -125,7 +126,7 @@ class HtmlErrorPages:
             detail = (
                 f"{detail[:1].upper()}{detail[1:]}. Upload the credential's JSON file or its badge image."
             )
-        keep = {b"x-request-id"}
+        keep = {b"x-request-id", b"retry-after"}  # a 429 page still says when to come back
         extra = {k.decode(): v.decode() for k, v in start.get("headers", []) if k in keep}
         response = render(
             "error.html",

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import repo_issuance as repo
 from app.deps import CallerDep, Services, ServicesDep, SessionDep
@@ -30,12 +30,13 @@ from app.issuance import (
     request_hash,
     resolve_achievement_url,
 )
+from app.learner_keys import new_learner_key
 from app.pages.learner import learner_page, learner_page_url
 from app.pages.templating import wants_html
 from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution, IssuedCredential
 from issuer import Award
-from vc.errors import InvalidInput
+from vc.errors import InvalidInput, NotFound
 
 __all__ = ["router"]
 
@@ -109,13 +110,40 @@ def _aware(value: datetime | None, pointer: str) -> datetime | None:
     return value
 
 
-def _created(row: IssuedCredential, created: bool, base_url: str) -> Response:
-    # learnerPage: the credential's page for the learner (issue 9), at its unguessable link.
+def _learner_key(
+    row: IssuedCredential, session: Session, sessions: sessionmaker[Session], base_url: str, now: datetime
+) -> str:
+    """A new learner key for ``row``, in the request's transaction - or in a transaction of its own when a
+    concurrent request with the same Idempotency-Key won the race and the request's transaction was rolled back."""
+    if session.in_transaction():
+        return new_learner_key(session, credential=row, base_url=base_url, now=now).link
+    with sessions.begin() as fresh:
+        mine = fresh.get(IssuedCredential, row.id)
+        if mine is None:
+            raise NotFound(f'no credential "{row.public_id}"')
+        return new_learner_key(fresh, credential=mine, base_url=base_url, now=now).link
+
+
+def _created(
+    row: IssuedCredential,
+    created: bool,
+    session: Session,
+    sessions: sessionmaker[Session],
+    base_url: str,
+    now: datetime,
+) -> Response:
+    # learnerPage: the credential's public page (anyone with the link may see and verify it).
+    # learnerLink: the learner's private link with their key (sending it to a wallet); a replayed request gets a
+    # new key, as only its hash is kept (the earlier link stops working).
     # The stored JSON text goes out as it is (no parse and re-serialisation per response).
     page = json.dumps(learner_page_url(base_url, row.public_id))
-    content = f'{{"verifiableCredential":{row.document},"learnerPage":{page}}}'
+    link = json.dumps(_learner_key(row, session, sessions, base_url, now))
+    content = f'{{"verifiableCredential":{row.document},"learnerPage":{page},"learnerLink":{link}}}'
     return Response(
-        content.encode("utf-8"), status_code=201 if created else 200, media_type="application/json"
+        content.encode("utf-8"),
+        status_code=201 if created else 200,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -148,7 +176,7 @@ def _issue_once(
         )
 
     row, created = issue_idempotent(session, issuer=issuer, key=idempotency_key, digest=digest, make=make)
-    return _created(row, created, services.settings.base_url)
+    return _created(row, created, session, services.sessions, services.settings.base_url, now)
 
 
 @router.post("/credentials/issue", status_code=201, responses=_RESPONSES)

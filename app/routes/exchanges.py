@@ -2,7 +2,9 @@
 
 ``POST /exchanges/{reference}`` with ``{}`` → a DID-authentication request (fresh challenge, our domain); with
 ``{"verifiablePresentation": …}`` → the presentation is checked (purpose authentication, that challenge, that
-domain, signed by the holder's did:key) and the credential is issued to that DID, once.
+domain, signed by the holder's did:key) and the credential is issued to that DID, once. An offer made with a
+transaction code needs it as ``"txCode"`` beside the presentation: the exchange passes the same offer state
+machine (:mod:`issuer.offer_state`) as OpenID4VCI - code, expiry, single use, attempt limit.
 https://w3c-ccg.github.io/vc-api/#exchanges
 """
 
@@ -15,12 +17,21 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from app.deps import ServicesDep, SessionDep
+from app.problems import problem_response
 from app.status_lists import StatusAllocator, StatusConfig
-from app.wallet_store import issue_offer, offer_by_reference, wallet_links
+from app.wallet_store import (
+    admit_step,
+    check_open,
+    exchange_refusal,
+    issue_offer,
+    offer_by_reference,
+    wallet_links,
+)
 from contexts import offline_loader
 from issuer.exchanges import check_did_authentication, credentials_presentation, did_auth_request
-from issuer.offers import new_secret
-from vc.errors import Conflict, InvalidInput, Unauthorized
+from issuer.offer_state import Path
+from issuer.offers import new_secret, tx_code_key
+from vc.errors import InvalidInput, MicrocredError, Unauthorized
 
 __all__ = ["exchange_domain", "router"]
 
@@ -58,8 +69,6 @@ def exchange(
     """One step of the exchange: ``{}`` starts it (DID-auth request); a presentation finishes it (credentials)."""
     now = services.clock()
     row = offer_by_reference(session, reference=reference, now=now)
-    if row.state != "offered":
-        raise Conflict("this offer was already redeemed")
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -67,11 +76,36 @@ def exchange(
     domain = exchange_domain(services.settings.base_url)
     presentation = body.get("verifiablePresentation")
     if presentation is None:
+        check_open(row, path=Path.EXCHANGE, now=now, refuse=exchange_refusal)
         row.challenge = new_secret()
         session.flush()
         return JSONResponse(did_auth_request(challenge=row.challenge, domain=domain), headers=NO_STORE)
+    tx_code = body.get("txCode")
+    if tx_code is not None and not isinstance(tx_code, str):
+        raise InvalidInput('"txCode" must be a string', pointer="/txCode")
+    check_open(row, path=Path.EXCHANGE, now=now, refuse=exchange_refusal)
     if row.challenge is None:
         raise Unauthorized("start the exchange with {} to get a challenge first")
+    try:
+        move = admit_step(
+            session,
+            row=row,
+            path=Path.EXCHANGE,
+            tx_code=tx_code,
+            tx_key=tx_code_key(reference),
+            now=now,
+            refuse=exchange_refusal,
+        )
+    except MicrocredError as exc:
+        # Answered, not raised: the request's transaction commits, so a wrong code stays counted.
+        return problem_response(
+            status=exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            problem_type=exc.problem_type,
+            errors=[{"pointer": exc.pointer, "detail": exc.detail}] if exc.pointer else None,
+            headers=NO_STORE,
+        )
     # A replayed presentation gets nowhere: the first valid one issues the credential and closes the offer.
     holder = check_did_authentication(
         presentation, challenge=row.challenge, domain=domain, loader=_LOADER, now=now
@@ -83,7 +117,7 @@ def exchange(
         offer=row,
         holder=holder,
         keystore=services.keystore,
-        from_states=("offered",),
+        from_states=(move.from_state,),
         now=now,
         status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
     )

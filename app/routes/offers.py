@@ -5,16 +5,17 @@ secrets: the learner's page link (QR codes and deep links of both flows), the Op
 by value), the VC-API exchange and its Learner Credential Wallet deep link, and the transaction code to send to
 the learner separately. The credential is issued when a wallet redeems the offer, bound to the wallet's DID.
 
-``POST /credentials/{id}/wallet`` is the learner page's "Add to a wallet" button: it offers the already issued
-credential (the unguessable learner link is the capability) and redirects to the same wallet page.
+``POST /credentials/{id}/wallet`` is the private learner page's "Add to a wallet" button: with the learner's key
+(``app.learner_keys``; the credential id alone is public) it offers the already issued credential and redirects
+to the same wallet page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from app import repo_issuance as repo
 from app.deps import CallerDep, ServicesDep, SessionDep
 from app.issuance import SUITES, Issuer, evidence_items, resolve_achievement_url
+from app.learner_keys import with_learner_key
 from app.routes.credentials import AwardRequest
 from app.tables import WalletOffer
 from app.wallet_store import DELIVERY_OFFER_TTL, create_offer, offer_issued_credential, offer_status
@@ -119,11 +121,17 @@ def get_offer(offer_id: str, caller: CallerDep, session: SessionDep) -> dict[str
 
 
 @router.post("/credentials/{credential_id}/wallet", status_code=303, include_in_schema=False)
-def deliver_to_wallet(credential_id: str, session: SessionDep, services: ServicesDep) -> RedirectResponse:
-    """The learner page's "Add to a wallet" button: offer this issued credential to a wallet and open the wallet
-    page (QR codes and deep links of both flows); an earlier unredeemed offer of it is withdrawn."""
+def deliver_to_wallet(
+    credential_id: str,
+    session: SessionDep,
+    services: ServicesDep,
+    key: Annotated[str | None, Form(max_length=200)] = None,
+) -> RedirectResponse:
+    """The private learner page's "Add to a wallet" button: with the learner's key, offer this issued credential
+    to a wallet and open the wallet page (QR codes and deep links of both flows); an earlier unredeemed offer of
+    it is withdrawn. Without the right key: 404, the same as for an unknown credential."""
     settings = services.settings
-    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    row = with_learner_key(session, public_id=credential_id.removeprefix("urn:uuid:"), key=key)
     created = offer_issued_credential(
         session,
         credential=row,

@@ -23,6 +23,7 @@ from app.status_lists import StatusAllocator, StatusConfig
 from app.tables import AchievementVersion, Institution
 from app.wallet_store import (
     consume_nonce,
+    credential_refusal,
     current_code,
     grant_token,
     issue_offer,
@@ -221,15 +222,19 @@ def credential(
             raise OAuthError("credential_request_denied", "this offer is for another DID")
     except OAuthError as exc:
         return oauth_error(exc)
-    document = issue_offer(
-        session,
-        offer=offer,
-        holder=proof.holder,
-        keystore=services.keystore,
-        from_states=("token",),
-        now=now,
-        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
-    )
+    try:
+        document = issue_offer(
+            session,
+            offer=offer,
+            holder=proof.holder,
+            keystore=services.keystore,
+            from_states=("token",),
+            now=now,
+            status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
+            refuse=credential_refusal,  # a parallel request with the same token won: its token is used up
+        )
+    except OAuthError as exc:
+        return oauth_error(exc)
     return JSONResponse({"credentials": [{"credential": document}]}, headers=NO_STORE)
 
 

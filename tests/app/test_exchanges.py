@@ -70,6 +70,11 @@ class Holder:
         }
 
 
+def lcw_offer(it: Issuing, **fields: Any) -> dict[str, Any]:
+    """An offer for the LCW, which cannot send a transaction code: made without one."""
+    return make_offer(it, txCode=False, **fields)
+
+
 def exchange_path(answer: dict[str, Any]) -> str:
     """What the LCW reads from its deep link: the vcapi exchange URL (as a test-client path)."""
     link = answer["links"]["vcapi"]["lcw"]
@@ -105,7 +110,7 @@ def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
 
 
 def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Issuing, clock: Clock) -> None:
-    answer = make_offer(it)
+    answer = lcw_offer(it)
     path = exchange_path(answer)
     request = start(client, path)
     assert request["query"][0]["type"] == "DIDAuthentication"
@@ -113,7 +118,7 @@ def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Is
     assert request["domain"] == BASE
     assert len(request["challenge"]) >= 32
     holder, modern = Holder(7), Holder(9)
-    other = make_offer(it)
+    other = lcw_offer(it)
     other_request = start(client, exchange_path(other))
     presentation, v2_presentation = signed(
         [
@@ -169,13 +174,13 @@ def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Is
 def test_presentations_that_do_not_authenticate_are_refused(
     client: TestClient, it: Issuing, clock: Clock
 ) -> None:
-    answer = make_offer(it)
+    answer = lcw_offer(it)
     path = exchange_path(answer)
     before = {"@context": [VC_V1], "type": ["VerifiablePresentation"], "holder": Holder(1).did}
     assert client.post(path, json={"verifiablePresentation": before}).status_code == 401  # no challenge yet
     request = start(client, path)
     challenge, domain = request["challenge"], request["domain"]
-    again = make_offer(it)
+    again = lcw_offer(it)
     first = start(client, exchange_path(again))
     start(client, exchange_path(again))  # a new challenge replaces the old one
     holder, impostor = Holder(2), Holder(3)
@@ -206,7 +211,7 @@ def test_an_offer_for_a_named_did_and_an_expired_exchange(
     client: TestClient, it: Issuing, clock: Clock
 ) -> None:
     learner, stranger = Holder(4), Holder(5)
-    named = make_offer(it, learner={"did": learner.did})
+    named = lcw_offer(it, learner={"did": learner.did})
     path = exchange_path(named)
     request = start(client, path)
     by_stranger, by_learner = signed(
@@ -217,7 +222,7 @@ def test_an_offer_for_a_named_did_and_an_expired_exchange(
     )
     assert client.post(path, json={"verifiablePresentation": by_stranger}).status_code == 401
     assert client.post(path, json={"verifiablePresentation": by_learner}).status_code == 200
-    short = make_offer(it, expiresIn=60)
+    short = lcw_offer(it, expiresIn=60)
     protocols = client.get(f"{exchange_path(short)}/protocols").json()["protocols"]
     assert protocols["vcapi"] == f"{BASE}{exchange_path(short)}"
     assert protocols["OID4VCI"] == short["links"]["openid4vci"]["byReference"]

@@ -332,10 +332,12 @@ def test_pages_carry_a_content_security_policy_and_refuse_framing(
     on the pages is blocked); every answer is nosniff; FastAPI's /docs keeps what Swagger UI needs."""
     body = issue(it)
     learner = body["learnerPage"].removeprefix("http://testserver")
-    wallet = client.post(f"{learner}/wallet", follow_redirects=False).headers["location"]
+    key = body["learnerLink"].rsplit("/learner/", 1)[1]
+    wallet = client.post(f"{learner}/wallet", data={"key": key}, follow_redirects=False).headers["location"]
     verifier = TestClient(verifier_app(settings, client, tmp_path, trusted=set()))
     for response in (
         client.get(learner, headers=HTML),
+        client.get(body["learnerLink"].removeprefix("http://testserver"), headers=HTML),
         client.get(wallet.removeprefix("http://testserver")),
         client.get("/catalogue", headers=HTML),
         client.get(f"/issuers/{it.slug}", headers=HTML),

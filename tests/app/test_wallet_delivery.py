@@ -78,12 +78,22 @@ def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
     return issuing(client, new_institution())
 
 
-def press_button(client: TestClient, learner_page: str) -> str:
-    """Press "Add to a wallet" on the learner page, as a browser without JS: the wallet page's path."""
-    page = client.get(learner_page.removeprefix(BASE), headers=HTML).text
+def key_of(body: dict[str, Any]) -> dict[str, str]:
+    """The form field the private learner page posts: the learner key from the private link."""
+    link: str = body["learnerLink"]
+    return {"key": link.rsplit("/learner/", 1)[1]}
+
+
+def press_button(client: TestClient, learner_link: str) -> str:
+    """Press "Add to a wallet" on the learner's private page, as a browser without JS: the wallet page's path."""
+    page = client.get(learner_link.removeprefix(BASE), headers=HTML).text
     (form,) = wallet_forms(page)
     assert form["method"] == "post"
-    response = client.post(form["action"].removeprefix(BASE), follow_redirects=False)
+    response = client.post(
+        form["action"].removeprefix(BASE),
+        data={"key": html_lib.unescape(re.search(r'name="key" value="([^"]+)"', page)[1])},  # type: ignore[index]
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     assert response.headers["cache-control"] == "no-store"
     location = response.headers["location"]
@@ -120,10 +130,10 @@ def test_learner_page_has_an_add_to_wallet_form_that_opens_the_wallet_page(
     client: TestClient, app: FastAPI, it: Issuing, clock: Clock
 ) -> None:
     body = issue(it)
-    page = client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text
+    page = client.get(body["learnerLink"].removeprefix(BASE), headers=HTML).text
     (form,) = wallet_forms(page)
     assert form == {"method": "post", "action": f"{body['learnerPage']}/wallet", "text": "Add to a wallet"}
-    wallet_page = press_button(client, body["learnerPage"])
+    wallet_page = press_button(client, body["learnerLink"])
     openid, lcw = page_links(client, wallet_page)
     reference = wallet_page.removeprefix("/wallet/")
     assert query_value(openid, "credential_offer_uri") == f"{BASE}/oid4vci/offers/{reference}"
@@ -138,7 +148,7 @@ def test_learner_page_has_an_add_to_wallet_form_that_opens_the_wallet_page(
     assert row.tx_code_hash is None
     assert reference not in str(row.__dict__)
     # a second press withdraws the unredeemed first offer: one open offer per credential
-    second = press_button(client, body["learnerPage"])
+    second = press_button(client, body["learnerLink"])
     assert client.get(wallet_page).status_code == 404
     assert client.get(second).status_code == 200
     assert len(offer_rows(client.app)) == 1  # type: ignore[arg-type]
@@ -151,7 +161,7 @@ def test_openid4vci_wallet_gets_an_equivalent_credential_bound_to_its_did(
     original = body["verifiableCredential"]
     before = counts(app)
     wallet = Wallet(client)
-    wallet_page = press_button(client, body["learnerPage"])
+    wallet_page = press_button(client, body["learnerLink"])
     openid, _ = page_links(client, wallet_page)
     offer = wallet.offer(openid)
     credential = wallet.accept(openid, None, clock.now)
@@ -182,11 +192,11 @@ def test_openid4vci_wallet_gets_an_equivalent_credential_bound_to_its_did(
     assert f'href="{BASE}/credentials/{copy_id}"' in client.get(wallet_page).text
     # the same wallet asking again gets the same copy (no new signature); another wallet gets its own copy
     assert wallet.accept(
-        page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+        page_links(client, press_button(client, body["learnerLink"]))[0], None, clock.now
     ) == (credential)
     assert counts(app) == (before[0] + 1, before[1] + 1)
     other = Wallet(client)
-    theirs = other.accept(page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now)
+    theirs = other.accept(page_links(client, press_button(client, body["learnerLink"]))[0], None, clock.now)
     assert theirs["credentialSubject"]["id"] == other.did != wallet.did
     assert theirs["id"] not in (credential["id"], original["id"])
     assert counts(app) == (before[0] + 2, before[1] + 2)
@@ -200,7 +210,7 @@ def test_a_credential_naming_a_did_is_delivered_as_is_and_only_to_that_did(
     assert response.status_code == 201, response.text
     body = response.json()
     before = counts(app)
-    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    openid, _ = page_links(client, press_button(client, body["learnerLink"]))
     offer = stranger.offer(openid)
     token = stranger.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
     refused = stranger.credential(
@@ -209,7 +219,7 @@ def test_a_credential_naming_a_did_is_delivered_as_is_and_only_to_that_did(
     assert error_of(refused) == "credential_request_denied"
     assert [row.state for row in offer_rows(app)] == ["token"]
     assert counts(app) == before
-    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    openid, _ = page_links(client, press_button(client, body["learnerLink"]))
     assert holder.accept(openid, None, clock.now) == body["verifiableCredential"]  # the stored one, unchanged
     assert counts(app) == before
     row = offer_rows(app)[-1]
@@ -221,7 +231,7 @@ def test_revoked_credentials_have_no_button_and_cannot_be_sent(
 ) -> None:
     body = issue(it)
     wallet = Wallet(client)
-    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    openid, _ = page_links(client, press_button(client, body["learnerLink"]))
     offer = wallet.offer(openid)
     token = wallet.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
     change = client.post(
@@ -243,9 +253,11 @@ def test_revoked_credentials_have_no_button_and_cannot_be_sent(
     assert "revoked" in refused.json()["detail"]
     assert [row.state for row in offer_rows(app)] == ["token"]
     assert counts(app) == before
-    page = client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text
+    page = client.get(body["learnerLink"].removeprefix(BASE), headers=HTML).text
     assert wallet_forms(page) == []
-    direct = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+    direct = client.post(
+        body["learnerPage"].removeprefix(BASE) + "/wallet", data=key_of(body), follow_redirects=False
+    )
     assert direct.status_code == 409
     assert client.post("/credentials/00000000-0000-4000-8000-000000000000/wallet").status_code == 404
 
@@ -255,7 +267,7 @@ def test_a_failed_reissue_leaves_nothing_written(
 ) -> None:
     body = issue(it)
     wallet = Wallet(client)
-    openid, _ = page_links(client, press_button(client, body["learnerPage"]))
+    openid, _ = page_links(client, press_button(client, body["learnerLink"]))
     offer = wallet.offer(openid)
     token = wallet.token(offer["grants"][PRE_AUTH]["pre-authorized_code"]).json()["access_token"]
     before = counts(app)
@@ -283,8 +295,10 @@ def test_reissues_per_credential_are_capped(
     body = issue(it)
     first, second = Wallet(client), Wallet(client)
     for wallet in (first, second):
-        wallet.accept(page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now)
-    refused = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+        wallet.accept(page_links(client, press_button(client, body["learnerLink"]))[0], None, clock.now)
+    refused = client.post(
+        body["learnerPage"].removeprefix(BASE) + "/wallet", data=key_of(body), follow_redirects=False
+    )
     assert refused.status_code == 409
     assert "2 wallets" in refused.json()["detail"]
     assert len(offer_rows(app)) == 2
@@ -296,7 +310,7 @@ def test_learner_credential_wallet_gets_the_credential_over_the_vcapi_exchange(
 ) -> None:
     body = issue(it)
     original = body["verifiableCredential"]
-    _, lcw = page_links(client, press_button(client, body["learnerPage"]))
+    _, lcw = page_links(client, press_button(client, body["learnerLink"]))
     request = json.loads(query_value(lcw, "request"))
     assert request["credentialRequestOrigin"] == BASE
     path = request["protocols"]["vcapi"].removeprefix(BASE)
@@ -322,7 +336,7 @@ def test_learner_credential_wallet_gets_the_credential_over_the_vcapi_exchange(
     assert result["verified"] is True, result
     # a credential that names another DID: the exchange refuses this holder and nothing changes
     named = it.issue(it.subject(id=Holder(12).did, result=[{"type": ["Result"], "value": "Pass"}])).json()
-    _, lcw = page_links(client, press_button(client, named["learnerPage"]))
+    _, lcw = page_links(client, press_button(client, named["learnerLink"]))
     path = json.loads(query_value(lcw, "request"))["protocols"]["vcapi"].removeprefix(BASE)
     challenge = start(client, path)
     (presentation,) = signed([holder.sign_job(challenge=challenge["challenge"], domain=challenge["domain"])])
@@ -341,7 +355,7 @@ def test_with_suspension_entries_the_copy_gets_both_and_a_suspended_credential_i
     original = body["verifiableCredential"]
     wallet = Wallet(client)
     credential = wallet.accept(
-        page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+        page_links(client, press_button(client, body["learnerLink"]))[0], None, clock.now
     )
     purposes = [entry["statusPurpose"] for entry in credential["credentialStatus"]]
     assert (
@@ -364,8 +378,10 @@ def test_with_suspension_entries_the_copy_gets_both_and_a_suspended_credential_i
         headers=it.headers,
     )
     assert change.status_code == 200, change.text
-    assert wallet_forms(client.get(body["learnerPage"].removeprefix(BASE), headers=HTML).text) == []
-    refused = client.post(body["learnerPage"].removeprefix(BASE) + "/wallet", follow_redirects=False)
+    assert wallet_forms(client.get(body["learnerLink"].removeprefix(BASE), headers=HTML).text) == []
+    refused = client.post(
+        body["learnerPage"].removeprefix(BASE) + "/wallet", data=key_of(body), follow_redirects=False
+    )
     assert refused.status_code == 409
     assert "suspended" in refused.json()["detail"]
     # the copy has its own entries, and follows the original: suspended with it, reinstated with it
@@ -393,7 +409,7 @@ def test_revoking_the_original_revokes_every_wallet_copy_with_an_audited_reason(
     original = body["verifiableCredential"]
     copies = [
         Wallet(client).accept(
-            page_links(client, press_button(client, body["learnerPage"]))[0], None, clock.now
+            page_links(client, press_button(client, body["learnerLink"]))[0], None, clock.now
         )
         for _ in range(2)
     ]

@@ -1,5 +1,6 @@
-"""Issue 9 point 2 in a real browser: the learner page's "Add to a wallet" button (a plain form, so it works with
-JavaScript off) opens the wallet page with both flows' QR codes and deep links."""
+"""Issue 9 point 2 in a real browser: the "Add to a wallet" button of the learner's private page (a plain form, so
+it works with JavaScript off) opens the wallet page with both flows' QR codes and deep links; the public page has
+no such button."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ def test_add_to_a_wallet_opens_the_wallet_page_without_javascript(stack: Stack, 
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(issued["learnerPage"])
+        page.goto(issued["learnerPage"])  # the public page: see and verify, no wallet button
+        assert page.get_by_role("button", name="Add to a wallet").count() == 0
+        page.goto(issued["learnerLink"])  # the learner's private link
         button = page.get_by_role("button", name="Add to a wallet")
         assert button.is_visible()
         button.click()
@@ -40,7 +43,7 @@ def test_add_to_a_wallet_opens_the_wallet_page_without_javascript(stack: Stack, 
 
 def test_the_wallet_button_is_reachable_by_keyboard(stack: Stack, page: Any, output: Any) -> None:
     issued = stack.issue()
-    page.goto(issued["learnerPage"])
+    page.goto(issued["learnerLink"])
     for _ in range(30):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "Add to a wallet":

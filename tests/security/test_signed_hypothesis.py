@@ -1,0 +1,153 @@
+"""Generated JSON-LD-equivalent rewrites of a signed credential: the signature still verifies (so the rewrite signs
+alike), and the verifier either refuses the document or reports exactly what it reports for the original."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import suites
+from contexts import offline_loader
+from tests.verifier.conftest import FakeWeb, World, key_signer
+
+from .signed_rewrites import (
+    IRIS,
+    Signed,
+    aliased_nest,
+    assert_refused_or_same,
+    at,
+    compact_iri,
+    full_iri,
+    keyword_id_type,
+    nest,
+    signature_holds,
+    signed_originals,
+    value_object,
+    wrapped,
+)
+
+Doc = dict[str, Any]
+Path = tuple[str | int, ...]
+
+
+@cache
+def originals() -> Signed:
+    """Built once: signing and the originals' reports are the slow part."""
+    world = World(
+        loader=offline_loader(),
+        web=FakeWeb(),
+        issuer=key_signer(bytes(range(32))),
+        other=key_signer(bytes(range(1, 33))),
+        web_issuer=key_signer(bytes(range(2, 34))),
+    )
+    return signed_originals(world)
+
+
+def _nodes(document: Any, path: Path = ()) -> Iterator[tuple[Path, Doc]]:
+    """Every JSON object of the document with its path, outside the proof (whose options the suites read)."""
+    if isinstance(document, dict):
+        yield path, document
+        for key, value in document.items():
+            if key not in ("proof", "@context"):
+                yield from _nodes(value, (*path, key))
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            yield from _nodes(item, (*path, index))
+
+
+def included(document: Doc, node: Path) -> Doc:
+    """A copy of a node that has an id, repeated under ``@included`` at the top: the same triples, merged."""
+    found = at(document, node)
+    if not node or not all("id" in n and "proof" not in n for _, n in _nodes(found)):
+        # a node without an id is a blank node, a proof a blank graph: repeating either adds a second one
+        raise LookupError("only a nested node with an id (and ids all the way down) can be repeated")
+    copied = copy.deepcopy(document)
+    copied["@included"] = [*copied.get("@included", []), copy.deepcopy(found)]
+    return copied
+
+
+def _guarded_value_object(document: Doc, node: Path, key: str) -> Doc:
+    if not isinstance(at(document, node)[key], str):
+        raise LookupError("only a string becomes a value object here")
+    return value_object(document, node, key)
+
+
+def _guarded_wrapped(document: Doc, node: Path, key: str) -> Doc:
+    if isinstance(at(document, node)[key], list):
+        raise LookupError("already an array")
+    return wrapped(document, node, key)
+
+
+Op = Callable[[Doc], Doc]
+
+
+@st.composite
+def rewrites(draw: st.DrawFn, kind: str) -> tuple[list[str], Op]:
+    """One to four rewrites of fields the checks read, applied in turn (one that no longer applies is skipped)."""
+    document = originals().documents[kind]
+    targets = [(path, key) for path, node in _nodes(document) for key in node if key in IRIS]
+    nodes = [path for path, _ in _nodes(document)]
+    steps: list[tuple[str, Op]] = []
+    for index in range(draw(st.integers(1, 4))):
+        way = draw(
+            st.sampled_from(
+                [
+                    "full IRI",
+                    "compact IRI",
+                    "@nest",
+                    "alias of @nest",
+                    "value object",
+                    "array",
+                    "@id/@type",
+                    "@included",
+                ]
+            )
+        )
+        if way in ("@id/@type", "@included"):
+            path = draw(st.sampled_from(nodes))
+            op: Op = (
+                (lambda d, p=path: keyword_id_type(d, p))
+                if way == "@id/@type"
+                else (lambda d, p=path: included(d, p))
+            )
+            steps.append((f"{way} at {path}", op))
+            continue
+        path, key = draw(st.sampled_from(targets))
+        make = {
+            "full IRI": full_iri,
+            "compact IRI": lambda d, p, k, i=index: compact_iri(d, p, k, prefix=f"p{i}"),
+            "@nest": nest,
+            "alias of @nest": aliased_nest,
+            "value object": _guarded_value_object,
+            "array": _guarded_wrapped,
+        }[way]
+        steps.append((f"{key} at {path} as {way}", lambda d, m=make, p=path, k=key: m(d, p, k)))
+
+    def apply(document: Doc) -> Doc:
+        for _name, step in steps:
+            try:
+                document = step(document)
+            except (LookupError, TypeError, ValueError, AttributeError):
+                continue  # an earlier step moved or renamed what this one targets
+        return document
+
+    return [name for name, _ in steps], apply
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["vc2", "vc11"]).flatmap(lambda kind: st.tuples(st.just(kind), rewrites(kind))))
+def test_generated_equivalent_rewrites_are_refused_or_change_nothing(
+    case: tuple[str, tuple[list[str], Op]],
+) -> None:
+    kind, (_names, apply) = case
+    signed = originals()
+    rewritten = apply(copy.deepcopy(signed.documents[kind]))
+    signature_holds(rewritten, resolver=suites.DidKeyResolver(), loader=signed.world.loader)
+    report = signed.verify(rewritten)
+    assert_refused_or_same(signed.reports[kind], report)
+    event("refused" if report.check("proof").status == "failed" else "accepted, the same report")
