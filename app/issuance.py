@@ -13,7 +13,8 @@ import secrets
 import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -721,6 +722,7 @@ def process_batch(
     issuer: Issuer | None = None
     pool: ProcessPoolExecutor | None = None
     chunks = 0
+    clean = False
     try:
         while True:
             with sessions() as session, session.begin():
@@ -761,10 +763,12 @@ def process_batch(
                 progress(current)
             chunks += 1
             if max_chunks is not None and chunks >= max_chunks:
+                clean = True
                 return current
+        clean = True
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            _close_pool(pool, clean=clean)
     if progress is not None:
         progress(result)
     return result
@@ -812,7 +816,7 @@ def _issue_rows(
             pool.submit(sign_in_worker, [r[3] for r in ready[i : i + size]], batch.suite, now)
             for i in range(0, len(ready), size)
         ]
-        outcomes = [outcome for future in futures for outcome in future.result()]
+        outcomes = [outcome for future in _results(pool, futures) for outcome in future.result()]
     else:
         signer = issuer.signer(session, suite=batch.suite)
         outcomes = []
@@ -855,6 +859,44 @@ def _issue_rows(
             version.used_at = now
         session.execute(insert(IssuedCredential), inserts)
     session.flush()
+
+
+_WORKER_CHECK_SECONDS = 1.0
+
+
+def _workers_lost(pool: ProcessPoolExecutor) -> bool:
+    # The executor's own table of worker processes (CPython keeps it in ``_processes``).
+    processes = getattr(pool, "_processes", None) or {}
+    return any(not process.is_alive() for process in list(processes.values()))
+
+
+def _results(
+    pool: ProcessPoolExecutor, futures: list[Future[list[tuple[bool, str]]]]
+) -> list[Future[list[tuple[bool, str]]]]:
+    """The futures, once all are done. A worker that dies (killed, out of memory) should break the pool, but the
+    executor can hang instead of saying so (its queues are left mid-message); so the workers are checked every
+    second and a lost one raises BrokenProcessPool: the chunk rolls back and its rows are worked again later."""
+    pending: set[Future[list[tuple[bool, str]]]] = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=_WORKER_CHECK_SECONDS, return_when=FIRST_EXCEPTION)
+        if any(f.done() and f.exception() is not None for f in futures):
+            break  # raised by the caller's result()
+        if pending and _workers_lost(pool):
+            raise BrokenProcessPool("a signing worker process died")
+    return futures
+
+
+def _close_pool(pool: ProcessPoolExecutor, *, clean: bool) -> None:
+    """Shut the signing pool down; after a failure without waiting (a broken pool may never finish joining) and
+    with its remaining workers killed, so none is left behind."""
+    if clean:
+        pool.shutdown(cancel_futures=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
 
 
 def _progress(batch: Batch, counts: Mapping[str, int]) -> BatchProgress:
