@@ -52,5 +52,5 @@ echo "== PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') on 127.0.0.
 "$bindir/createdb" -h 127.0.0.1 -p "$port" -U microcred microcred_test
 
 export MICROCRED_DATABASE_URL="postgresql+psycopg://microcred@127.0.0.1:$port/microcred_test"
-.venv/bin/pytest tests/db tests/app -m "not interop" -q -p no:cacheprovider
+.venv/bin/pytest tests/db tests/app tests/reliability tests/security -m "not interop" -q -p no:cacheprovider
 echo "== PostgreSQL suite passed"

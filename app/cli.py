@@ -45,6 +45,7 @@ from app.settings import Settings
 from app.signing_keys import key_summary, retire_keys, rotate_key
 from app.status_cli import register as register_status_commands
 from app.verify_cli import verify_command
+from issuer.lifeline import die_with_parent
 from keys import KeyStore, LocalKeyStore
 from vc.errors import ConfigurationError, MicrocredError, Unauthorized
 
@@ -295,7 +296,12 @@ def _spawn(factory: str, *, settings: Settings, port: int) -> subprocess.Popen[b
         "--no-access-log", "--log-level", settings.log_level.lower(),
     ]  # fmt: skip
     env = {**os.environ, "MICROCRED_DATA_DIR": str(settings.data_dir)}
-    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
+    parent = os.getpid()
+    # SIGKILL, not SIGTERM: a killed ``serve`` takes its apps with it at once; an interrupted batch chunk rolls
+    # back and the next start resumes it (ADR 0002).
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        command, env=env, preexec_fn=lambda: die_with_parent(signal.SIGKILL, parent=parent)
+    )
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], *, timeout: float) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "CONNECT_TIMEOUT_S",
     "begins_immediate",
     "database_reachable",
     "make_engine",
@@ -34,6 +35,7 @@ __all__ = [
 
 log = logging.getLogger("microcred.app")
 BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5
 _IMMEDIATE = "microcred.begin_immediate"
 
 
@@ -41,7 +43,8 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the parent directory is created and pragmas set on each connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A bounded connect: with the server's host unreachable a request answers 503 in seconds instead of hanging.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
         private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})

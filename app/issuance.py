@@ -13,7 +13,8 @@ import secrets
 import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -386,7 +387,6 @@ def request_hash(route: str, body: Any) -> str:
 
 
 def issue_idempotent(
-    sessions: sessionmaker[Session],
     session: Session,
     *,
     issuer: Issuer,
@@ -394,7 +394,12 @@ def issue_idempotent(
     digest: str,
     make: Callable[[], IssuedCredential],
 ) -> tuple[IssuedCredential, bool]:
-    """Run ``make`` unless ``key`` was already used; (credential, created). Same key + other request → Conflict."""
+    """Run ``make`` unless ``key`` was already used; (credential, created). Same key + other request → Conflict.
+
+    Concurrent requests with one key: the unique (institution, key) index lets one insert win; on PostgreSQL the
+    others' inserts wait for it to commit, then fail. ``make`` runs in a savepoint, so a loser undoes only its own
+    insert (and the status entries it claimed) and answers with the winner's credential from the same transaction.
+    """
     if key is not None:
         if not 1 <= len(key) <= 200:
             raise InvalidInput(
@@ -403,16 +408,17 @@ def issue_idempotent(
         existing = repo.credential_by_idempotency_key(session, institution=issuer.institution, key=key)
         if existing is not None:
             return _replay(existing, digest), False
-    row = make()
-    try:
+    if key is None:
+        row = make()
         session.flush()
+        return row, True
+    try:
+        with session.begin_nested():
+            row = make()
+            session.flush()
     except IntegrityError:
-        # A concurrent request with the same key won the race: answer with its credential.
-        session.rollback()
-        if key is None:
-            raise
-        with sessions() as fresh:
-            existing = repo.credential_by_idempotency_key(fresh, institution=issuer.institution, key=key)
+        # Read committed (PostgreSQL's default): this statement sees the winner, committed before our insert failed.
+        existing = repo.credential_by_idempotency_key(session, institution=issuer.institution, key=key)
         if existing is None:
             raise
         return _replay(existing, digest), False
@@ -701,7 +707,6 @@ def process_batch(
     chunk: int = 200,
     progress: Callable[[BatchProgress], None] | None = None,
     max_chunks: int | None = None,
-    fail_after: int | None = None,
     kek: bytes | None = None,
     workers: int = 1,
     min_pool_rows: int = 50,
@@ -712,12 +717,12 @@ def process_batch(
     A chunk's credentials and row states commit together, so a crash loses at most the uncommitted chunk, whose
     rows stay pending and are issued by the next run; the unique (batch, row) key makes a duplicate impossible.
     With ``workers`` > 1 (and the ``kek``), checking and signing run in that many worker processes, each of
-    which unseals the signer itself (started once a chunk has ``min_pool_rows`` rows). ``max_chunks`` stops early (a worker's share); ``fail_after`` (tests) raises
-    after that many rows of a chunk, as a crash would.
+    which unseals the signer itself (started once a chunk has ``min_pool_rows`` rows). ``max_chunks`` stops early (a worker's share).
     """
     issuer: Issuer | None = None
     pool: ProcessPoolExecutor | None = None
     chunks = 0
+    clean = False
     try:
         while True:
             with sessions() as session, session.begin():
@@ -751,7 +756,6 @@ def process_batch(
                     now=clock(),
                     pool=pool,
                     workers=workers,
-                    fail_after=fail_after,
                 )
                 counts = repo.batch_counts(session, batch=batch)
                 current = _progress(batch, counts)
@@ -759,10 +763,12 @@ def process_batch(
                 progress(current)
             chunks += 1
             if max_chunks is not None and chunks >= max_chunks:
+                clean = True
                 return current
+        clean = True
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            _close_pool(pool, clean=clean)
     if progress is not None:
         progress(result)
     return result
@@ -787,14 +793,11 @@ def _issue_rows(
     now: datetime,
     pool: ProcessPoolExecutor | None,
     workers: int,
-    fail_after: int | None,
 ) -> None:
     """Issue one claimed chunk: awards parsed here, check + sign here or in the pool, rows and credentials added."""
     _check_suite(batch.suite)
     parsed: list[tuple[BatchRow, Award]] = []
-    for index, row in enumerate(rows):
-        if fail_after is not None and index >= fail_after:
-            raise RuntimeError("simulated crash")
+    for row in rows:
         try:
             parsed.append((row, award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")))
         except MicrocredError as exc:
@@ -813,7 +816,7 @@ def _issue_rows(
             pool.submit(sign_in_worker, [r[3] for r in ready[i : i + size]], batch.suite, now)
             for i in range(0, len(ready), size)
         ]
-        outcomes = [outcome for future in futures for outcome in future.result()]
+        outcomes = [outcome for future in _results(pool, futures) for outcome in future.result()]
     else:
         signer = issuer.signer(session, suite=batch.suite)
         outcomes = []
@@ -856,6 +859,44 @@ def _issue_rows(
             version.used_at = now
         session.execute(insert(IssuedCredential), inserts)
     session.flush()
+
+
+_WORKER_CHECK_SECONDS = 1.0
+
+
+def _workers_lost(pool: ProcessPoolExecutor) -> bool:
+    # The executor's own table of worker processes (CPython keeps it in ``_processes``).
+    processes = getattr(pool, "_processes", None) or {}
+    return any(not process.is_alive() for process in list(processes.values()))
+
+
+def _results(
+    pool: ProcessPoolExecutor, futures: list[Future[list[tuple[bool, str]]]]
+) -> list[Future[list[tuple[bool, str]]]]:
+    """The futures, once all are done. A worker that dies (killed, out of memory) should break the pool, but the
+    executor can hang instead of saying so (its queues are left mid-message); so the workers are checked every
+    second and a lost one raises BrokenProcessPool: the chunk rolls back and its rows are worked again later."""
+    pending: set[Future[list[tuple[bool, str]]]] = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=_WORKER_CHECK_SECONDS, return_when=FIRST_EXCEPTION)
+        if any(f.done() and f.exception() is not None for f in futures):
+            break  # raised by the caller's result()
+        if pending and _workers_lost(pool):
+            raise BrokenProcessPool("a signing worker process died")
+    return futures
+
+
+def _close_pool(pool: ProcessPoolExecutor, *, clean: bool) -> None:
+    """Shut the signing pool down; after a failure without waiting (a broken pool may never finish joining) and
+    with its remaining workers killed, so none is left behind."""
+    if clean:
+        pool.shutdown(cancel_futures=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
 
 
 def _progress(batch: Batch, counts: Mapping[str, int]) -> BatchProgress:

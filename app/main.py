@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
+from app.batch_runner import BatchRunner
 from app.db import database_reachable, make_engine, make_sessions
 from app.deps import Services
 from app.logs import configure_logging
@@ -77,6 +82,11 @@ def create_app(settings: Settings) -> FastAPI:
         limited=ISSUER_ROUTES,
     )
     app.state.services = services
+    runner = BatchRunner(services, interval=settings.batch_resume_interval_seconds)
+    app.state.batch_runner = runner
+    app.router.lifespan_context = _lifespan(
+        services, runner, resume=settings.batch_resume_interval_seconds > 0
+    )
     app.include_router(health_router(lambda: database_reachable(services.engine)))
     app.include_router(admin.router)
     app.include_router(institutions.router)
@@ -92,6 +102,26 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(registry_routes.router)  # trust registry (issue 8)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: error pages get the headers too
     return app
+
+
+def _lifespan(
+    services: Services, runner: BatchRunner, *, resume: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app serves, the batch-resuming thread runs (batches left pending by a crash or a restart are
+    finished without ``microcred worker``); at shutdown it stops and the pooled connections are closed (not left
+    to the garbage collector)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if resume:
+            runner.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(runner.stop)
+            services.engine.dispose()
+
+    return lifespan
 
 
 def create_verifier_app(settings: Settings) -> FastAPI:

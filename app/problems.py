@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vc.errors import PROBLEM_BASE, DeadlineExceeded, MicrocredError, Unauthorized
@@ -20,7 +21,9 @@ from vc.errors import PROBLEM_BASE, DeadlineExceeded, MicrocredError, Unauthoriz
 __all__ = [
     "BUSY_RETRY_AFTER_SECONDS",
     "PROBLEM_JSON",
+    "UNAVAILABLE_RETRY_AFTER_SECONDS",
     "database_busy",
+    "database_unavailable",
     "install_problem_handlers",
     "internal_error_response",
     "problem_response",
@@ -28,6 +31,7 @@ __all__ = [
 
 PROBLEM_JSON = "application/problem+json"
 BUSY_RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("microcred.app")
 
 
@@ -125,11 +129,51 @@ def database_busy(exc: BaseException) -> bool:
     )
 
 
+# SQLSTATE class 08 (connection exception) and the server going away: admin_shutdown, crash_shutdown,
+# cannot_connect_now (starting up or shutting down), too_many_connections.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+_UNAVAILABLE_SQLITE_MESSAGES = ("unable to open database file",)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when the database cannot be reached (refused, dropped, shutting down, no file): nothing was written and
+    the request may be retried once it is back. The pool already discarded a dropped connection
+    (``connection_invalidated``) and ``pool_pre_ping`` replaces stale ones, so service resumes without a restart."""
+    if isinstance(exc, PoolTimeoutError | InterfaceError):
+        return True
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", exc)
+    sqlstate = getattr(orig, "sqlstate", "")
+    if sqlstate and str(sqlstate).startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
+        return True
+    module = type(orig).__module__
+    if module.startswith("psycopg") and type(orig).__name__ in {"OperationalError", "InterfaceError"}:
+        # psycopg's own (client-side) connection failures carry no SQLSTATE: connection refused, timeout, reset.
+        return not sqlstate
+    message = str(orig).lower()
+    return any(text in message for text in _UNAVAILABLE_SQLITE_MESSAGES)
+
+
+def _unavailable_response() -> JSONResponse:
+    log.warning("database unreachable: answering 503")
+    return problem_response(
+        status=503,
+        title="Service Unavailable",
+        detail="the database is unreachable; retry the request later",
+        problem_type=PROBLEM_BASE + "database-unavailable",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
     # SQLite transactions start with BEGIN IMMEDIATE and wait busy_timeout for the write lock (app.db), so this is
     # rare: a writer held the database longer than that; on PostgreSQL, a deadlock or serialization failure the
-    # server rolled back. The client may retry; any other driver error is a 500.
+    # server rolled back. An unreachable database (refused, dropped, shutting down) is a 503 as well. The client
+    # may retry; any other driver error is a 500.
     assert isinstance(exc, OperationalError)
+    if database_unavailable(exc):
+        return _unavailable_response()
     if not database_busy(exc):
         raise exc
     log.warning("database busy: answering 503")
@@ -140,6 +184,13 @@ def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
         problem_type=PROBLEM_BASE + "database-busy",
         headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
     )
+
+
+def _connection_error(_request: Request, exc: Exception) -> JSONResponse:
+    # No pooled connection within pool_timeout (the database is slow to answer or every connection hangs), or the
+    # driver found its connection closed: the database is out of reach for now.
+    assert isinstance(exc, PoolTimeoutError | InterfaceError)
+    return _unavailable_response()
 
 
 def _data_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -173,3 +224,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(PoolTimeoutError, _connection_error)
+    app.add_exception_handler(InterfaceError, _connection_error)

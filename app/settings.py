@@ -261,6 +261,14 @@ class Settings(BaseSettings):
         description="issuer: learner actions (add to a wallet, wallet page, credential and badge downloads, QR code) per client",
     )
 
+    # --- batches: the issuer app finishes pending batches itself (after a restart, a crash, a database outage). --
+    batch_resume_interval_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=86_400,
+        description="the issuer app looks for batches with pending rows at start and then this often, and works them to the end (0: only `microcred worker` does)",
+    )
+
     @field_validator("data_dir", "key_file", "admin_token_file")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:

@@ -9,6 +9,7 @@ https://www.w3.org/TR/vc-data-integrity/#add-proof
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from contexts import DocumentLoader, offline_loader
 from issuer.completeness import check_before_signing
+from issuer.lifeline import die_with_parent, watch_process
 from keys import LocalKeyStore, Signer
 from suites import sign
 from vc.errors import KeyMaterialError, MicrocredError
@@ -60,8 +62,13 @@ class SignerRecipe:
 _WORKER_SIGNER: Signer | None = None
 
 
-def _open_worker_signer(recipe: SignerRecipe) -> None:
+def _open_worker_signer(recipe: SignerRecipe, owner: int) -> None:
     global _WORKER_SIGNER  # one signer per worker process, set once by the pool initializer
+    # A worker's parent is the fork server, which exits when the pool's owner does (its "alive" pipe closes): the
+    # kernel then kills the worker; the watch thread also catches an owner killed before this line ran. Otherwise
+    # a SIGKILLed app would leave its workers (and through them the resource tracker) running, holding memory.
+    die_with_parent(parent=os.getppid())
+    watch_process(owner)
     _WORKER_SIGNER = recipe.open()
 
 
@@ -79,9 +86,13 @@ def sign_in_worker(unsigned: list[dict[str, Any]], suite: str, now: datetime) ->
 
 
 def signing_pool(recipe: SignerRecipe, *, workers: int) -> ProcessPoolExecutor:
-    """``workers`` processes forked from a server that preloaded this module, each holding the recipe's signer."""
+    """``workers`` processes forked from a server that preloaded this module, each holding the recipe's signer;
+    they end when the process that made the pool ends, even by SIGKILL."""
     context = get_context("forkserver")
     context.set_forkserver_preload([__name__, "issuer._signing_warm"])
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_open_worker_signer, initargs=(recipe,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_open_worker_signer,
+        initargs=(recipe, os.getpid()),
     )

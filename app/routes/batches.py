@@ -7,16 +7,15 @@ worker`` elsewhere — can take part and a run after a crash finishes the batch 
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from app import repo_issuance as repo
-from app.deps import CallerDep, Services, ServicesDep, SessionDep
-from app.issuance import create_batch, process_batch
-from app.status_lists import StatusAllocator, StatusConfig
+from app.batch_runner import SIGNING_WORKERS, BatchRunner
+from app.deps import CallerDep, ServicesDep, SessionDep
+from app.issuance import create_batch
 from issuer.bulk import parse_rows
 from vc.errors import InvalidInput
 
@@ -26,20 +25,9 @@ router = APIRouter(tags=["batches"])
 _AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "missing, wrong or revoked API key"}}
 
 
-SIGNING_WORKERS = max(1, min(os.cpu_count() or 1, 4))
-
-
-def run_batch(services: Services, batch_id: int) -> None:
-    """Work a batch to its end from this process: checking and signing in one worker process per core."""
-    process_batch(
-        services.sessions,
-        batch_id=batch_id,
-        keystore=services.keystore,
-        clock=services.clock,
-        kek=services.settings.kek(),
-        workers=SIGNING_WORKERS,
-        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
-    )
+def run_batch(runner: BatchRunner, batch_id: int) -> None:
+    """Work a batch to its end from this process (checking and signing in one worker process per core)."""
+    runner.run(batch_id)
 
 
 def _view(session: Any, batch: Any, base_url: str) -> dict[str, Any]:
@@ -84,7 +72,8 @@ async def post_batch(
 
     batch_id, view = await run_in_threadpool(start)
     # Runs after the response (and after this request's commit); with TestClient it runs before the call returns.
-    background.add_task(run_batch, services, batch_id)
+    # A batch this process cannot finish (killed, restarted) is taken up by the resuming thread (app.batch_runner).
+    background.add_task(run_batch, request.app.state.batch_runner, batch_id)
     return view
 
 

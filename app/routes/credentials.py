@@ -175,9 +175,7 @@ def _issue_once(
             request_hash=digest if idempotency_key else None,
         )
 
-    row, created = issue_idempotent(
-        services.sessions, session, issuer=issuer, key=idempotency_key, digest=digest, make=make
-    )
+    row, created = issue_idempotent(session, issuer=issuer, key=idempotency_key, digest=digest, make=make)
     return _created(row, created, session, services.sessions, services.settings.base_url, now)
 
 

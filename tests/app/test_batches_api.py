@@ -19,6 +19,7 @@ from app.issuance import create_batch, process_batch
 from app.tables import Batch, IssuedCredential
 from contexts import offline_loader
 from issuer.bulk import parse_rows
+from keys import GeneratedKey, KeyStore, Signer
 from suites import StaticResolver, verify
 from tests.issuer.helpers import DID_KEY, issuing
 from vc.errors import InvalidInput
@@ -100,6 +101,37 @@ def test_malformed_uploads_are_refused_whole(client: TestClient, new_institution
     assert post(b"name,email\n", "text/csv") == 422  # no rows
 
 
+class _CrashingSigner:
+    """A signer that dies (as the process would) after ``after`` signatures."""
+
+    def __init__(self, signer: Signer, after: int) -> None:
+        self._signer, self._left = signer, after
+        self.verification_method = signer.verification_method
+        self.public_key_multibase = signer.public_key_multibase
+
+    def sign(self, data: bytes) -> bytes:
+        if self._left <= 0:
+            raise RuntimeError("simulated crash")
+        self._left -= 1
+        return self._signer.sign(data)
+
+
+class _CrashingKeyStore:
+    """The app's key store, whose signers crash after ``after`` signatures."""
+
+    def __init__(self, keystore: KeyStore, *, after: int) -> None:
+        self._keystore, self._after = keystore, after
+
+    def generate(self, *, key_id: str) -> GeneratedKey:
+        return self._keystore.generate(key_id=key_id)
+
+    def signer(self, *, key_id: str, sealed_secret: bytes, verification_method: str) -> Signer:
+        opened = self._keystore.signer(
+            key_id=key_id, sealed_secret=sealed_secret, verification_method=verification_method
+        )
+        return _CrashingSigner(opened, self._after)
+
+
 def test_a_crash_then_a_restart_finishes_without_duplicates(
     app: FastAPI, client: TestClient, new_institution: Callable[..., Any]
 ) -> None:
@@ -134,10 +166,9 @@ def test_a_crash_then_a_restart_finishes_without_duplicates(
         process_batch(
             services.sessions,
             batch_id=batch_id,
-            keystore=services.keystore,
+            keystore=_CrashingKeyStore(services.keystore, after=5),
             clock=services.clock,
             chunk=10,
-            fail_after=5,
         )
     assert len(credentials(app)) == 10
     progress = client.get(f"/batches/{public_id}", headers=it.headers).json()
