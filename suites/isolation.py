@@ -116,12 +116,13 @@ class ProcessCanonicalizer:
     def _get_pool(self) -> ProcessPool:
         with self._lock:
             if self._pool is None or not self._pool.active:
-                # forkserver: workers are not forked from a web process that runs threads
+                # spawn: workers are not forked from a web process that runs threads, nor from the fork server
+                # that the signing pool preloads (its address space would count against the memory cap)
                 self._pool = ProcessPool(
                     max_workers=self.workers,
                     initializer=_warm,
                     initargs=(self.memory_bytes,),
-                    context=multiprocessing.get_context("forkserver"),
+                    context=multiprocessing.get_context("spawn"),
                 )
             return self._pool
 
