@@ -1,8 +1,8 @@
 """The Dockerfile builds an image that can run: what it COPYs is the whole installable project.
 
 No container engine runs here, so the image is simulated: exactly the paths the Dockerfile copies go into an
-empty directory, and the apps and the CLI are imported from there alone (the project checkout taken off the path).
-A package missing from the COPY lines (as ``registry/`` once was) fails here instead of at ``docker run``.
+empty directory, and the apps, the CLI and the migrations are found there alone (the project checkout taken off the
+path). A package root (``src/``) missing from the COPY lines fails here instead of at ``docker run``.
 """
 
 from __future__ import annotations
