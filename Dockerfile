@@ -22,15 +22,7 @@ WORKDIR /srv/microcred
 
 # Dependencies first (cached layer), pinned exactly as in development.
 COPY pyproject.toml constraints.txt README.md ./
-COPY app ./app
-COPY issuer ./issuer
-COPY verifier ./verifier
-COPY contexts ./contexts
-COPY keys ./keys
-COPY registry ./registry
-COPY suites ./suites
-COPY vc ./vc
-COPY migrations ./migrations
+COPY src ./src
 RUN pip install -c constraints.txt . \
     && useradd --system --uid 10001 --home-dir /var/lib/microcred --create-home microcred
 

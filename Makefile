@@ -13,11 +13,11 @@ $(PY):
 
 # Re-install whenever the pins change.
 $(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
-	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e .
+	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(PY)
-	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[test]'
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -53,9 +53,9 @@ check: test
 test-postgres: install-test
 	bash .ci/postgres.sh
 
-## The real-browser suite (issue 9): Debian's chromium driven by Python playwright (never `playwright install`).
+## The real-browser suite: Debian's chromium driven by Python playwright (never `playwright install`).
 $(VENV)/.installed-browser: pyproject.toml constraints.txt | $(PY)
-	$(PIP) install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[test,browser]'
+	$(PIP) install --quiet -c constraints.txt -e '.[test,browser]'
 	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 test-browser: $(VENV)/.installed-browser

@@ -24,11 +24,11 @@ role="${1:-issuer}"
 case "$role" in
     issuer)
         microcred migrate
-        exec uvicorn --factory app.main:issuer_app_from_env --host "${MICROCRED_HOST}" \
+        exec uvicorn --factory microcred.app.main:issuer_app_from_env --host "${MICROCRED_HOST}" \
             --port "${MICROCRED_ISSUER_PORT:-8000}" --proxy-headers --no-access-log
         ;;
     verifier)
-        exec uvicorn --factory app.main:verifier_app_from_env --host "${MICROCRED_HOST}" \
+        exec uvicorn --factory microcred.app.main:verifier_app_from_env --host "${MICROCRED_HOST}" \
             --port "${MICROCRED_VERIFIER_PORT:-8001}" --proxy-headers --no-access-log
         ;;
     *)

@@ -36,11 +36,11 @@ from typing import Any
 
 import httpx
 
-from app.migrate import upgrade
-from contexts import offline_loader
-from issuer import DEMO_ACHIEVEMENT
-from keys import Ed25519Signer
-from suites import sign
+from microcred.app.migrate import upgrade
+from microcred.contexts import offline_loader
+from microcred.issuer import DEMO_ACHIEVEMENT
+from microcred.keys import Ed25519Signer
+from microcred.suites import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # a bench-only key-encryption key
@@ -81,7 +81,7 @@ def tree_cpu_seconds(root_pid: int) -> float:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:issuer_app_from_env",
+    command = [sys.executable, "-m", "uvicorn", "--factory", "microcred.app.main:issuer_app_from_env",
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
@@ -120,9 +120,9 @@ def breakdown(count: int) -> dict[str, float]:
     """CPU ms per credential of each step of the bulk path, in this process (SQLite in a temp dir, 200 per chunk)."""
     from sqlalchemy import event, insert
 
-    from app.db import make_engine, make_sessions
-    from app.tables import Base, IssuedCredential
-    from issuer import (
+    from microcred.app.db import make_engine, make_sessions
+    from microcred.app.tables import Base, IssuedCredential
+    from microcred.issuer import (
         AchievementDefinition,
         Award,
         IssuerProfile,
@@ -130,7 +130,7 @@ def breakdown(count: int) -> dict[str, float]:
         achievement_document,
         build_credential,
     )
-    from issuer.completeness import check_before_signing
+    from microcred.issuer.completeness import check_before_signing
 
     definition = AchievementDefinition.model_validate(DEMO_ACHIEVEMENT).normalized()
     achievement = achievement_document(

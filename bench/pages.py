@@ -26,12 +26,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app import Settings, create_app
-from app.main import create_verifier_app
-from app.migrate import upgrade
-from app.verifier_routes import build_verifier
-from issuer import DEMO_ACHIEVEMENT
-from verifier.trust import TrustAnswer
+from microcred.app import Settings, create_app
+from microcred.app.main import create_verifier_app
+from microcred.app.migrate import upgrade
+from microcred.app.verifier_routes import build_verifier
+from microcred.issuer import DEMO_ACHIEVEMENT
+from microcred.verifier.trust import TrustAnswer
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # a benchmark KEK (bytes 0..31), never a real one

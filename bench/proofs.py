@@ -29,12 +29,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld import jsonld
 
-import suites.rdf
+import microcred.suites.rdf
 from bench import samples
-from contexts import offline_loader
-from keys import Ed25519Signer, did_key, did_key_verification_method
-from suites import DidKeyResolver, canonicalize, jsonld_contexts, sign, to_dataset, verify
-from suites.jsonld_fast import fast_to_dataset
+from microcred.contexts import offline_loader
+from microcred.keys import Ed25519Signer, did_key, did_key_verification_method
+from microcred.suites import DidKeyResolver, canonicalize, jsonld_contexts, sign, to_dataset, verify
+from microcred.suites.jsonld_fast import fast_to_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = bytes(range(32))  # the node script derives the same key from the same seed
@@ -153,13 +153,13 @@ def main() -> None:
     ours_sign, ours_verify = rate(sign_once, seconds), rate(verify_once, seconds)
 
     # the same API with the fast path switched off: pyld expansion + to_rdf + our RDFC-1.0
-    saved = suites.rdf._FAST_PATH
-    suites.rdf._FAST_PATH = None
+    saved = microcred.suites.rdf._FAST_PATH
+    microcred.suites.rdf._FAST_PATH = None
     try:
         ref_sign, ref_verify = rate(sign_once, seconds), rate(verify_once, seconds)
         ref_to_rdf_ms = per_call_ms(lambda: to_dataset(document, loader=loader), seconds)
     finally:
-        suites.rdf._FAST_PATH = saved
+        microcred.suites.rdf._FAST_PATH = saved
 
     # pure pyld: jsonld.normalize (URDNA2015) of document and proof configuration, SHA-256, Ed25519
     normalize_options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}

@@ -252,7 +252,7 @@ def issuer_credential(index: int = 0, issuer_did: str = ISSUER_DID) -> dict[str,
     """
     from datetime import UTC, datetime
 
-    from issuer import (
+    from microcred.issuer import (
         DEMO_ACHIEVEMENT,
         AchievementDefinition,
         Award,

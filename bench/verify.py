@@ -39,13 +39,20 @@ from typing import Any, ClassVar
 
 import httpx
 
-import suites
 from bench import samples
 from bench.proofs import node_rates, rate
-from contexts import offline_loader
-from keys import Ed25519Signer, PublishedKey, did_key, did_key_verification_method, did_web, did_web_document
-from vc.encodings import encode_bitstring
-from verifier import DidResolver, GuardedFetcher, Verifier
+from microcred import suites
+from microcred.contexts import offline_loader
+from microcred.keys import (
+    Ed25519Signer,
+    PublishedKey,
+    did_key,
+    did_key_verification_method,
+    did_web,
+    did_web_document,
+)
+from microcred.vc.encodings import encode_bitstring
+from microcred.verifier import DidResolver, GuardedFetcher, Verifier
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = bytes(range(32))  # node_proofs.mjs signs with the did:key of this seed
@@ -123,7 +130,7 @@ def verifier_app(port: int, issuer_port: int, data_dir: str) -> Iterator[int]:
             "-m",
             "uvicorn",
             "--factory",
-            "app.main:verifier_app_from_env",
+            "microcred.app.main:verifier_app_from_env",
             "--host",
             "127.0.0.1",
             "--port",

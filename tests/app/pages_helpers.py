@@ -10,10 +10,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from app.verifier_routes import build_verifier
-from verifier.trust import TrustAnswer
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.verifier_routes import build_verifier
+from microcred.verifier.trust import TrustAnswer
 
 
 @dataclass(frozen=True)

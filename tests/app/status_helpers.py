@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Settings, create_app
+from microcred.app import Settings, create_app
+from microcred.vc.encodings import decode_bitstring
 from tests.issuer.helpers import DID_KEY, Issuing, issuing
-from vc.encodings import decode_bitstring
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from contexts.loader import FILES_DIR
+from microcred.contexts.loader import FILES_DIR
 from tests.issuer.helpers import DID_KEY, definition, issuing
 
 

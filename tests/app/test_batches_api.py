@@ -14,15 +14,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import repo_issuance
-from app.issuance import create_batch, process_batch
-from app.tables import Batch, IssuedCredential
-from contexts import offline_loader
-from issuer.bulk import parse_rows
-from keys import GeneratedKey, KeyStore, Signer
-from suites import StaticResolver, verify
+from microcred.app import repo_issuance
+from microcred.app.issuance import create_batch, process_batch
+from microcred.app.tables import Batch, IssuedCredential
+from microcred.contexts import offline_loader
+from microcred.issuer.bulk import parse_rows
+from microcred.keys import GeneratedKey, KeyStore, Signer
+from microcred.suites import StaticResolver, verify
+from microcred.vc.errors import InvalidInput
 from tests.issuer.helpers import DID_KEY, issuing
-from vc.errors import InvalidInput
 
 CSV = (
     "name,email,did,grade,ects,assessment_date\n"

@@ -12,12 +12,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from app import Settings, create_app
-from app.cli import cli, ensure_demo
-from app.migrate import current_revision, head_revision
-from app.signing_keys import active_signer
-from app.tables import Institution
-from keys import public_key_from_multibase
+from microcred.app import Settings, create_app
+from microcred.app.cli import cli, ensure_demo
+from microcred.app.migrate import current_revision, head_revision
+from microcred.app.signing_keys import active_signer
+from microcred.app.tables import Institution
+from microcred.keys import public_key_from_multibase
 
 from .conftest import KEK
 

@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.pages.templating import render_text
-from app.pages.view import credential_view
-from issuer import DEMO_ACHIEVEMENT
+from microcred.app.pages.templating import render_text
+from microcred.app.pages.view import credential_view
+from microcred.issuer import DEMO_ACHIEVEMENT
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
 json_values = st.recursive(

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.exc import DataError, OperationalError
 
-import app.db
-from app import Settings, create_app
-from app.migrate import upgrade
+import microcred.app.db
+from microcred.app import Settings, create_app
+from microcred.app.migrate import upgrade
 
 from .conftest import ADMIN_TOKEN, KEK
 
@@ -79,7 +79,7 @@ def test_writer_waits_for_the_lock_instead_of_failing(sqlite_app: FastAPI, sqlit
 def test_lock_held_past_busy_timeout_is_503_with_retry_after(
     sqlite_app: FastAPI, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.db, "BUSY_TIMEOUT_MS", 50)  # read by each new connection's PRAGMA
+    monkeypatch.setattr(microcred.app.db, "BUSY_TIMEOUT_MS", 50)  # read by each new connection's PRAGMA
     sqlite_app.state.services.engine.dispose()
     holder = _hold_write_lock(sqlite_file)
     try:
@@ -140,7 +140,9 @@ def test_postgresql_deadlocks_and_serialization_failures_are_503_with_retry_afte
 def test_readiness_does_not_wait_for_the_write_lock(
     sqlite_app: FastAPI, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app.db, "BUSY_TIMEOUT_MS", 200)  # a probe that queued for the lock would fail here
+    monkeypatch.setattr(
+        microcred.app.db, "BUSY_TIMEOUT_MS", 200
+    )  # a probe that queued for the lock would fail here
     sqlite_app.state.services.engine.dispose()
     holder = _hold_write_lock(sqlite_file)
     try:

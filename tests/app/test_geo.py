@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.geo import ISO_3166_1_ALPHA2, check_country, check_region
-from vc.errors import InvalidInput
+from microcred.app.geo import ISO_3166_1_ALPHA2, check_country, check_region
+from microcred.vc.errors import InvalidInput
 
 
 def test_country_list_is_the_249_assigned_codes() -> None:

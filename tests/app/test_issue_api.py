@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from app.tables import AchievementVersion, IssuedCredential
-from contexts import offline_loader
-from issuer import identity_hash
-from suites import StaticResolver, to_dataset, verify
+from microcred.app.tables import AchievementVersion, IssuedCredential
+from microcred.contexts import offline_loader
+from microcred.issuer import identity_hash
+from microcred.suites import StaticResolver, to_dataset, verify
 from tests.issuer.helpers import DID_KEY, Issuing, issuing
 
 

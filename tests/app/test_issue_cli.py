@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from app.cli import cli, ensure_demo
-from app.cli_issue import ensure_demo_catalogue
-from app.db import make_engine, make_sessions
-from app.main import create_app
-from app.migrate import upgrade
-from app.settings import Settings
-from app.tables import IssuedCredential
+from microcred.app.cli import cli, ensure_demo
+from microcred.app.cli_issue import ensure_demo_catalogue
+from microcred.app.db import make_engine, make_sessions
+from microcred.app.main import create_app
+from microcred.app.migrate import upgrade
+from microcred.app.settings import Settings
+from microcred.app.tables import IssuedCredential
 
 from .conftest import KEK
 

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from pyld import jsonld
 
-from app import Settings, create_app
-from contexts import offline_loader
-from keys import did_key_document, did_web_url
+from microcred.app import Settings, create_app
+from microcred.contexts import offline_loader
+from microcred.keys import did_key_document, did_web_url
 
 NewInstitution = Callable[..., dict[str, Any]]
 

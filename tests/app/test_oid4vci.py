@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey
 from sqlalchemy import select
 
-from app.tables import WalletNonce, WalletOffer
-from contexts import offline_loader
-from suites import StaticResolver, verify
+from microcred.app.tables import WalletNonce, WalletOffer
+from microcred.contexts import offline_loader
+from microcred.suites import StaticResolver, verify
 from tests.issuer.helpers import Issuing, definition, issuing
 from tests.issuer.test_offers import did_key_of, proof_jwt
 

@@ -17,11 +17,11 @@ import pytest
 import segno
 from fastapi.testclient import TestClient
 
-from app import Settings
-from issuer.baking import badge_png, bake_png
+from microcred.app import Settings
+from microcred.issuer.baking import badge_png, bake_png
+from microcred.verifier.inputs import extract_png, extract_svg
 from tests.app.pages_helpers import verifier_app
 from tests.issuer.helpers import Issuing, issuing
-from verifier.inputs import extract_png, extract_svg
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 

@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from suites import StaticResolver
-from vc.encodings import b64url_decode
-from verifier.trust import TrustQuery
-from verifier.trust_microcred import decide, read_export
+from microcred.suites import StaticResolver
+from microcred.vc.encodings import b64url_decode
+from microcred.verifier.trust import TrustQuery
+from microcred.verifier.trust_microcred import decide, read_export
 
 REGISTRY_DID = "did:web:testserver:registry"
 PROBLEM = "application/problem+json"

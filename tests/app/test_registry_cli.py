@@ -9,12 +9,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from app import Settings, create_app
-from app.cli import cli
-from suites import StaticResolver
-from vc.encodings import b64url_decode
-from verifier.trust import TrustQuery
-from verifier.trust_policy import TrustSource, build_trust
+from microcred.app import Settings, create_app
+from microcred.app.cli import cli
+from microcred.suites import StaticResolver
+from microcred.vc.encodings import b64url_decode
+from microcred.verifier.trust import TrustQuery
+from microcred.verifier.trust_policy import TrustSource, build_trust
 
 from .test_cli import CREATE, env, ok, run
 

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.cli import ensure_demo
-from app.main import create_verifier_app
-from app.registry_cli import DEMO_QA_BODY, ensure_demo_listing
-from app.verifier_routes import build_verifier, trust_sources
+from microcred.app import Settings
+from microcred.app.cli import ensure_demo
+from microcred.app.main import create_verifier_app
+from microcred.app.registry_cli import DEMO_QA_BODY, ensure_demo_listing
+from microcred.app.verifier_routes import build_verifier, trust_sources
 from tests.issuer.helpers import DID_KEY, issuing
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from app import Settings
-from app.db import make_engine, make_sessions
-from app.registry_store import registry_signer
-from keys import LocalKeyStore
+from microcred.app import Settings
+from microcred.app.db import make_engine, make_sessions
+from microcred.app.registry_store import registry_signer
+from microcred.keys import LocalKeyStore
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
 from tests.issuer.helpers import Issuing, issuing
 
 HOSTILE_SEGMENTS = ["0", "-1", "99999999999999999999999", "x" * 3000, "%00", "%FF", "..", "ü", "urn:uuid:%20"]

@@ -13,14 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from app import Settings
-from app.cli import cli
-from app.logs import JsonFormatter
-from app.signing_keys import active_signer
-from app.tables import Institution, SigningKey
-from keys import LocalKeyStore
-from vc.encodings import b64url_encode
-from vc.errors import KeyMaterialError
+from microcred.app import Settings
+from microcred.app.cli import cli
+from microcred.app.logs import JsonFormatter
+from microcred.app.signing_keys import active_signer
+from microcred.app.tables import Institution, SigningKey
+from microcred.keys import LocalKeyStore
+from microcred.vc.encodings import b64url_encode
+from microcred.vc.errors import KeyMaterialError
 
 from .conftest import ADMIN_TOKEN, KEK
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from app import Settings, create_app
-from keys import parse_kek
-from vc.errors import ConfigurationError
+from microcred.app import Settings, create_app
+from microcred.keys import parse_kek
+from microcred.vc.errors import ConfigurationError
 
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
 PG = "postgresql+psycopg://microcred@db.example/microcred"

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from app import Settings, create_app
-from app.migrate import upgrade
+from microcred.app import Settings, create_app
+from microcred.app.migrate import upgrade
 
 from .conftest import ADMIN_TOKEN, KEK
 from .status_helpers import bit_of, entries, issue, new_institution
@@ -33,7 +33,7 @@ def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> S
 
 
 def test_revoke_suspend_reinstate_from_the_command_line(env: Settings) -> None:
-    from app.cli import cli
+    from microcred.app.cli import cli
 
     runner = CliRunner()
     app = create_app(env)
@@ -91,8 +91,8 @@ def test_revoke_suspend_reinstate_from_the_command_line(env: Settings) -> None:
 
 
 def test_the_report_names_each_wallet_copy_that_followed(capsys: pytest.CaptureFixture[str]) -> None:
-    from app.status_cli import _report
-    from app.status_lists import StatusChange
+    from microcred.app.status_cli import _report
+    from microcred.app.status_lists import StatusChange
 
     change = StatusChange(
         "urn:uuid:a",

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from app import Settings
-from app.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
+from microcred.app import Settings
+from microcred.app.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
 
 from .status_helpers import entries, fetch_list, issue, new_institution, set_status, status_app
 

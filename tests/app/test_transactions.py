@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.tables import ApiKey, Institution, SigningKey
-from keys import GeneratedKey, Signer
+from microcred.app.tables import ApiKey, Institution, SigningKey
+from microcred.keys import GeneratedKey, Signer
 
 
 class FailingKeyStore:

@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import Settings
-from app.main import create_verifier_app
-from app.verifier_routes import fetch_policy
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.verifier_routes import fetch_policy
+from microcred.vc.encodings import b64url_encode
 from tests.verifier.conftest import NOW, World, controller, key_signer
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from vc.encodings import b64url_encode
 
 PROBLEM = "application/problem+json"
 

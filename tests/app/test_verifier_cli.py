@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli
+from microcred.app.cli import cli
 from tests.verifier.conftest import World
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from app.verifier_routes import build_verifier
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.verifier_routes import build_verifier
 from tests.issuer.helpers import DID_KEY, issuing
 
 

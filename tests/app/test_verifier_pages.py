@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from issuer.baking import badge_png, badge_svg, bake_png, bake_svg
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 from tests.verifier.conftest import NOW, World
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world

@@ -21,15 +21,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-import app.wallet_store as wallet_store
-from app.tables import IssuedCredential, StatusEntry, WalletOffer
+from microcred.app import wallet_store
+from microcred.app.tables import IssuedCredential, StatusEntry, WalletOffer
+from microcred.vc.errors import InvalidInput
 from tests.app.status_helpers import bit_of, entries, set_status
 from tests.app.test_exchanges import Holder, signed, start
 from tests.app.test_issue_interop import node
 from tests.app.test_oid4vci import BASE, Clock, Wallet, error_of, query_value, verified
 from tests.app.test_pages import HTML, issue
 from tests.issuer.helpers import Issuing, issuing
-from vc.errors import InvalidInput
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 

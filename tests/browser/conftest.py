@@ -25,12 +25,12 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from app import Settings, create_app
-from app.main import create_verifier_app
-from app.migrate import upgrade
-from app.verifier_routes import build_verifier
-from issuer import DEMO_ACHIEVEMENT
-from verifier.trust import TrustAnswer
+from microcred.app import Settings, create_app
+from microcred.app.main import create_verifier_app
+from microcred.app.migrate import upgrade
+from microcred.app.verifier_routes import build_verifier
+from microcred.issuer import DEMO_ACHIEVEMENT
+from microcred.verifier.trust import TrustAnswer
 
 collect_ignore_glob = [] if os.environ.get("MICROCRED_BROWSER_TESTS") == "1" else ["test_*.py"]
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-import contexts.loader as loader_module
-from contexts import context_document, offline_loader
-from vc.errors import ContextNotAllowed, MicrocredError
+import microcred.contexts.loader as loader_module
+from microcred.contexts import context_document, offline_loader
+from microcred.vc.errors import ContextNotAllowed, MicrocredError
 
 OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 VC2 = "https://www.w3.org/ns/credentials/v2"

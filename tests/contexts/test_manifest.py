@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from contexts import allowed_urls, context_document, manifest_entries
-from contexts.loader import FILES_DIR, MANIFEST_PATH
+from microcred.contexts import allowed_urls, context_document, manifest_entries
+from microcred.contexts.loader import FILES_DIR, MANIFEST_PATH
 
 # Canonical-JSON digests of the published contexts, independently recorded in the project's standards notes
 # (shared/standards-w3c-ob3.md §8): a copy that differs in content from the published one fails here.

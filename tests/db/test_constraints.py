@@ -10,8 +10,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.migrate import upgrade
-from app.tables import ApiKey, Institution, SigningKey
+from microcred.app.migrate import upgrade
+from microcred.app.tables import ApiKey, Institution, SigningKey
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

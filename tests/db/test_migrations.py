@@ -10,8 +10,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from app.migrate import alembic_config, current_revision, downgrade, head_revision, migrations_dir, upgrade
-from app.tables import Base
+from microcred.app.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    migrations_dir,
+    upgrade,
+)
+from microcred.app.tables import Base
 
 TABLES = set(Base.metadata.tables)  # every model's table: the migrations must create exactly these
 

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from app import repo
-from app.db import make_engine, make_sessions
-from app.status_lists import StatusConfig, allocate_entries
-from app.tables import StatusEntry, StatusList
+from microcred.app import repo
+from microcred.app.db import make_engine, make_sessions
+from microcred.app.status_lists import StatusConfig, allocate_entries
+from microcred.app.tables import StatusEntry, StatusList
 
 from .test_status_concurrency import BASE, NOW, prepare
 

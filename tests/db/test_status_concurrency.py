@@ -19,16 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import repo
-from app.db import make_engine, make_sessions
-from app.institutions import create_institution
-from app.issuance import Issuer, create_achievement
-from app.migrate import upgrade
-from app.status_lists import Actor, StatusAllocator, StatusConfig, change_status, publish
-from app.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
-from issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
-from keys import LocalKeyStore
-from vc.encodings import decode_bitstring
+from microcred.app import repo
+from microcred.app.db import make_engine, make_sessions
+from microcred.app.institutions import create_institution
+from microcred.app.issuance import Issuer, create_achievement
+from microcred.app.migrate import upgrade
+from microcred.app.status_lists import Actor, StatusAllocator, StatusConfig, change_status, publish
+from microcred.app.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
+from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
+from microcred.keys import LocalKeyStore
+from microcred.vc.encodings import decode_bitstring
 
 KEK = bytes(range(32))
 BASE = "http://testserver"

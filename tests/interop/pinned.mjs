@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-const contextsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'contexts');
+const contextsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'microcred', 'contexts');
 
 export function pinnedContexts() {
   const manifest = JSON.parse(readFileSync(join(contextsDir, 'manifest.json'), 'utf8'));

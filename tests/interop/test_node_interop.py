@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from contexts import DocumentLoader, offline_loader
-from keys import Ed25519Signer, PublishedKey, did_key, did_key_document, did_web_document
-from suites import Budget, DidKeyResolver, StaticResolver, canonicalize, sign, to_dataset, verify
-from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2_URL, VECTORS, load_json
+from microcred.contexts import DocumentLoader, offline_loader
+from microcred.keys import Ed25519Signer, PublishedKey, did_key, did_key_document, did_web_document
+from microcred.suites import Budget, DidKeyResolver, StaticResolver, canonicalize, sign, to_dataset, verify
+from microcred.vc.errors import CanonicalizationLimit
+from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
 from tests.interop.harness import run_di
 from tests.suites.conftest import CREDENTIAL
 from tests.suites.test_rdf import SELF_REFERENCE
-from vc.errors import CanonicalizationLimit
 
 pytestmark = pytest.mark.interop
 
@@ -173,6 +173,7 @@ def test_presentations_with_challenge_and_domain_both_ways(
     ).verified
 
 
+@pytest.mark.shared
 def test_safe_mode_canonical_forms_and_vectors_agree(node: Node, loader: DocumentLoader) -> None:
     """Lossy JSON-LD and over-budget documents are refused by both; canonical N-Quads are identical."""
     lossy = copy.deepcopy(CREDENTIAL)
@@ -190,7 +191,7 @@ def test_safe_mode_canonical_forms_and_vectors_agree(node: Node, loader: Documen
             "allowedValue": ["pass"] * 4,
         }
     ]
-    examples = {EXAMPLES_V2_URL: load_json(VECTORS / "contexts" / "credentials-examples-v2.jsonld")}
+    examples = {EXAMPLES_V2_URL: load_json(EXAMPLES_V2)}
     vector_did = did_key("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
     vectors = [
         load_json(EDDSA_VECTORS / "eddsa-rdfc-2022" / "signedDataInt.json"),

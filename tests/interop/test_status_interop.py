@@ -16,12 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app import Settings
-from app.migrate import upgrade
-from issuer.status_list import MIN_ENTRIES, Bitstring
+from microcred.app import Settings
+from microcred.app.migrate import upgrade
+from microcred.issuer.status_list import MIN_ENTRIES, Bitstring
+from microcred.vc.encodings import decode_bitstring
 from tests.app.status_helpers import Clock, entries, issue, new_institution, set_status, status_app
 from tests.interop.harness import run_script
-from vc.encodings import decode_bitstring
 
 pytestmark = pytest.mark.interop
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from issuer import DEMO_ACHIEVEMENT
+from microcred.issuer import DEMO_ACHIEVEMENT
 
 DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 

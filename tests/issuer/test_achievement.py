@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from issuer import DEMO_ACHIEVEMENT, AchievementDefinition, achievement_document
-from issuer.achievement import ECTS
-from vc.errors import ValidationFailed
+from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, achievement_document
+from microcred.issuer.achievement import ECTS
+from microcred.vc.errors import ValidationFailed
 
 URL = "https://issuer.example/achievements/3f1c/versions/2"
 

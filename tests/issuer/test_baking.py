@@ -9,9 +9,9 @@ import zlib
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from issuer.baking import OB_SVG_NS, badge_png, badge_svg, bake_png, bake_svg
-from vc.errors import InvalidInput
-from verifier.inputs import extract_png, extract_svg, read_input
+from microcred.issuer.baking import OB_SVG_NS, badge_png, badge_svg, bake_png, bake_svg
+from microcred.vc.errors import InvalidInput
+from microcred.verifier.inputs import extract_png, extract_svg, read_input
 
 CREDENTIAL = json.dumps({"id": "urn:uuid:1", "name": 'Ünïcode ]]> and <tags> & "quotes"', "n": 1})
 JWS = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"

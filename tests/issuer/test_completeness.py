@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from issuer import (
+from microcred.issuer import (
     DEMO_ACHIEVEMENT,
     AchievementDefinition,
     Award,
@@ -19,7 +19,7 @@ from issuer import (
     check_before_signing,
     eu_findings,
 )
-from vc.errors import ValidationFailed
+from microcred.vc.errors import ValidationFailed
 
 WHEN = datetime(2026, 6, 30, 12, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from contexts import offline_loader
-from issuer import (
+from microcred.contexts import offline_loader
+from microcred.issuer import (
     CONTEXTS,
     DEMO_ACHIEVEMENT,
     AchievementDefinition,
@@ -21,9 +21,9 @@ from issuer import (
     check_before_signing,
     identity_hash,
 )
-from suites import to_dataset
-from suites.jsonld_fast import fast_to_dataset
-from vc.errors import InvalidInput, UnsafeJsonLd
+from microcred.suites import to_dataset
+from microcred.suites.jsonld_fast import fast_to_dataset
+from microcred.vc.errors import InvalidInput, UnsafeJsonLd
 
 WHEN = datetime(2026, 6, 30, 12, tzinfo=UTC)
 ISSUER = IssuerProfile(

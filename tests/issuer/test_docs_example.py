@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contexts import offline_loader
-from issuer import (
+from microcred.contexts import offline_loader
+from microcred.issuer import (
     DEMO_ACHIEVEMENT,
     AchievementDefinition,
     Award,
@@ -23,8 +23,8 @@ from issuer import (
     build_credential,
     check_before_signing,
 )
-from keys import Ed25519Signer, PublishedKey, did_web_document
-from suites import StaticResolver, sign, verify
+from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
+from microcred.suites import StaticResolver, sign, verify
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "eu-elements.md"
 BLOCK = re.compile(r"(<!-- example:begin -->\n```json\n)(.*?)(\n```\n<!-- example:end -->)", re.S)

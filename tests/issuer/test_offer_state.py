@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from issuer.offer_state import (
+from microcred.issuer.offer_state import (
     MAX_TX_CODE_FAILURES,
     Move,
     OfferFacts,

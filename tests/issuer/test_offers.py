@@ -19,7 +19,7 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
 
-from issuer.offers import (
+from microcred.issuer.offers import (
     PRE_AUTHORIZED_GRANT,
     credential_offer,
     hash_secret,
@@ -34,8 +34,8 @@ from issuer.offers import (
     unwrap_tx_key,
     wrap_tx_key,
 )
-from issuer.oid4vci import check_key_proof, did_jwk, issuer_metadata
-from vc.errors import OAuthError
+from microcred.issuer.oid4vci import check_key_proof, did_jwk, issuer_metadata
+from microcred.vc.errors import OAuthError
 
 ISSUER = "https://issuer.example"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

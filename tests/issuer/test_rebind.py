@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from issuer.offers import rebind_credential
+from microcred.issuer.offers import rebind_credential
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 

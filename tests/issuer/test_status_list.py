@@ -7,10 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from issuer.status_list import MIN_ENTRIES, Bitstring, choose_free_index, list_credential, status_entry
-from vc.encodings import decode_bitstring
-from vc.errors import InvalidInput
-from vc.schema import ob3_status_view
+from microcred.issuer.status_list import (
+    MIN_ENTRIES,
+    Bitstring,
+    choose_free_index,
+    list_credential,
+    status_entry,
+)
+from microcred.vc.encodings import decode_bitstring
+from microcred.vc.errors import InvalidInput
+from microcred.vc.schema import ob3_status_view
 
 # https://www.w3.org/TR/vc-bitstring-status-list/#example-example-bitstringstatuslistcredential
 SPEC_EMPTY_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from issuer import VOCABULARIES, vocabulary
-from vc.errors import InvalidInput
+from microcred.issuer import VOCABULARIES, vocabulary
+from microcred.vc.errors import InvalidInput
 
 
 @pytest.mark.parametrize("name", VOCABULARIES)

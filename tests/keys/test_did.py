@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from keys import PublishedKey, did_web, did_web_document, did_web_url
-from vc.errors import InvalidInput
+from microcred.keys import PublishedKey, did_web, did_web_document, did_web_url
+from microcred.vc.errors import InvalidInput
 
 MB1 = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
 MB2 = "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"

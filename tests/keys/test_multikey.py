@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from keys import did_key, did_key_document, did_key_verification_method, public_key_from_multibase
-from keys.multikey import public_key_multibase
-from vc.errors import InvalidInput
+from microcred.keys import did_key, did_key_document, did_key_verification_method, public_key_from_multibase
+from microcred.keys.multikey import public_key_multibase
+from microcred.vc.errors import InvalidInput
 
 # https://github.com/w3c/vc-di-eddsa TestVectors/keyPair.json
 VECTOR_PUBLIC_MULTIBASE = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from keys import LocalKeyStore, load_or_create_kek, parse_kek, public_key_from_multibase
-from vc.encodings import b64url_encode
-from vc.errors import ConfigurationError, KeyMaterialError
+from microcred.keys import LocalKeyStore, load_or_create_kek, parse_kek, public_key_from_multibase
+from microcred.vc.encodings import b64url_encode
+from microcred.vc.errors import ConfigurationError, KeyMaterialError
 
 
 def test_generated_key_signs_and_verifies_with_its_public_key() -> None:

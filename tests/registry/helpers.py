@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from registry import Entry, Scope, StateChange
+from microcred.registry import Entry, Scope, StateChange
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 ISSUED = datetime(2026, 3, 1, tzinfo=UTC)

@@ -6,10 +6,10 @@ import json
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from keys import Ed25519Signer, public_key_from_multibase
-from registry import StateChange, dcc_export, export_document, sign_export
+from microcred.keys import Ed25519Signer, public_key_from_multibase
+from microcred.registry import StateChange, dcc_export, export_document, sign_export
+from microcred.vc.encodings import b64url_decode
 from tests.registry.helpers import DID, NOW, T0, WITHDRAWN, entry
-from vc.encodings import b64url_decode
 
 REGISTRY = "did:web:registry.example:registry"
 

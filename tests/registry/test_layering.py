@@ -6,18 +6,27 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[2] / "src" / "microcred"
 OURS = {"app", "issuer", "verifier", "registry", "migrations", "vc", "contexts", "keys", "suites"}
 ALLOWED = {"registry", "vc", "contexts", "keys", "suites"}
+
+
+def root(module: str) -> str:
+    """The layer of a ``microcred.<layer>...`` module, or the top-level name of any other."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "microcred" and len(parts) > 1 else parts[0]
 
 
 def imported_roots(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(root(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            if node.module == "microcred":  # from microcred import suites
+                names.update(alias.name for alias in node.names)
+            else:
+                names.add(root(node.module))
     return names
 
 

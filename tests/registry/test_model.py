@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from registry import (
+from microcred.registry import (
     Scope,
     ScopeVocabulary,
     StateChange,
@@ -15,8 +15,8 @@ from registry import (
     check_period,
     check_transition,
 )
+from microcred.vc.errors import Conflict, InvalidInput, ValidationFailed
 from tests.registry.helpers import DID, ISSUED, NOW, T0, WITHDRAWN, entry
-from vc.errors import Conflict, InvalidInput, ValidationFailed
 
 VOCAB = ScopeVocabulary(isced_fields=frozenset({"06", "061", "0613", "0688", "04"}))
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from registry import Scope, StateChange, decide, parse_query, trqp_response
+from microcred.registry import Scope, StateChange, decide, parse_query, trqp_response
+from microcred.vc.errors import InvalidInput
 from tests.registry.helpers import DID, ISSUED, NOW, T0, WITHDRAWN, entry
-from vc.errors import InvalidInput
 
 AUTHORITY = "did:web:registry.example:registry"
 NAME = "the test registry"

@@ -59,7 +59,7 @@ def healthz_latencies(base: str, stop: threading.Event, *, every: float = 0.05) 
 
 @contextmanager
 def serving_process(factory: str, env: dict[str, str]) -> Iterator[str]:
-    """Serve the uvicorn app ``factory`` (e.g. ``app.main:issuer_app_from_env``) in its own process, so what the
+    """Serve the uvicorn app ``factory`` (e.g. ``microcred.app.main:issuer_app_from_env``) in its own process, so what the
     test's clients cost is not measured as the server's latency; yields its base URL."""
     port = _free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MICROCRED_")}

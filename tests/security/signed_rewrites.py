@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import suites
-import suites.rdf
-from contexts import DocumentLoader
-from suites.proofs import ProofVerification
+import microcred.suites.rdf
+from microcred import suites
+from microcred.contexts import DocumentLoader
+from microcred.suites.proofs import ProofVerification
+from microcred.verifier.report import VerificationReport
 from tests.verifier.conftest import NOW, World, controller, status_entry, status_list
-from verifier.report import VerificationReport
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CRED = "https://www.w3.org/2018/credentials#"
@@ -201,12 +201,12 @@ def value_object(document: dict[str, Any], node: tuple[str | int, ...], key: str
 @contextmanager
 def reference_path() -> Iterator[None]:
     """pyld's reference JSON-LD path only (the fast path switched off), as an independent second opinion."""
-    saved = suites.rdf._FAST_PATH
-    suites.rdf._FAST_PATH = None
+    saved = microcred.suites.rdf._FAST_PATH
+    microcred.suites.rdf._FAST_PATH = None
     try:
         yield
     finally:
-        suites.rdf._FAST_PATH = saved
+        microcred.suites.rdf._FAST_PATH = saved
 
 
 def signature_holds(

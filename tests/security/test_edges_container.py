@@ -54,12 +54,14 @@ def test_the_entrypoint_starts_with_an_explicit_mode(tmp_path: Path, mode: str) 
     done, calls = _run(tmp_path, mode=mode)
     assert done.returncode == 0, done.stderr
     assert calls[0] == "microcred migrate"
-    assert calls[1].startswith("uvicorn --factory app.main:issuer_app_from_env --host 0.0.0.0 --port 8000")
+    assert calls[1].startswith(
+        "uvicorn --factory microcred.app.main:issuer_app_from_env --host 0.0.0.0 --port 8000"
+    )
     assert "--no-access-log" in calls[1]  # uvicorn's access line would carry the whole URL
     done, calls = _run(tmp_path, "verifier", mode=mode)
     assert done.returncode == 0, done.stderr
     assert calls == [
-        "uvicorn --factory app.main:verifier_app_from_env --host 0.0.0.0 --port 8001 --proxy-headers --no-access-log"
+        "uvicorn --factory microcred.app.main:verifier_app_from_env --host 0.0.0.0 --port 8001 --proxy-headers --no-access-log"
     ]
 
 

@@ -18,11 +18,11 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from app import Settings, create_app
-from app.main import create_verifier_app
-from app.rate_limits import VERIFIER_ROUTES, ClientLimiter, RateLimitMiddleware, client_key
+from microcred.app import Settings, create_app
+from microcred.app.main import create_verifier_app
+from microcred.app.rate_limits import VERIFIER_ROUTES, ClientLimiter, RateLimitMiddleware, client_key
+from microcred.vc.errors import ConfigurationError
 from tests.app.conftest import settings as settings
-from vc.errors import ConfigurationError
 
 PROBLEM = "application/problem+json"
 ISSUER_ENDPOINTS = [

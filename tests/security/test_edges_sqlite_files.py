@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app import Settings, create_app
-from app.migrate import upgrade
+from microcred.app import Settings, create_app
+from microcred.app.migrate import upgrade
 from tests.app.conftest import ADMIN_TOKEN, KEK
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -12,15 +12,15 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app import Settings
-from app.main import create_verifier_app
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.vc.json_text import lone_surrogate_escape
 from tests.app.conftest import admin as admin
 from tests.app.conftest import app as app
 from tests.app.conftest import client as client
 from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
 from tests.issuer.helpers import DID_KEY, issuing
-from vc.json_text import lone_surrogate_escape
 
 JSON = {"content-type": "application/json"}
 # Raw JSON escapes as a client would write them (bytes, so no Python escape is resolved on the way).

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from app.verifier_routes import build_verifier
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.verifier_routes import build_verifier
 
 
 def test_a_verification_past_its_total_deadline_is_a_503_problem(tmp_path: Path) -> None:

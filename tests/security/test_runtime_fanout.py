@@ -12,8 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.verifier.limits import SizedCache
 from tests.verifier.conftest import (
     NOW,
     WEB_DID,
@@ -25,8 +27,6 @@ from tests.verifier.conftest import (
 )
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from verifier.fetch import FetchPolicy, GuardedFetcher
-from verifier.limits import SizedCache
 
 
 def _client(tmp_path: Path, world: World, **settings: Any) -> Iterator[TestClient]:
@@ -195,8 +195,8 @@ def test_status_list_caches_hold_digests_and_are_sized_from_settings(tmp_path: P
 
 
 def test_inline_contexts_are_not_kept_after_the_request(tmp_path: Path, world: World) -> None:
-    import suites.rdf
-    from contexts import offline_loader
+    import microcred.suites.rdf
+    from microcred.contexts import offline_loader
 
     signed = world.sign(world.credential())
     # in the request's thread (no worker processes), so this process's caches are the ones that would grow
@@ -206,7 +206,7 @@ def test_inline_contexts_are_not_kept_after_the_request(tmp_path: Path, world: W
             inline = {f"t{j}_{i}": f"https://example.org/{i}/{j}" for j in range(500)}
             credential["@context"] = [*credential["@context"], inline]
             assert _check(_verify(client, credential), "contexts")["status"] == "failed"
-    cache = suites.rdf._CONTEXT_CACHES[offline_loader()]
+    cache = microcred.suites.rdf._CONTEXT_CACHES[offline_loader()]
     assert len(cache) > 0  # the pinned contexts, by URL
     assert all(key.startswith("https://") for key in cache)
 

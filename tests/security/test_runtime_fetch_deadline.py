@@ -13,10 +13,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from vc.errors import FetchError
-from verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.vc.errors import FetchError
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
 
 TIMEOUT = 2.0
 SLACK = 0.6

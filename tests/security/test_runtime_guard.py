@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import Settings
-from app.main import create_verifier_app
-from app.verifier_routes import build_verifier
-from vc.errors import FetchError
-from verifier.fetch import FetchPolicy, GuardedFetcher, embedded_ipv4, system_resolver
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.verifier_routes import build_verifier
+from microcred.vc.errors import FetchError
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher, embedded_ipv4, system_resolver
 
 # RFC 4380 Teredo: server 65.54.227.120, client obfuscated (bits inverted) in the last 32 bits
 TEREDO_PRIVATE_CLIENT = "2001:0:4136:e378:8000:63bf:f5ff:fffe"  # client 10.0.0.1

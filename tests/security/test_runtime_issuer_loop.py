@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Settings, create_app
+from microcred.app import Settings, create_app
 from tests.app.conftest import admin as admin
 from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
@@ -78,7 +78,7 @@ def test_healthz_answers_fast_while_a_100000_row_csv_is_parsed(
     it = issuing(client, new_institution())
     # one row over the maximum: the whole file is read and parsed, then refused (no batch to work afterwards)
     csv = ("name,email,did,grade,ects,assessment_date\n" + ROW * 100_001).encode()
-    with serving_process("app.main:issuer_app_from_env", _env(app.state.services.settings)) as base:
+    with serving_process("microcred.app.main:issuer_app_from_env", _env(app.state.services.settings)) as base:
         response, elapsed, latencies = _while_polling(
             base,
             lambda: httpx.post(

@@ -17,12 +17,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-import suites
-from app import Settings
-from app.main import create_verifier_app
-from suites.isolation import ProcessCanonicalizer, WorkDeadline
-from suites.rdf import to_dataset
-from suites.rdfc import canonicalize
+from microcred import suites
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
+from microcred.suites.rdf import to_dataset
+from microcred.suites.rdfc import canonicalize
 from tests.security.runtime_server import healthz_latencies, serving
 from tests.verifier.conftest import World
 from tests.verifier.conftest import loader as loader

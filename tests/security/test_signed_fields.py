@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-import suites
-from contexts import offline_loader
+from microcred import suites
+from microcred.contexts import offline_loader
+from microcred.verifier.credential import Verifier
+from microcred.verifier.did import DidResolver
 from tests.verifier.conftest import CREATED, NOW, STATUS_URL, World
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from verifier.credential import Verifier
-from verifier.did import DidResolver
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,

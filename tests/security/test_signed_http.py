@@ -19,10 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from app import Settings
-from app.main import create_verifier_app
-from app.migrate import upgrade
-from app.verifier_routes import build_verifier
+from microcred.app import Settings
+from microcred.app.main import create_verifier_app
+from microcred.app.migrate import upgrade
+from microcred.app.verifier_routes import build_verifier
 from tests.app.conftest import ADMIN_TOKEN, KEK
 from tests.app.status_helpers import T0, new_institution, set_status, status_app
 from tests.issuer.helpers import DID_KEY

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import suites
-from contexts import offline_loader
+from microcred import suites
+from microcred.contexts import offline_loader
 from tests.verifier.conftest import FakeWeb, World, key_signer
 
 from .signed_rewrites import (

@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from app import Settings, create_app, repo_issuance
-from app.migrate import upgrade
-from app.tables import IssuedCredential, LearnerKey, WalletOffer
+from microcred.app import Settings, create_app, repo_issuance
+from microcred.app.migrate import upgrade
+from microcred.app.tables import IssuedCredential, LearnerKey, WalletOffer
 from tests.app.conftest import (  # noqa: F401
     ADMIN_TOKEN,
     KEK,
@@ -274,7 +274,7 @@ def test_the_access_log_never_shows_the_key(
 def test_the_command_line_renews_and_revokes_the_learner_link(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.cli import cli
+    from microcred.app.cli import cli
 
     for name, value in {
         "MICROCRED_DATABASE_URL": database_url,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from contexts import DocumentLoader, offline_loader
-from keys import Ed25519Signer, PublishedKey, did_web_document
+from microcred.contexts import DocumentLoader, offline_loader
+from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
 
 CREDENTIAL: dict[str, Any] = {
     "@context": [

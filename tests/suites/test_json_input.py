@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from suites import MAX_DOCUMENT_BYTES, parse_json
-from vc.errors import InvalidInput
+from microcred.suites import MAX_DOCUMENT_BYTES, parse_json
+from microcred.vc.errors import InvalidInput
 
 
 def test_parses_small_documents() -> None:

@@ -19,14 +19,16 @@ from pyld import jsonld
 from pyld.canon import URDNA2015
 
 from bench import samples
-from contexts import offline_loader
-from suites import jsonld_contexts
-from suites.jsonld_fast import fast_to_dataset
+from microcred.contexts import offline_loader
+from microcred.suites import jsonld_contexts
+from microcred.suites.jsonld_fast import fast_to_dataset
+from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
-TEST_VECTORS = VECTORS / "vc-di-eddsa" / "TestVectors"
-EXAMPLES_URL = "https://www.w3.org/ns/credentials/examples/v2"
-EXAMPLES = {EXAMPLES_URL: json.loads((VECTORS / "contexts" / "credentials-examples-v2.jsonld").read_text())}
+TEST_VECTORS = EDDSA_VECTORS
+EXAMPLES_URL = EXAMPLES_V2_URL
+# From ../shared; without it the tests marked ``shared`` below are left out (tests/conftest.py), and no other
+# test here uses the examples context.
+EXAMPLES = {EXAMPLES_URL: load_json(EXAMPLES_V2)} if EXAMPLES_V2.is_file() else {}
 LOADER = offline_loader(extra=EXAMPLES)
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -109,6 +111,7 @@ VECTOR_CASES = [
 ]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(("document", "canonical"), VECTOR_CASES)
 def test_vectors_byte_for_byte(document: str, canonical: str) -> None:
     doc = json.loads(_read(TEST_VECTORS / document))
@@ -117,6 +120,7 @@ def test_vectors_byte_for_byte(document: str, canonical: str) -> None:
     assert fast == canonical_pyld(doc)
 
 
+@pytest.mark.shared
 def test_examples_context_is_not_fast_without_the_extra() -> None:
     assert fast_to_dataset(json.loads(_read(TEST_VECTORS / "unsigned.json"))) is None
 

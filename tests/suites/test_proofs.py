@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from contexts import DocumentLoader
-from keys import Ed25519Signer, did_key, did_key_document
-from suites import (
+from microcred.contexts import DocumentLoader
+from microcred.keys import Ed25519Signer, did_key, did_key_document
+from microcred.suites import (
     INVALID_CHALLENGE_ERROR,
     INVALID_DOMAIN_ERROR,
     PARSING_ERROR,
@@ -25,8 +25,14 @@ from suites import (
     suite_for,
     verify,
 )
+from microcred.vc.errors import (
+    CanonicalizationLimit,
+    InvalidInput,
+    NotFound,
+    UnknownCryptosuite,
+    UnsafeJsonLd,
+)
 from tests.suites.conftest import Issuer
-from vc.errors import CanonicalizationLimit, InvalidInput, NotFound, UnknownCryptosuite, UnsafeJsonLd
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SUITE_KEYS = [

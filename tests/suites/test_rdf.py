@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from contexts import DocumentLoader, offline_loader
-from suites import Budget, StaticResolver, canonicalize, sign, to_dataset, verify
-from suites.rdf import _reference_to_dataset
+from microcred.contexts import DocumentLoader, offline_loader
+from microcred.suites import Budget, StaticResolver, canonicalize, sign, to_dataset, verify
+from microcred.suites.rdf import _reference_to_dataset
+from microcred.vc.errors import ContextNotAllowed, InvalidInput, UnsafeJsonLd
 from tests.suites.conftest import Issuer
-from vc.errors import ContextNotAllowed, InvalidInput, UnsafeJsonLd
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from suites.rdf import Dataset, _escape
-from suites.rdfc import DEFAULT_BUDGET, SIGNING_BUDGET, Budget, canonicalize, serialize_quad
-from vc.errors import CanonicalizationLimit
+from microcred.suites.rdf import Dataset, _escape
+from microcred.suites.rdfc import DEFAULT_BUDGET, SIGNING_BUDGET, Budget, canonicalize, serialize_quad
+from microcred.vc.errors import CanonicalizationLimit
 
 UNLIMITED = Budget(max_blank_nodes=10**6, max_ndegree_calls=10**9, deadline_seconds=600)
 P = "<http://example.org/p>"

@@ -1,4 +1,5 @@
-"""The W3C vc-di-eddsa test vectors, reproduced byte for byte (tests/vectors/README.md gives the source)."""
+"""The W3C vc-di-eddsa test vectors, reproduced byte for byte (read from ../shared/vectors, whose README gives the
+source)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from contexts import DocumentLoader
-from keys import Ed25519Signer
-from suites import DidKeyResolver, SuiteContext, canonicalize, sign, to_dataset, verify
-from suites import ed25519_signature_2020 as ed2020
-from suites import eddsa_jcs_2022 as jcs
-from suites import eddsa_rdfc_2022 as eddsa
-from suites.rdf import Dataset, _term
+from microcred.contexts import DocumentLoader
+from microcred.keys import Ed25519Signer
+from microcred.suites import DidKeyResolver, SuiteContext, canonicalize, sign, to_dataset, verify
+from microcred.suites import ed25519_signature_2020 as ed2020
+from microcred.suites import eddsa_jcs_2022 as jcs
+from microcred.suites import eddsa_rdfc_2022 as eddsa
+from microcred.suites.rdf import Dataset, _term
+from microcred.vc.encodings import multibase_decode, multibase_encode_b58
 from tests.conftest import EDDSA_VECTORS, load_json, vector_signer
-from vc.encodings import multibase_decode, multibase_encode_b58
+
+pytestmark = pytest.mark.shared
 
 CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from vc.encodings import (
+from microcred.vc.encodings import (
     b64url_decode,
     decode_bitstring,
     encode_bitstring,
@@ -14,7 +14,7 @@ from vc.encodings import (
     multibase_encode_b58,
     multibase_encode_b64url,
 )
-from vc.errors import InvalidInput
+from microcred.vc.errors import InvalidInput
 
 # Bitstring Status List v1.0 §2.2 example: 16 KiB of zero bytes (131,072 entries).
 SPEC_ENCODED_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"

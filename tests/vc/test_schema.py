@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from issuer import (
+from microcred.issuer import (
     DEMO_ACHIEVEMENT,
     AchievementDefinition,
     Award,
@@ -19,8 +19,13 @@ from issuer import (
     achievement_document,
     build_credential,
 )
-from vc.errors import MicrocredError
-from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMAS_DIR, schema_document, validate_against
+from microcred.vc.errors import MicrocredError
+from microcred.vc.schema import (
+    OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    SCHEMAS_DIR,
+    schema_document,
+    validate_against,
+)
 
 WHEN = datetime(2026, 6, 30, 12, tzinfo=UTC)
 

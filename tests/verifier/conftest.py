@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-import suites
-from contexts import DocumentLoader, offline_loader
-from keys import Ed25519Signer, PublishedKey, did_key, did_web_document
-from vc.encodings import encode_bitstring
-from verifier.credential import Verifier
-from verifier.did import DidResolver
-from verifier.fetch import FetchPolicy, GuardedFetcher
-from verifier.report import Policy
-from verifier.trust import NoRegistry, TrustRegistry
+from microcred import suites
+from microcred.contexts import DocumentLoader, offline_loader
+from microcred.keys import Ed25519Signer, PublishedKey, did_key, did_web_document
+from microcred.vc.encodings import encode_bitstring
+from microcred.verifier.credential import Verifier
+from microcred.verifier.did import DidResolver
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.verifier.report import Policy
+from microcred.verifier.trust import NoRegistry, TrustRegistry
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)

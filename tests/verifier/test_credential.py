@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-import suites
+from microcred import suites
+from microcred.verifier.credential import verify_credential
+from microcred.verifier.report import Policy
+from microcred.verifier.trust import NoRegistry, TrustAnswer
 from tests.verifier.conftest import NOW, WEB_DID, World, controller, key_signer, ob3_credential
-from verifier.credential import verify_credential
-from verifier.report import Policy
-from verifier.trust import NoRegistry, TrustAnswer
 
 
 def statuses(report) -> dict[str, str]:
@@ -239,7 +239,7 @@ def test_proof_set_with_one_bad_proof_fails(world: World) -> None:
 
 
 def test_key_not_listed_under_assertion_method_fails(world: World) -> None:
-    from keys import PublishedKey, did_web_document
+    from microcred.keys import PublishedKey, did_web_document
 
     signed = world.sign(ob3_credential(WEB_DID), world.web_issuer)
     public = world.web_issuer.public_key_multibase

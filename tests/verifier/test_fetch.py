@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from vc.errors import FetchError
-from verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.vc.errors import FetchError
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
 
 PUBLIC = "93.184.215.14"
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from contexts import DocumentLoader
+from microcred.contexts import DocumentLoader
+from microcred.verifier.credential import Verifier
+from microcred.verifier.did import DidResolver
+from microcred.verifier.fetch import FetchPolicy
 from tests.conftest import EDDSA_VECTORS, load_json
 from tests.interop.harness import run_di
 from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
-from verifier.credential import Verifier
-from verifier.did import DidResolver
-from verifier.fetch import FetchPolicy
 
 pytestmark = pytest.mark.interop
 

@@ -9,8 +9,8 @@ import zlib
 
 import pytest
 
-from vc.errors import InputTooLarge, InvalidInput, UnsupportedMediaType
-from verifier.inputs import InputLimits, extract_png, extract_svg, parse_json, read_input
+from microcred.vc.errors import InputTooLarge, InvalidInput, UnsupportedMediaType
+from microcred.verifier.inputs import InputLimits, extract_png, extract_svg, parse_json, read_input
 
 CREDENTIAL = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from microcred.vc.encodings import b64url_encode
+from microcred.verifier.inputs import read_input
 from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
-from vc.encodings import b64url_encode
-from verifier.inputs import read_input
 
 SEED = bytes(range(32))  # world.issuer's seed
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from microcred.verifier.presentation import verify_presentation
 from tests.verifier.conftest import NOW, World, controller, key_signer
-from verifier.presentation import verify_presentation
 
 HOLDER_SEED = bytes(range(100, 132))
 
@@ -116,7 +116,7 @@ def test_enveloped_vc_jwt_inside_a_presentation(world: World) -> None:
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from vc.encodings import b64url_encode
+    from microcred.vc.encodings import b64url_encode
 
     holder = controller(key_signer(HOLDER_SEED))
     credential = world.credential()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.verifier.conftest import NOW, STATUS_URL, World, controller, status_entry, status_list
-from vc.encodings import b64url_encode
-from verifier.fetch import FetchPolicy
-from verifier.status import (
+from microcred.vc.encodings import b64url_encode
+from microcred.verifier.fetch import FetchPolicy
+from microcred.verifier.status import (
     MALFORMED_VALUE_ERROR,
     RANGE_ERROR,
     STATUS_LIST_LENGTH_ERROR,
     STATUS_RETRIEVAL_ERROR,
     STATUS_VERIFICATION_ERROR,
 )
+from tests.verifier.conftest import NOW, STATUS_URL, World, controller, status_entry, status_list
 
 
 def with_status(world: World, *entries: dict) -> dict:
@@ -249,7 +249,7 @@ def test_large_list_response_is_capped(world: World) -> None:
 def test_a_cached_list_is_not_reverified_on_every_credential(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import verifier.credential as module
+    import microcred.verifier.credential as module
 
     world.publish_status(status_list(controller(world.issuer)), **{"cache-control": "max-age=600"})
     calls: list[str] = []

@@ -13,9 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft201909Validator, FormatChecker
 
+from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_document
+from microcred.verifier.structure import (
+    _ob3_validators,
+    check_ob3_schema,
+    check_structure,
+    exclusive_branches,
+)
 from tests.verifier.conftest import ob3_credential
-from vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_document
-from verifier.structure import _ob3_validators, check_ob3_schema, check_structure, exclusive_branches
 
 RFC3339 = re.compile(
     r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)$"

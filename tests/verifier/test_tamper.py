@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import suites
+from microcred import suites
 from tests.verifier.conftest import NOW, World, controller, key_signer
 
 Path = tuple[Any, ...]

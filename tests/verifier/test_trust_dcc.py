@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from microcred.verifier.trust_policy import TrustSource, build_trust
 from tests.verifier.conftest import NOW, World, controller
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from verifier.trust_policy import TrustSource, build_trust
 
 URL = "https://registry.example/registry.json"
 

@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from microcred.vc.encodings import b64url_decode, b64url_encode
+from microcred.verifier.trust_policy import TrustSource, build_trust
 from tests.verifier.conftest import NOW, World, controller
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from vc.encodings import b64url_decode, b64url_encode
-from verifier.trust_policy import TrustSource, build_trust
 
 TIR = "https://api-pilot.ebsi.example/trusted-issuers-registry/v5"
 DID_REGISTRY = "https://api-pilot.ebsi.example/did-registry/v5"

@@ -11,14 +11,14 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keys import Ed25519Signer, PublishedKey, did_web_document
-from suites import StaticResolver
-from vc.encodings import b64url_encode
-from verifier.fetch import FetchPolicy, GuardedFetcher
-from verifier.trust import TrustQuery
-from verifier.trust_dcc import DccRegistry
-from verifier.trust_ebsi import EbsiTir
-from verifier.trust_microcred import MicrocredRegistry
+from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
+from microcred.suites import StaticResolver
+from microcred.vc.encodings import b64url_encode
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.verifier.trust import TrustQuery
+from microcred.verifier.trust_dcc import DccRegistry
+from microcred.verifier.trust_ebsi import EbsiTir
+from microcred.verifier.trust_microcred import MicrocredRegistry
 
 REGISTRY_DID = "did:web:registry.example:registry"
 SIGNER = Ed25519Signer.from_seed(bytes(range(32)), verification_method=f"{REGISTRY_DID}#key-1")

@@ -15,18 +15,18 @@ from typing import Any
 import httpx
 import pytest
 
-from keys import Ed25519Signer, PublishedKey, did_web_document
-from registry import Scope, StateChange, export_document, sign_export
-from suites import StaticResolver
+from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
+from microcred.registry import Scope, StateChange, export_document, sign_export
+from microcred.suites import StaticResolver
+from microcred.vc.encodings import b64url_decode, b64url_encode
+from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
+from microcred.verifier.report import Policy
+from microcred.verifier.trust_microcred import MicrocredRegistry
+from microcred.verifier.trust_policy import TrustSource, build_trust
 from tests.registry.helpers import entry
 from tests.verifier.conftest import NOW, World, controller
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
-from vc.encodings import b64url_decode, b64url_encode
-from verifier.fetch import FetchPolicy, GuardedFetcher
-from verifier.report import Policy
-from verifier.trust_microcred import MicrocredRegistry
-from verifier.trust_policy import TrustSource, build_trust
 
 REGISTRY_DID = "did:web:registry.example:registry"
 EXPORT_URL = "https://registry.example/registry/export"

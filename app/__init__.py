@@ -1,6 +1,0 @@
-"""The web, database and CLI layer: ``create_app`` (issuer) and ``create_verifier_app`` (verifier)."""
-
-from app.main import create_app, create_verifier_app
-from app.settings import Settings
-
-__all__ = ["Settings", "create_app", "create_verifier_app"]

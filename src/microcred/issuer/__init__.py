@@ -1,0 +1,48 @@
+"""Issuing EU micro-credentials: vocabularies, achievement definitions, credential building, the EU completeness
+rule and bulk input parsing. A plain library (no web framework, no database)."""
+
+from microcred.issuer.achievement import (
+    AchievementDefinition,
+    EscoSkill,
+    GradeScale,
+    LearningOutcome,
+    achievement_document,
+)
+from microcred.issuer.completeness import MANDATORY_ELEMENTS, Finding, check_before_signing, eu_findings
+from microcred.issuer.credential import (
+    CONTEXTS,
+    EU_CONTEXT,
+    Award,
+    IssuerProfile,
+    Learner,
+    build_credential,
+    identity_hash,
+    xsd_datetime,
+)
+from microcred.issuer.demo import DEMO_ACHIEVEMENT
+from microcred.issuer.vocab import VOCABULARIES, Concept, Vocabulary, vocabulary
+
+__all__ = [
+    "CONTEXTS",
+    "DEMO_ACHIEVEMENT",
+    "EU_CONTEXT",
+    "MANDATORY_ELEMENTS",
+    "VOCABULARIES",
+    "AchievementDefinition",
+    "Award",
+    "Concept",
+    "EscoSkill",
+    "Finding",
+    "GradeScale",
+    "IssuerProfile",
+    "Learner",
+    "LearningOutcome",
+    "Vocabulary",
+    "achievement_document",
+    "build_credential",
+    "check_before_signing",
+    "eu_findings",
+    "identity_hash",
+    "vocabulary",
+    "xsd_datetime",
+]

@@ -1,0 +1,168 @@
+"""Badge images: a server-drawn badge (SVG with the title, a small PNG medal) and OB 3.0 baking into both.
+
+PNG: one ``iTXt`` chunk keyed ``openbadgecredential``, uncompressed, empty language tag and translated keyword.
+SVG: ``xmlns:openbadges`` on the root and one ``<openbadges:credential>`` right after the ``<svg>`` start tag,
+the JSON in CDATA (or a compact JWS in ``verify``). No imaging library: the PNG is drawn with zlib and struct.
+
+https://www.imsglobal.org/spec/ob/v3p0/#baking
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import zlib
+from functools import cache
+from xml.sax.saxutils import escape, quoteattr
+
+from microcred.vc.errors import InvalidInput
+
+__all__ = ["OB_SVG_NS", "PNG_KEYWORD", "badge_png", "badge_svg", "bake_png", "bake_svg"]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_KEYWORD = b"openbadgecredential"
+OB_SVG_NS = "https://purl.imsglobal.org/ob/v3p0"
+_SVG_START = re.compile(r"<svg\b[^>]*>")
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+_NAVY = (31, 58, 110)
+_GOLD = (226, 170, 52)
+_WHITE = (255, 255, 255)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    if not png.startswith(PNG_SIGNATURE):
+        raise InvalidInput("the badge image is not a PNG file")
+    offset, found = len(PNG_SIGNATURE), []
+    while offset + 12 <= len(png):
+        length, kind = struct.unpack(">I4s", png[offset : offset + 8])
+        found.append((kind, png[offset + 8 : offset + 8 + length]))
+        offset += 12 + length
+        if kind == b"IEND":
+            return found
+    raise InvalidInput("the badge image is a truncated PNG")
+
+
+def bake_png(png: bytes, credential: str) -> bytes:
+    """The PNG with ``credential`` (JSON text or a compact JWS) in one uncompressed ``openbadgecredential`` iTXt.
+
+    An earlier baked credential is replaced, so the result always holds exactly one.
+    https://www.imsglobal.org/spec/ob/v3p0/#png
+    """
+    itxt = PNG_KEYWORD + b"\x00" + b"\x00\x00" + b"\x00" + b"\x00" + credential.encode("utf-8")
+    out = [PNG_SIGNATURE]
+    for kind, data in _chunks(png):
+        if kind == b"iTXt" and data.split(b"\x00", 1)[0] == PNG_KEYWORD:
+            continue
+        out.append(_chunk(kind, data))
+        if kind == b"IHDR":
+            out.append(_chunk(b"iTXt", itxt))
+    return b"".join(out)
+
+
+def bake_svg(svg: str, credential: str) -> str:
+    """The SVG with ``credential`` in one ``<openbadges:credential>`` element right after the ``<svg>`` start tag.
+
+    JSON goes into CDATA (a ``]]>`` inside it is split across two sections); a compact JWS into ``verify``.
+    https://www.imsglobal.org/spec/ob/v3p0/#svg
+    """
+    start = _SVG_START.search(svg)
+    if start is None:
+        raise InvalidInput("the badge image is not an SVG document")
+    if "openbadges:credential" in svg:
+        raise InvalidInput("the SVG badge is already baked")
+    tag = start.group(0)
+    if "xmlns:openbadges=" not in tag:
+        closing = "/>" if tag.endswith("/>") else ">"
+        tag = tag[: -len(closing)] + f' xmlns:openbadges="{OB_SVG_NS}"' + closing
+    text = credential.strip()
+    if _COMPACT_JWS.match(text):
+        element = f"<openbadges:credential verify={quoteattr(text)}></openbadges:credential>"
+    else:
+        body = text.replace("]]>", "]]]]><![CDATA[>")
+        element = f"<openbadges:credential><![CDATA[{body}]]></openbadges:credential>"
+    return svg[: start.start()] + tag + element + svg[start.end() :]
+
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        out.append(line)
+    if len(out) > lines:
+        out = [*out[: lines - 1], out[lines - 1][: width - 1] + "…"]
+    return out
+
+
+def badge_svg(*, title: str, issuer: str, year: str) -> str:
+    """A simple round badge naming the micro-credential, its awarding body and the year (not yet baked)."""
+    title_lines = _wrap(title, 18, 3)
+    first = 118 - 11 * (len(title_lines) - 1)
+    tspans = "".join(
+        f'<tspan x="128" y="{first + 22 * i}">{escape(line)}</tspan>' for i, line in enumerate(title_lines)
+    )
+    issuer_line = escape(_wrap(issuer, 26, 1)[0] if issuer else "")
+    navy, gold = "#1f3a6e", "#e2aa34"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256" role="img" '
+        f"aria-label={quoteattr(f'{title}, {issuer}, {year}')}>"
+        f"<title>{escape(title)}</title>"
+        f'<circle cx="128" cy="128" r="124" fill="{navy}"/>'
+        f'<circle cx="128" cy="128" r="108" fill="none" stroke="{gold}" stroke-width="8"/>'
+        '<g font-family="DejaVu Sans, Arial, sans-serif" fill="#ffffff" text-anchor="middle">'
+        f'<text font-size="17" font-weight="bold">{tspans}</text>'
+        f'<text x="128" y="190" font-size="11">{issuer_line}</text>'
+        f'<text x="128" y="64" font-size="10" fill="{gold}">MICRO-CREDENTIAL · {escape(year)}</text>'
+        "</g></svg>"
+    )
+
+
+def _coverage(distance: float) -> float:
+    """How much of a pixel lies inside a shape whose edge is ``distance`` away (positive = inside)."""
+    return min(1.0, max(0.0, distance + 0.5))
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
+
+
+def _segment_distance(x: float, y: float, a: tuple[float, float], b: tuple[float, float]) -> float:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t = max(0.0, min(1.0, ((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy)))
+    return math.hypot(x - a[0] - t * dx, y - a[1] - t * dy)
+
+
+@cache
+def badge_png(size: int = 128) -> bytes:
+    """A small round medal with a check mark (navy, gold ring, white tick), drawn pixel by pixel; not baked."""
+    c = size / 2
+    tick = ((0.31 * size, 0.52 * size), (0.44 * size, 0.65 * size), (0.70 * size, 0.37 * size))
+    rows = bytearray()
+    for py in range(size):
+        rows.append(0)
+        for px in range(size):
+            x, y = px + 0.5, py + 0.5
+            r = math.hypot(x - c, y - c)
+            alpha = _coverage(c - 2 - r)
+            ring = _coverage(3.5 - abs(r - 0.82 * c))
+            tick_d = min(_segment_distance(x, y, tick[0], tick[1]), _segment_distance(x, y, tick[1], tick[2]))
+            mark = _coverage(0.055 * size - tick_d)
+            color = _mix(_mix(_NAVY, _GOLD, ring), _WHITE, mark)
+            rows += bytes((*color, round(255 * alpha)))
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _chunk(b"IEND", b"")
+    )

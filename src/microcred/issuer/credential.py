@@ -1,0 +1,178 @@
+"""Building the unsigned OB 3.0 AchievementCredential (VC 2.0) of an EU micro-credential award.
+
+https://www.imsglobal.org/spec/ob/v3p0/#achievementcredential ; https://www.w3.org/TR/vc-data-model-2.0/
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from microcred.issuer.vocab import vocabulary
+from microcred.vc.errors import InvalidInput
+from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
+
+__all__ = [
+    "CONTEXTS",
+    "EU_CONTEXT",
+    "Award",
+    "IssuerProfile",
+    "Learner",
+    "build_credential",
+    "identity_hash",
+    "xsd_datetime",
+]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+EU_CONTEXT = "https://microcred.eu/contexts/eu-microcredential/v1.jsonld"
+"""Our EU micro-credential context: a fixed URL (independent of any deployment's host), pinned in contexts/."""
+CONTEXTS = (VC_V2, OB_303, EU_CONTEXT)
+
+
+def xsd_datetime(value: datetime) -> str:
+    """An XML Schema dateTimeStamp in UTC with a ``Z`` (timezone required by VC 2.0)."""
+    if value.tzinfo is None:
+        raise InvalidInput("a naive datetime has no timezone; VC 2.0 dates need one")
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def identity_hash(identifier: str, salt: str) -> str:
+    """OB3 IdentityHash ``sha256$<hex>`` over identifier + salt (UTF-8). https://www.imsglobal.org/spec/ob/v3p0/#identityhash"""
+    return "sha256$" + hashlib.sha256((identifier + salt).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    """The awarding institution as an OB3 Profile (EU elements M3 country/region and M4 awarding body)."""
+
+    did: str
+    name: str
+    url: str
+    country: str
+    region: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The Profile JSON embedded as ``issuer``."""
+        address: dict[str, Any] = {"type": ["Address"], "addressCountryCode": self.country}
+        concept = vocabulary("countries").find(self.country)
+        if concept is not None:
+            address["addressCountry"] = concept.label
+        if self.region:
+            address["addressRegion"] = self.region
+        profile: dict[str, Any] = {
+            "id": self.did,
+            "type": ["Profile"],
+            "name": self.name,
+            "url": self.url,
+            "address": address,
+        }
+        if concept is not None:
+            profile["issuerCountry"] = concept.uri
+        return profile
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who the credential is awarded to (EU element M1): a DID, or a name and an e-mail address hashed with a salt."""
+
+    did: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+    def subject_fields(self, *, salt: str) -> dict[str, Any]:
+        """``id`` and/or ``identifier`` of the AchievementSubject."""
+        fields: dict[str, Any] = {}
+        if self.did:
+            fields["id"] = self.did
+        identifiers: list[dict[str, Any]] = []
+        if self.email:
+            identifiers.append(
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": identity_hash(self.email.strip().lower(), salt),
+                    "salt": salt,
+                }
+            )
+        if self.name:
+            identifiers.append(
+                {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": self.name}
+            )
+        if identifiers:
+            fields["identifier"] = identifiers
+        if not fields:
+            raise InvalidInput("the learner needs a DID or an e-mail address", pointer="/credentialSubject")
+        return fields
+
+
+@dataclass(frozen=True)
+class Award:
+    """What is awarded to one learner: dates, result and evidence (EU elements M5, O3)."""
+
+    learner: Learner
+    awarded_date: datetime
+    valid_from: datetime
+    valid_until: datetime | None = None
+    grade: str | None = None
+    ects_awarded: float | None = None
+    assessment_date: datetime | None = None
+    evidence: Sequence[Mapping[str, Any]] = ()
+
+
+def build_credential(
+    *,
+    credential_id: str,
+    issuer: IssuerProfile,
+    achievement: Mapping[str, Any],
+    award: Award,
+    salt: str,
+    credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU; ``credential_status`` is the status hook."""
+    if award.valid_until is not None and award.valid_until <= award.valid_from:
+        raise InvalidInput('"validUntil" must be after "validFrom"', pointer="/validUntil")
+    subject: dict[str, Any] = {"type": ["AchievementSubject"], **award.learner.subject_fields(salt=salt)}
+    subject["achievement"] = dict(achievement)
+    if award.ects_awarded is not None:
+        subject["creditsEarned"] = award.ects_awarded
+    if award.grade is not None:
+        result: dict[str, Any] = {"type": ["Result"], "value": award.grade}
+        descriptions = achievement.get("resultDescription") or []
+        if descriptions:
+            result["resultDescription"] = descriptions[0]["id"]
+            allowed = descriptions[0].get("allowedValue")
+            if allowed and award.grade not in allowed:
+                raise InvalidInput(
+                    f'"grade" must be one of {", ".join(allowed)} (the achievement\'s grade scale)',
+                    pointer="/grade",
+                )
+        subject["result"] = [result]
+    if award.assessment_date is not None:
+        subject["assessmentDate"] = xsd_datetime(award.assessment_date)
+    credential: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": credential_id,
+        "type": ["VerifiableCredential", "AchievementCredential"],
+        "name": achievement["name"],
+        "issuer": issuer.document(),
+        "validFrom": xsd_datetime(award.valid_from),
+        "awardedDate": xsd_datetime(award.awarded_date),
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE}],
+    }
+    if award.valid_until is not None:
+        credential["validUntil"] = xsd_datetime(award.valid_until)
+    if award.evidence:
+        credential["evidence"] = [{**item, "type": ["Evidence"]} for item in award.evidence]
+    if credential_status is not None:
+        credential["credentialStatus"] = (
+            dict(credential_status)
+            if isinstance(credential_status, Mapping)
+            else [dict(entry) for entry in credential_status]
+        )
+    return credential

@@ -1,0 +1,31 @@
+"""Key material: Ed25519 Multikeys, KeyStore/Signer, sealed storage, did:key and did:web documents."""
+
+from microcred.keys.did import PublishedKey, did_web, did_web_document, did_web_url
+from microcred.keys.multikey import (
+    did_key,
+    did_key_document,
+    did_key_verification_method,
+    public_key_from_multibase,
+    public_key_multibase,
+)
+from microcred.keys.signer import Ed25519Signer, Signer
+from microcred.keys.store import GeneratedKey, KeyStore, LocalKeyStore, load_or_create_kek, parse_kek
+
+__all__ = [
+    "Ed25519Signer",
+    "GeneratedKey",
+    "KeyStore",
+    "LocalKeyStore",
+    "PublishedKey",
+    "Signer",
+    "did_key",
+    "did_key_document",
+    "did_key_verification_method",
+    "did_web",
+    "did_web_document",
+    "did_web_url",
+    "load_or_create_kek",
+    "parse_kek",
+    "public_key_from_multibase",
+    "public_key_multibase",
+]

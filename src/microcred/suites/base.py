@@ -1,0 +1,137 @@
+"""The Cryptosuite interface, the context suites run in, and shared Data Integrity steps.
+
+https://www.w3.org/TR/vc-data-integrity/#cryptographic-suites
+
+A suite turns (document, proof options) into a proof value and back. Everything around it (choosing the suite,
+resolving the key, checking purpose, challenge and domain, proof sets and chains) lives in :mod:`suites.proofs`,
+so a new suite (``eddsa-jcs-2022``, VC-JWT) is one module implementing :class:`Cryptosuite` plus one line in
+:data:`suites.registry.SUITES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from microcred.contexts import DocumentLoader
+from microcred.keys import Signer
+from microcred.suites.rdf import to_dataset
+from microcred.suites.rdfc import DEFAULT_BUDGET, Budget, canonicalize
+from microcred.vc.errors import MicrocredError, ProofError
+
+__all__ = [
+    "CREDENTIALS_V1",
+    "CREDENTIALS_V2",
+    "Cryptosuite",
+    "SuiteContext",
+    "check_created",
+    "context_urls",
+]
+
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+
+_DATE_TIME = re.compile(
+    r"^-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?"
+    r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?$"
+)
+
+
+@dataclass
+class SuiteContext:
+    """What a suite needs besides the document: the offline loader and the canonicalization budget.
+
+    It memoizes canonical N-Quads per document object for one sign/verify call, so a proof set canonicalizes
+    the shared unsecured document once (and a poison graph costs one budget, not one per proof). The memo is
+    keyed by identity (the memo holds the document, so the id is not reused): serializing the document to
+    build a content key cost as much as a third of a verification.
+    """
+
+    loader: DocumentLoader
+    budget: Budget = DEFAULT_BUDGET
+    _memo: dict[int, tuple[Mapping[str, Any], str | MicrocredError]] = field(default_factory=dict, repr=False)
+
+    def canonical_nquads(self, document: Mapping[str, Any]) -> str:
+        """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, within budget)."""
+        entry = self._memo.get(id(document))
+        if entry is not None:
+            cached = entry[1]
+            if isinstance(cached, MicrocredError):
+                raise cached
+            return cached
+        try:
+            if self.budget.runner is not None:
+                result = self.budget.runner(document, self.budget)
+            else:
+                result = canonicalize(to_dataset(document, loader=self.loader), budget=self.budget)
+        except MicrocredError as exc:
+            self._memo[id(document)] = (document, exc)
+            raise
+        self._memo[id(document)] = (document, result)
+        return result
+
+
+class Cryptosuite(Protocol):
+    """One Data Integrity cryptosuite: creates and checks proof values for one (type, cryptosuite) pair."""
+
+    @property
+    def name(self) -> str:
+        """The name callers use to ask for it: the ``cryptosuite`` value, or the proof type for legacy suites."""
+        ...
+
+    @property
+    def proof_type(self) -> str:
+        """``proof.type`` (``DataIntegrityProof``, ``Ed25519Signature2020``)."""
+        ...
+
+    @property
+    def cryptosuite(self) -> str | None:
+        """``proof.cryptosuite`` or None for suites whose type says it all."""
+        ...
+
+    @property
+    def key_types(self) -> frozenset[str]:
+        """Verification method types whose ``publicKeyMultibase`` this suite verifies with."""
+        ...
+
+    def prepare_document(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The document to sign, with any ``@context`` the suite needs added (spec "add suite context")."""
+        ...
+
+    def create_proof(
+        self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
+    ) -> dict[str, Any]:
+        """The proof (``options`` plus ``proofValue``) over ``document`` (which carries no ``proof``)."""
+        ...
+
+    def verify_proof(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
+    ) -> bool:
+        """Whether ``proof.proofValue`` is a valid signature by ``public_key`` over ``document`` and ``proof``.
+
+        Raises InvalidInput subclasses when the document cannot be transformed (unsafe JSON-LD, context not
+        allowed, canonicalization budget exceeded).
+        """
+        ...
+
+
+def context_urls(document: Mapping[str, Any]) -> list[Any]:
+    """The document's ``@context`` as a list."""
+    value = document.get("@context")
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def check_created(value: Any) -> None:
+    """``created`` must be an XML Schema dateTimeStamp (https://www.w3.org/TR/vc-data-integrity/#proofs)."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ProofError(f'"proof.created" must be an XML Schema dateTime, not {value!r}')
+
+
+def sha256(data: str) -> bytes:
+    """SHA-256 of UTF-8 text."""
+    return hashlib.sha256(data.encode("utf-8")).digest()

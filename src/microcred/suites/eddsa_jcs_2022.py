@@ -1,0 +1,106 @@
+"""The ``eddsa-jcs-2022`` cryptosuite: DataIntegrityProof over JSON Canonicalization Scheme (RFC 8785) with Ed25519.
+
+https://www.w3.org/TR/vc-di-eddsa/#eddsa-jcs-2022
+
+The signed bytes are the JCS serialization of the document and of the proof configuration (``rfc8785``), so no
+RDF is needed for the signature. The document is still expanded as JSON-LD in safe mode before signing and
+verifying (``suites.rdf.to_dataset``): a term its contexts do not define, or a context not on the allow-list, is
+refused as with the RDFC suites, so what a verifier reads as linked data is what was signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+from microcred.keys import Signer
+from microcred.suites.base import SuiteContext, check_created
+from microcred.suites.eddsa_rdfc_2022 import (
+    PROOF_TYPE,
+    EddsaDataIntegrity,
+    create_eddsa_proof,
+    verify_eddsa_proof,
+)
+from microcred.suites.rdf import to_dataset
+from microcred.vc.errors import InvalidInput, ProofError
+
+__all__ = ["EddsaJcs2022", "jcs", "proof_configuration", "transformation"]
+
+CRYPTOSUITE = "eddsa-jcs-2022"
+
+
+def jcs(value: Any) -> str:
+    """RFC 8785 canonical JSON text (a value JCS cannot represent, e.g. a float NaN, is InvalidInput)."""
+    try:
+        return rfc8785.dumps(value).decode("utf-8")
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"the document cannot be canonicalized with JCS: {exc}") from None
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
+        raise ProofError(
+            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"'
+        )
+
+
+def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
+    """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-jcs-2022 (after the safe-mode JSON-LD check)."""
+    _check_options(options)
+    if ctx.budget.runner is not None:
+        ctx.canonical_nquads(unsecured)  # the same safe-mode check, in the isolated worker under its deadline
+    else:
+        to_dataset(unsecured, loader=ctx.loader)
+    return jcs(unsecured)
+
+
+def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
+    """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-jcs-2022"""
+    config = {key: value for key, value in options.items() if key != "proofValue"}
+    _check_options(config)
+    if "created" in config:
+        check_created(config["created"])
+    if "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    return jcs(config)
+
+
+class EddsaJcs2022(EddsaDataIntegrity):
+    """DataIntegrityProof with cryptosuite ``eddsa-jcs-2022``."""
+
+    name = CRYPTOSUITE
+    cryptosuite: str | None = CRYPTOSUITE
+
+    def create_proof(
+        self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
+    ) -> dict[str, Any]:
+        """https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-jcs-2022"""
+        proof = dict(options)
+        # the proof itself carries the document's @context (the spec's create step; vector signedJCS.json)
+        if "@context" in document:
+            proof["@context"] = document["@context"]
+        return create_eddsa_proof(
+            document, proof, signer, ctx, transform=transformation, configure=proof_configuration
+        )
+
+    def verify_proof(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
+    ) -> bool:
+        """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022"""
+        unsecured: Mapping[str, Any] = document
+        options = dict(proof)
+        if "@context" in options:
+            # The proof's own @context must be where the document's begins; it is then the one signed over.
+            theirs, ours = _as_list(document.get("@context")), _as_list(options.pop("@context"))
+            if theirs[: len(ours)] != ours:
+                return False
+            unsecured = {**document, "@context": ours if isinstance(proof["@context"], list) else ours[0]}
+        return verify_eddsa_proof(
+            unsecured, options, public_key, ctx, transform=transformation, configure=proof_configuration
+        )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]

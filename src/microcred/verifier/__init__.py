@@ -1,0 +1,34 @@
+"""The verifier library: read a credential (JSON, VC-JWT, baked PNG/SVG), check everything, report each check.
+
+``verify_credential(...) -> VerificationReport``; ``Verifier`` bundles the collaborators (offline JSON-LD loader,
+guarded fetcher, DID resolver, trust registry, policy). Never imports ``issuer``.
+"""
+
+from microcred.verifier.credential import Verifier, verify_credential
+from microcred.verifier.did import DidResolver
+from microcred.verifier.fetch import Fetcher, FetchPolicy, FetchResult, GuardedFetcher
+from microcred.verifier.inputs import InputLimits, ReadInput, read_input
+from microcred.verifier.presentation import verify_presentation
+from microcred.verifier.report import Check, Policy, PresentationReport, VerificationReport
+from microcred.verifier.trust import NoRegistry, TrustAnswer, TrustRegistry
+
+__all__ = [
+    "Check",
+    "DidResolver",
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "GuardedFetcher",
+    "InputLimits",
+    "NoRegistry",
+    "Policy",
+    "PresentationReport",
+    "ReadInput",
+    "TrustAnswer",
+    "TrustRegistry",
+    "VerificationReport",
+    "Verifier",
+    "read_input",
+    "verify_credential",
+    "verify_presentation",
+]

@@ -1,0 +1,310 @@
+"""Verifying one credential: every check in order, each reported passed / failed / not-checked.
+
+https://www.imsglobal.org/spec/ob/v3p0/#verification ; https://www.w3.org/TR/vc-data-model-2.0/#verification
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from microcred import suites
+from microcred.contexts import DocumentLoader
+from microcred.vc.errors import FetchError, InvalidInput, MicrocredError, NotFound
+from microcred.verifier.dates import check_validity
+from microcred.verifier.endorsements import check_endorsements, find_endorsements
+from microcred.verifier.eu import check_eu_elements
+from microcred.verifier.fetch import Fetcher
+from microcred.verifier.jwt import verify_jwt
+from microcred.verifier.limits import Limits, SizedCache
+from microcred.verifier.proof import MemoResolver, ProofOutcome, check_proofs
+from microcred.verifier.report import Check, Policy, VerificationReport, build_report
+from microcred.verifier.status import check_status
+from microcred.verifier.structure import (
+    check_contexts,
+    check_ob3_schema,
+    check_structure,
+    credential_version,
+    issuer_id,
+)
+from microcred.verifier.trust import NoRegistry, TrustRegistry, check_trust
+
+__all__ = ["Verifier", "verify_credential"]
+
+
+@dataclass
+class Verifier:
+    """The verifier's collaborators, bundled: loader, guarded fetcher, DID resolver, trust registry, policy."""
+
+    document_loader: DocumentLoader
+    fetcher: Fetcher
+    resolver: suites.Resolver
+    trust: TrustRegistry = field(default_factory=NoRegistry)
+    policy: Policy = field(default_factory=Policy)
+    skew_seconds: float = 300.0
+    budget: suites.Budget = suites.DEFAULT_BUDGET
+    limits: Limits = field(default_factory=Limits)
+    contexts_known: dict[str, bool] = field(default_factory=dict, repr=False)
+    verified_lists: OrderedDict[tuple[bytes, str | None], tuple[bool, str]] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    """Status lists whose proof verified (or not), by the digest of the exact bytes fetched: while the fetcher
+    serves the same cached list, its signature is not checked again (the digest, so 64 entries stay small)."""
+    decoded_lists: SizedCache[str, bytes] = field(
+        default_factory=lambda: SizedCache(max_entries=16, max_bytes=33_554_432), repr=False
+    )
+    """Expanded ``encodedList`` values (at most 16, bounded in bytes), so a cached list is not gunzipped for every
+    credential."""
+    cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Guards the caches above: the web app verifies in worker threads as well as on its event loop."""
+
+    def verify_credential(
+        self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json", endorsements: bool = True
+    ) -> VerificationReport:
+        """Every check on a credential with embedded proofs (and on its embedded endorsements, unless
+        ``endorsements`` is false: an endorsement's own endorsements are not followed)."""
+        if not isinstance(credential, Mapping):
+            raise InvalidInput("a credential must be a JSON object")
+        resolver = MemoResolver(self.resolver)
+        proof = check_proofs(
+            credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
+        )
+        return self._report(
+            credential,
+            proof.check,
+            proof.controllers,
+            resolver=resolver,
+            now=now,
+            fmt=fmt,
+            endorsements=endorsements,
+        )
+
+    def _endorsement(self, value: Any, *, now: datetime) -> VerificationReport:
+        if isinstance(value, str):
+            return self.verify_jwt(value, now=now, endorsements=False)
+        return self.verify_credential(value, now=now, endorsements=False)
+
+    def verify_jwt(
+        self, jws: str, *, now: datetime, fmt: str = "jwt", endorsements: bool = True
+    ) -> VerificationReport:
+        """Every check on a VC-JWT (its signature, claims, and the credential inside)."""
+        resolver = MemoResolver(self.resolver)
+        credential, outcome = verify_jwt(jws, resolver=resolver)
+        controllers: tuple[str, ...] = (
+            (outcome.controller,) if outcome.verified and outcome.controller else ()
+        )
+        check = outcome.check
+        if credential.get("proof") is not None:
+            embedded = check_proofs(
+                credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
+            )
+            check, controllers = _either(outcome.check, outcome.verified, controllers, embedded)
+        return self._report(
+            credential, check, controllers, resolver=resolver, now=now, fmt=fmt, endorsements=endorsements
+        )
+
+    def _report(
+        self,
+        credential: Mapping[str, Any],
+        proof_check: Check,
+        controllers: tuple[str, ...],
+        *,
+        resolver: MemoResolver,
+        now: datetime,
+        fmt: str,
+        endorsements: bool,
+    ) -> VerificationReport:
+        # nothing is fetched for a credential whose proof is missing or does not verify: its claims (issuer DID,
+        # status URLs) are unauthenticated, and following them would let anyone make this verifier send requests
+        signed = proof_check.status == "passed"
+        structure = check_structure(credential)
+        version = credential_version(credential) or "2.0"
+        issuer = issuer_id(credential)
+        checks = [
+            structure,
+            check_ob3_schema(credential),
+            check_contexts(credential, loader=self.document_loader, known=self.contexts_known),
+            proof_check,
+            self._issuer_check(issuer, proof_check, controllers, resolver)
+            if signed
+            or issuer is None
+            or not issuer.startswith("did:")
+            or issuer.startswith("did:key:")  # resolved offline
+            or resolver.tried(issuer)
+            else _unsigned("issuer", "the issuer's DID was not resolved"),
+            check_validity(credential, version=version, now=now, skew_seconds=self.skew_seconds),
+            check_status(
+                credential,
+                issuer=issuer,
+                fetcher=self.fetcher,
+                verify_list=lambda doc, raw: self._verify_list(
+                    doc, raw, resolver=resolver, issuer=issuer, now=now
+                ),
+                now=now,
+                skew_seconds=self.skew_seconds,
+                decoded=self.decoded_lists,
+                limits=self.limits,
+            )
+            if signed
+            else _unsigned("status", "no status list was fetched"),
+        ]
+        trust_check, trusted = (
+            check_trust(issuer, registry=self.trust, now=now, credential=credential)
+            if signed
+            else (_unsigned("trust", "no trust registry was asked"), None)
+        )
+        checks.append(trust_check)
+        eu_checks, eu_complete = check_eu_elements(credential)
+        checks.extend(eu_checks)
+        if endorsements and signed:  # an endorsement's own checks fetch too
+            endorsed = check_endorsements(
+                find_endorsements(credential), verify=lambda value: self._endorsement(value, now=now)
+            )
+            if endorsed is not None:
+                checks.append(endorsed)
+        credential_id = credential.get("id")
+        return build_report(
+            checks,
+            trusted=trusted,
+            eu_complete=eu_complete,
+            policy=self.policy,
+            credential_id=credential_id if isinstance(credential_id, str) else None,
+            issuer=issuer,
+            fmt=fmt,
+        )
+
+    def _issuer_check(
+        self, issuer: str | None, proof_check: Check, controllers: tuple[str, ...], resolver: MemoResolver
+    ) -> Check:
+        """The issuer's DID resolves (did:key offline, did:web over guarded HTTP) and controls the signing key."""
+        if issuer is None:
+            return Check(id="issuer", status="failed", sentence="The credential names no issuer.")
+        if not issuer.startswith("did:"):
+            return Check(
+                id="issuer",
+                status="not-checked",
+                sentence=f"The issuer {issuer} is not a DID, so whether the signing key belongs to it could not be checked.",
+            )
+        try:
+            resolver.resolve(issuer)
+        except NotFound as exc:
+            return Check(
+                id="issuer",
+                status="not-checked",
+                sentence=f"The issuer's DID document could not be retrieved: {exc.detail}.",
+            )
+        except (InvalidInput, FetchError) as exc:
+            return Check(
+                id="issuer",
+                status="failed",
+                sentence=f"The issuer's DID document is not acceptable: {exc.detail}.",
+                problem_type="https://w3id.org/security#PROOF_VERIFICATION_ERROR",
+            )
+        except MicrocredError as exc:
+            return Check(
+                id="issuer",
+                status="failed",
+                sentence=f"The issuer's DID could not be resolved: {exc.detail}.",
+            )
+        method = issuer.split(":")[1]
+        if issuer in controllers:
+            return Check(
+                id="issuer",
+                status="passed",
+                sentence=f"Signed by a key that the issuer {issuer} (did:{method}) lists for issuing credentials.",
+                value=issuer,
+            )
+        if proof_check.status == "passed":
+            others = ", ".join(sorted(set(controllers))) or "an unknown key"
+            return Check(
+                id="issuer",
+                status="failed",
+                sentence=f"The signing key belongs to {others}, not to the issuer {issuer}.",
+                problem_type="https://w3id.org/security#PROOF_VERIFICATION_ERROR",
+            )
+        return Check(
+            id="issuer",
+            status="not-checked",
+            sentence=f"The issuer's DID {issuer} resolved, but without a valid signature the key binding is unconfirmed.",
+        )
+
+    def _verify_list(
+        self,
+        status_list: Mapping[str, Any],
+        raw: bytes,
+        *,
+        resolver: MemoResolver,
+        issuer: str | None,
+        now: datetime,
+    ) -> tuple[bool, str]:
+        """A status list credential's proofs, verified with the same suites and bound to the same issuer."""
+        key = (hashlib.sha256(raw).digest(), issuer)
+        known = self.verified_lists.get(key)
+        if known is not None:
+            return known
+        outcome = check_proofs(
+            status_list, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
+        )
+        result = (True, "")
+        if not outcome.verified:
+            result = (False, outcome.check.sentence)
+        elif issuer is not None and issuer.startswith("did:") and issuer not in outcome.controllers:
+            result = (False, "it is signed by a key the issuer does not control")
+        # not remembered when the key could not be fetched: it may be reachable next time
+        if outcome.check.status != "not-checked":
+            with self.cache_lock:
+                self.verified_lists[key] = result
+                while len(self.verified_lists) > 64:
+                    self.verified_lists.popitem(last=False)
+        return result
+
+
+def _unsigned(check_id: str, what: str) -> Check:
+    return Check(
+        id=check_id,
+        status="not-checked",
+        sentence=f"Without a verified proof {what}: nothing is fetched for an unsigned or altered credential.",
+    )
+
+
+def _either(
+    jwt_check: Check, jwt_ok: bool, jwt_controllers: tuple[str, ...], embedded: ProofOutcome
+) -> tuple[Check, tuple[str, ...]]:
+    """OB3: any one valid proof suffices; a JWT over a credential that also has an embedded proof."""
+    if jwt_ok and embedded.verified:
+        sentence = jwt_check.sentence + " " + embedded.check.sentence
+        return replace(jwt_check, sentence=sentence), jwt_controllers + embedded.controllers
+    if jwt_ok:
+        return jwt_check, jwt_controllers
+    if embedded.verified:
+        note = f"{embedded.check.sentence} (The JWT around it does not verify: {jwt_check.sentence})"
+        return replace(embedded.check, sentence=note), embedded.controllers
+    return jwt_check, ()
+
+
+def verify_credential(
+    credential: Mapping[str, Any],
+    *,
+    document_loader: DocumentLoader,
+    fetcher: Fetcher,
+    resolver: suites.Resolver,
+    trust: TrustRegistry,
+    now: datetime,
+    policy: Policy | None = None,
+    skew_seconds: float = 300.0,
+) -> VerificationReport:
+    """Verify one credential with embedded proofs (see :class:`Verifier`)."""
+    verifier = Verifier(
+        document_loader=document_loader,
+        fetcher=fetcher,
+        resolver=resolver,
+        trust=trust,
+        policy=policy or Policy(),
+        skew_seconds=skew_seconds,
+    )
+    return verifier.verify_credential(credential, now=now)
