@@ -7,6 +7,7 @@ fresh connections while a hostile document is being verified.
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -86,10 +87,15 @@ def _post_while_polling(
 
 
 def _warm(base: str, world: World) -> None:
-    """One ordinary verification, so the worker processes are up before anything is measured."""
+    """An ordinary verification (canonicalized in-process) and a tiny one that needs a worker process (an inline
+    context, for pyld), so the workers are up and warm before anything is measured."""
     signed = world.sign(world.credential())
     response = httpx.post(f"{base}/credentials/verify", json={"verifiableCredential": signed}, timeout=60)
     assert response.json()["verified"] is True
+    tiny = quadratic_context(signed, terms=2, nodes=1)
+    response = httpx.post(f"{base}/credentials/verify", json={"verifiableCredential": tiny}, timeout=60)
+    proof = next(c for c in response.json()["report"]["checks"] if c["id"] == "proof")
+    assert "too much work" not in proof["sentence"]
 
 
 @pytest.mark.parametrize("make_hostile", [quadratic_context, nested_sets])
@@ -194,5 +200,17 @@ def test_an_ordinary_credential_is_canonicalized_without_a_worker_and_a_hostile_
         hostile = quadratic_context(unsecured, terms=5, nodes=2)
         assert run(hostile, suites.DEFAULT_BUDGET) == canonicalize(to_dataset(hostile, loader=world.loader))
         assert pool._pool is not None
+    finally:
+        pool.stop()
+
+
+def test_starting_the_pool_brings_its_workers_up_before_any_request() -> None:
+    """pebble starts a pool's processes only with its first task: ``start`` schedules one, so the first hostile
+    request does not also wait for a worker to spawn and warm inside its deadline."""
+    before = {child.pid for child in multiprocessing.active_children()}
+    pool = ProcessCanonicalizer(workers=1)
+    try:
+        pool.start().result(timeout=60)
+        assert {child.pid for child in multiprocessing.active_children()} - before
     finally:
         pool.stop()

@@ -17,6 +17,7 @@ import resource
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -54,6 +55,10 @@ def _warm(memory_bytes: int) -> None:
             canonicalize(to_dataset(document, loader=loader))
         except MicrocredError:  # a combination a later change no longer supports: warming is best effort
             continue
+
+
+def _ready() -> None:
+    """A no-op task: scheduling it makes pebble start the pool's worker processes."""
 
 
 def _canonical_nquads(document: Mapping[str, Any], budget: Budget) -> tuple[str, float]:
@@ -101,9 +106,12 @@ class ProcessCanonicalizer:
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
 
-    def start(self) -> None:
-        """Start the workers now (the app does this at startup; otherwise the first request does)."""
-        self._get_pool()
+    def start(self) -> Future[None]:
+        """Start the workers now, in the background (the app does this at startup); the future is done once one
+        worker has started and warmed. pebble starts a pool's processes only with its first task, so without this
+        the first request that needs a worker would wait for a process to spawn and warm."""
+        ready: Future[None] = self._get_pool().schedule(_ready)
+        return ready
 
     def stop(self) -> None:
         """Stop the workers (app shutdown); a later call starts new ones."""
