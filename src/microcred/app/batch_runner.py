@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from microcred.app import repo_issuance as repo
 from microcred.app.deps import Services
 from microcred.app.issuance import process_batch
-from microcred.app.status_lists import StatusAllocator, StatusConfig
+from microcred.app.status_lists import StatusAllocator
 
 __all__ = ["SIGNING_WORKERS", "BatchRunner"]
 
@@ -59,7 +59,7 @@ class BatchRunner:
                     clock=self.services.clock,
                     kek=settings.kek(),
                     workers=self.workers,
-                    status=StatusAllocator(StatusConfig.from_settings(settings), self.services.clock),
+                    status=StatusAllocator.from_settings(settings, self.services.clock),
                     max_chunks=_CHUNKS_PER_RUN,
                 )
                 if progress.remaining == 0:

@@ -24,7 +24,7 @@ from microcred.app.issuance import (
 )
 from microcred.app.routes.batches import SIGNING_WORKERS
 from microcred.app.settings import Settings
-from microcred.app.status_lists import StatusAllocator, StatusConfig
+from microcred.app.status_lists import StatusAllocator
 from microcred.app.tables import AchievementVersion, Institution
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.bulk import parse_rows
@@ -132,7 +132,7 @@ def issue(
                 progress=advance,
                 kek=settings.kek(),
                 workers=workers or SIGNING_WORKERS,
-                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
+                status=StatusAllocator.from_settings(settings, utc_now),
             )
         with db.sessions() as session:
             errors = repo_issuance.batch_errors(
@@ -162,7 +162,7 @@ def worker(
                 chunk=chunk,
                 kek=settings.kek(),
                 workers=SIGNING_WORKERS,
-                status=StatusAllocator(StatusConfig.from_settings(settings), utc_now),
+                status=StatusAllocator.from_settings(settings, utc_now),
             )
             typer.echo(
                 f"batch {public_id}: done {result.done}, failed {result.failed}, remaining {result.remaining}"

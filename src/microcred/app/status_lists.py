@@ -297,6 +297,11 @@ class StatusAllocator:
     config: StatusConfig
     clock: Callable[[], datetime]
 
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Callable[[], datetime]) -> StatusAllocator:
+        """The allocator every issuance path uses: the status configuration the settings describe."""
+        return cls(StatusConfig.from_settings(settings), clock)
+
     def __call__(self, session: Session, *, institution: Institution, credential_public_id: str) -> Any:
         [status] = self.many(session, institution=institution, credential_public_ids=[credential_public_id])
         return status

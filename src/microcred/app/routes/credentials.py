@@ -33,7 +33,7 @@ from microcred.app.issuance import (
 from microcred.app.learner_keys import new_learner_key
 from microcred.app.pages.learner import learner_page, learner_page_url
 from microcred.app.pages.templating import wants_html
-from microcred.app.status_lists import StatusAllocator, StatusConfig
+from microcred.app.status_lists import StatusAllocator
 from microcred.app.tables import AchievementVersion, Institution, IssuedCredential
 from microcred.issuer import Award
 from microcred.vc.errors import InvalidInput, NotFound
@@ -101,7 +101,7 @@ class AwardRequest(_Camel):
 
 def _status(services: Services) -> StatusAllocator:
     """The status-list hook: each credential gets its status entries in the issuing transaction."""
-    return StatusAllocator(StatusConfig.from_settings(services.settings), services.clock)
+    return StatusAllocator.from_settings(services.settings, services.clock)
 
 
 def _aware(value: datetime | None, pointer: str) -> datetime | None:

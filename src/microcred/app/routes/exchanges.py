@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from microcred.app.deps import ServicesDep, SessionDep
 from microcred.app.problems import problem_response
-from microcred.app.status_lists import StatusAllocator, StatusConfig
+from microcred.app.status_lists import StatusAllocator
 from microcred.app.wallet_store import (
     admit_step,
     check_open,
@@ -119,6 +119,6 @@ def exchange(
         keystore=services.keystore,
         from_states=(move.from_state,),
         now=now,
-        status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
+        status=StatusAllocator.from_settings(services.settings, services.clock),
     )
     return JSONResponse(credentials_presentation([document]), headers=NO_STORE)

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from microcred.app.deps import ServicesDep, SessionDep
 from microcred.app.pages.learner import learner_page_url
 from microcred.app.pages.templating import render
-from microcred.app.status_lists import StatusAllocator, StatusConfig
+from microcred.app.status_lists import StatusAllocator
 from microcred.app.tables import AchievementVersion, Institution
 from microcred.app.wallet_store import (
     consume_nonce,
@@ -230,7 +230,7 @@ def credential(
             keystore=services.keystore,
             from_states=("token",),
             now=now,
-            status=StatusAllocator(StatusConfig.from_settings(services.settings), services.clock),
+            status=StatusAllocator.from_settings(services.settings, services.clock),
             refuse=credential_refusal,  # a parallel request with the same token won: its token is used up
         )
     except OAuthError as exc:
