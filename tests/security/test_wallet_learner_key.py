@@ -232,12 +232,10 @@ def test_a_request_that_loses_the_idempotency_race_still_answers_a_working_learn
     first = client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert first.status_code == 201, first.text
     # The retry does not see the first credential at its check (as when both run at once) and fails to insert:
-    # its transaction is rolled back and it answers the winner's credential.
+    # its savepoint is rolled back and it answers the winner's credential, with a key made in its own transaction.
     calls: list[int] = []
 
     def miss_once(session: Any, *, institution: Any, key: str) -> Any:
-        # (The second lookup, on a fresh session, goes by the key alone: the rolled-back session's institution
-        # cannot be read any more.)
         calls.append(1)
         if len(calls) == 1:
             return None

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from microcred.app import repo_issuance as repo
 from microcred.app.deps import CallerDep, Services, ServicesDep, SessionDep
@@ -36,7 +36,7 @@ from microcred.app.pages.templating import wants_html
 from microcred.app.status_lists import StatusAllocator
 from microcred.app.tables import AchievementVersion, Institution, IssuedCredential
 from microcred.issuer import Award
-from microcred.vc.errors import InvalidInput, NotFound
+from microcred.vc.errors import InvalidInput
 
 __all__ = ["router"]
 
@@ -110,25 +110,16 @@ def _aware(value: datetime | None, pointer: str) -> datetime | None:
     return value
 
 
-def _learner_key(
-    row: IssuedCredential, session: Session, sessions: sessionmaker[Session], base_url: str, now: datetime
-) -> str:
-    """A new learner key for ``row``, in the request's transaction - or in a transaction of its own when a
-    concurrent request with the same Idempotency-Key won the race and the request's transaction was rolled back."""
-    if session.in_transaction():
-        return new_learner_key(session, credential=row, base_url=base_url, now=now).link
-    with sessions.begin() as fresh:
-        mine = fresh.get(IssuedCredential, row.id)
-        if mine is None:
-            raise NotFound(f'no credential "{row.public_id}"')
-        return new_learner_key(fresh, credential=mine, base_url=base_url, now=now).link
+def _learner_key(row: IssuedCredential, session: Session, base_url: str, now: datetime) -> str:
+    """A new learner key for ``row``, in the request's transaction (a request that lost an Idempotency-Key race
+    rolled back only its savepoint, so its transaction is still open)."""
+    return new_learner_key(session, credential=row, base_url=base_url, now=now).link
 
 
 def _created(
     row: IssuedCredential,
     created: bool,
     session: Session,
-    sessions: sessionmaker[Session],
     base_url: str,
     now: datetime,
 ) -> Response:
@@ -137,7 +128,7 @@ def _created(
     # new key, as only its hash is kept (the earlier link stops working).
     # The stored JSON text goes out as it is (no parse and re-serialisation per response).
     page = json.dumps(learner_page_url(base_url, row.public_id))
-    link = json.dumps(_learner_key(row, session, sessions, base_url, now))
+    link = json.dumps(_learner_key(row, session, base_url, now))
     content = f'{{"verifiableCredential":{row.document},"learnerPage":{page},"learnerLink":{link}}}'
     return Response(
         content.encode("utf-8"),
@@ -176,7 +167,7 @@ def _issue_once(
         )
 
     row, created = issue_idempotent(session, issuer=issuer, key=idempotency_key, digest=digest, make=make)
-    return _created(row, created, session, services.sessions, services.settings.base_url, now)
+    return _created(row, created, session, services.settings.base_url, now)
 
 
 @router.post("/credentials/issue", status_code=201, responses=_RESPONSES)
