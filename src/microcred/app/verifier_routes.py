@@ -218,14 +218,24 @@ def _credential_input(value: Any) -> ReadInput:
     return ReadInput(kind="json", source="json", document=value)
 
 
-def verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[str, Any]:
-    """The JSON report for one read input: a VC-JWT, a presentation (holder proof unchecked) or a credential."""
+def verify_read(
+    verifier: Verifier,
+    read: ReadInput,
+    *,
+    now: datetime,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """The JSON report for one read input: a VC-JWT, a presentation (its proof checked against ``challenge`` and
+    ``domain`` when given) or a credential."""
     if read.kind == "jwt" and read.jws is not None:
         return verifier.verify_jwt(read.jws, now=now, fmt=read.source).as_json()
     document = read.document or {}
     types = document.get("type")
     if "VerifiablePresentation" in (types if isinstance(types, list) else [types]):
-        return verify_presentation(document, verifier=verifier, now=now, challenge=None).as_json()
+        return verify_presentation(
+            document, verifier=verifier, now=now, challenge=challenge, domain=domain
+        ).as_json()
     return verifier.verify_credential(document, now=now, fmt=read.source).as_json()
 
 
