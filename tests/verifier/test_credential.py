@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from microcred import suites
+from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA
 from microcred.verifier.credential import verify_credential
 from microcred.verifier.report import Policy
 from microcred.verifier.trust import NoRegistry, TrustAnswer
@@ -199,12 +200,29 @@ def test_unknown_context_fails_contexts_and_proof_without_fetching(world: World)
     assert world.web.hits == {}
 
 
-def test_ob3_schema_violation_fails(world: World) -> None:
+def test_ob3_schema_violation_fails_when_the_credential_declares_the_schema(world: World) -> None:
     credential = world.credential()
+    credential["credentialSchema"] = [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": "JsonSchema"}]
     del credential["credentialSubject"]["achievement"]["criteria"]
-    report = world.verifier().verify_credential(credential, now=NOW)
+    report = world.verifier().verify_credential(world.sign(credential), now=NOW)
     assert report.check("schema").status == "failed"
-    assert "criteria" in report.check("schema").sentence
+    assert report.check("schema").sentence.endswith("it declares: the achievement has no criteria.")
+    assert report.verified is False
+    assert report.verdict == "not valid"
+
+
+def test_ob3_schema_deviation_is_a_warning_when_the_schema_is_not_declared(world: World) -> None:
+    credential = world.credential()
+    credential["issuer"] = controller(world.issuer)  # VC allows a plain DID; the OB3 schema wants a Profile
+    report = world.verifier().verify_credential(world.sign(credential), now=NOW)
+    schema = report.check("schema")
+    assert (schema.status, schema.value) == ("failed", "advisory")
+    assert "the issuer is a plain DID, not a Profile object" in schema.sentence
+    assert report.verified is True
+    view = report.vc_api()
+    assert [w["check"] for w in view["warnings"]][:1] == ["schema"]
+    assert view["errors"] == []
+    assert "the issuer is a plain DID, not a Profile object" in report.verdict_sentence
 
 
 def test_unsigned_credential_is_not_verified(world: World) -> None:

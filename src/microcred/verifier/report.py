@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
+    "ADVISORY",
     "CORE_CHECKS",
     "Check",
     "CheckStatus",
@@ -25,6 +26,9 @@ Verdict = Literal["valid", "not valid", "could not fully check"]
 CORE_CHECKS: tuple[str, ...] = ("structure", "schema", "contexts", "proof", "issuer", "validity", "status")
 """Checks that decide ``verified``; ``schema`` counts for OB3 credentials, ``status`` when there is an entry."""
 NOT_APPLICABLE = frozenset({"no-status-entry", "not-applicable"})
+ADVISORY = "advisory"
+"""The value of a core check that reports without deciding: shown as a warning, never failing ``verified`` (the OB3
+schema a credential does not declare; a status list shorter than the spec's minimum whose bit was still read)."""
 
 
 def _camel(name: str) -> str:
@@ -177,10 +181,11 @@ def build_report(
     are complete; "not valid" when a core check failed or a required policy failed; otherwise the
     credential could not be fully checked.
     """
-    core = [c for c in checks if c.id in CORE_CHECKS]
+    present = {c.id for c in checks if c.id in CORE_CHECKS}
+    core = [c for c in checks if c.id in CORE_CHECKS and c.value != ADVISORY]
     failed = [c for c in core if c.status == "failed"]
     unchecked = [c for c in core if c.status == "not-checked" and not _optional_status(c)]
-    verified = not failed and not unchecked and {c.id for c in core} >= set(CORE_CHECKS)
+    verified = not failed and not unchecked and present >= set(CORE_CHECKS)
     policy_failed: list[str] = []
     if policy.require_trust and trusted is not True:
         policy_failed.append("the issuer is not confirmed by a trust registry, which the policy requires")
@@ -209,6 +214,9 @@ def build_report(
     else:
         verdict = "valid"
         sentence = "Valid: authentic, current, from a trusted issuer, with every EU element present"
+    warnings = [c.sentence for c in checks if c.value == ADVISORY and c.status != "passed"]
+    if warnings:
+        sentence += " (" + " ".join(warnings) + ")"
     return VerificationReport(
         verified=verified and not policy_failed,
         trusted=trusted,
@@ -224,5 +232,8 @@ def build_report(
 
 
 def _optional_status(check: Check) -> bool:
-    """A check that is not-checked only because it does not apply (no status entry; not an OB3 credential)."""
+    """A check that does not decide: not-checked only because it does not apply (no status entry; not an OB3
+    credential), or advisory (a warning)."""
+    if check.value == ADVISORY:
+        return True
     return check.status == "not-checked" and isinstance(check.value, str) and check.value in NOT_APPLICABLE
