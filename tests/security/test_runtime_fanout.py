@@ -188,7 +188,7 @@ def test_status_list_caches_hold_digests_and_are_sized_from_settings(tmp_path: P
         assert _check(_verify(client, world.sign(credential)), "status")["status"] == "passed"
         verifier = client.app.state.verifier  # type: ignore[attr-defined]
         # the verified-list memo is keyed by a digest, not by the (up to 1 MiB) list it was read from
-        assert [len(raw) for raw, _issuer in verifier.verified_lists] == [32]
+        assert [len(digest) for digest in verifier.verified_lists] == [32]
         assert len(verifier.decoded_lists) == 1
     app = create_verifier_app(Settings(data_dir=tmp_path, verifier_cache_bytes=5_000_000))
     assert app.state.verifier.decoded_lists.max_bytes == 5_000_000

@@ -263,7 +263,7 @@ def _sentence(error: ValidationError) -> str:
     if kind == "required":
         # jsonschema reports each missing property as its own error, naming it in the message
         missing = _REQUIRED.match(error.message)
-        return f"{subject} has no {missing.group(1) if missing else ', '.join(map(str, expected))}"
+        return f"{subject} has no {missing.group(1) if missing else 'property the schema requires'}"
     if kind == "format":
         return f"{subject} is not a {expected} ({instance!r})"
     if kind in ("enum", "const"):

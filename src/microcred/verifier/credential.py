@@ -24,7 +24,7 @@ from microcred.verifier.jwt import verify_jwt
 from microcred.verifier.limits import Limits, SizedCache
 from microcred.verifier.proof import MemoResolver, ProofOutcome, check_proofs
 from microcred.verifier.report import Check, Policy, VerificationReport, build_report
-from microcred.verifier.status import check_status
+from microcred.verifier.status import check_status, check_status_entries
 from microcred.verifier.structure import (
     check_contexts,
     check_ob3_schema,
@@ -50,7 +50,7 @@ class Verifier:
     budget: suites.Budget = suites.DEFAULT_BUDGET
     limits: Limits = field(default_factory=Limits)
     contexts_known: dict[str, bool] = field(default_factory=dict, repr=False)
-    verified_lists: OrderedDict[tuple[bytes, str | None], tuple[bool, str]] = field(
+    verified_lists: OrderedDict[bytes, tuple[bool | None, str]] = field(
         default_factory=OrderedDict, repr=False
     )
     """Status lists whose proof verified (or not), by the digest of the exact bytes fetched: while the fetcher
@@ -140,18 +140,15 @@ class Verifier:
             check_validity(credential, version=version, now=now, skew_seconds=self.skew_seconds),
             check_status(
                 credential,
-                issuer=issuer,
                 fetcher=self.fetcher,
-                verify_list=lambda doc, raw: self._verify_list(
-                    doc, raw, resolver=resolver, issuer=issuer, now=now
-                ),
+                verify_list=lambda doc, raw: self._verify_list(doc, raw, resolver=resolver, now=now),
                 now=now,
                 skew_seconds=self.skew_seconds,
                 decoded=self.decoded_lists,
                 limits=self.limits,
             )
             if signed
-            else _unsigned("status", "no status list was fetched"),
+            else check_status_entries(credential) or _unsigned("status", "no status list was fetched"),
         ]
         trust_check, trusted = (
             check_trust(issuer, registry=self.trust, now=now, credential=credential)
@@ -239,24 +236,31 @@ class Verifier:
         raw: bytes,
         *,
         resolver: MemoResolver,
-        issuer: str | None,
         now: datetime,
-    ) -> tuple[bool, str]:
-        """A status list credential's proofs, verified with the same suites and bound to the same issuer."""
-        key = (hashlib.sha256(raw).digest(), issuer)
+    ) -> tuple[bool | None, str]:
+        """A status list credential verified by its own proofs, with the same suites, and bound to its own issuer.
+
+        The list's issuer may differ from the credential's (Bitstring Status List §2.2 allows it; DCC signs its lists
+        with another DID); what counts is that the list is a verified credential of whoever it names as issuer.
+        None when its proof could not be checked (key unreachable, suite or context not implemented).
+        """
+        key = hashlib.sha256(raw).digest()
         known = self.verified_lists.get(key)
         if known is not None:
             return known
         outcome = check_proofs(
             status_list, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
         )
-        result = (True, "")
-        if not outcome.verified:
+        list_issuer = issuer_id(status_list)
+        result: tuple[bool | None, str] = (True, "")
+        if outcome.check.status == "not-checked":
+            result = (None, outcome.check.sentence)
+        elif not outcome.verified:
             result = (False, outcome.check.sentence)
-        elif issuer is not None and issuer.startswith("did:") and issuer not in outcome.controllers:
-            result = (False, "it is signed by a key the issuer does not control")
+        elif list_issuer is None or list_issuer not in outcome.controllers:
+            result = (False, f"it is signed by a key its issuer {list_issuer!r} does not control")
         # not remembered when the key could not be fetched: it may be reachable next time
-        if outcome.check.status != "not-checked":
+        if result[0] is not None:
             with self.cache_lock:
                 self.verified_lists[key] = result
                 while len(self.verified_lists) > 64:

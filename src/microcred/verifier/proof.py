@@ -1,7 +1,7 @@
 """The proof check: every embedded Data Integrity proof verified through ``suites``, read as one report check.
 
-A key that could not be retrieved (network, unsupported DID method) makes the check not-checked; a proof that
-was checked and is wrong makes it failed.
+A key that could not be retrieved (network, unsupported DID method), a suite or a context this verifier does not
+implement make the check not-checked, naming what is missing; a proof that was checked and is wrong makes it failed.
 
 https://www.w3.org/TR/vc-data-integrity/#verify-proof ; https://www.w3.org/TR/vc-data-model-2.0/#verification
 """
@@ -15,7 +15,14 @@ from typing import Any
 
 from microcred import suites
 from microcred.contexts import DocumentLoader
-from microcred.vc.errors import FetchError, InvalidInput, MicrocredError, NotFound, UnknownCryptosuite
+from microcred.vc.errors import (
+    ContextNotAllowed,
+    FetchError,
+    InvalidInput,
+    MicrocredError,
+    NotFound,
+    UnknownCryptosuite,
+)
 from microcred.verifier.did import did_of
 from microcred.verifier.report import Check
 
@@ -99,9 +106,17 @@ def check_proofs(
             (),
             False,
         )
+    unsupported = _unsupported_suites(document.get("proof"))
+    checked: Mapping[str, Any] = document
+    if unsupported:
+        supported = [p for p in _as_list(document.get("proof")) if p not in unsupported]
+        if not supported:
+            return _not_checked(check_id, _named_suites(unsupported))
+        # the proofs this verifier implements are still checked: one of them failing is a failure
+        checked = {**document, "proof": supported}
     try:
         result = suites.verify(
-            document,
+            checked,
             resolver=resolver,
             loader=loader,
             purpose=purpose,
@@ -111,7 +126,7 @@ def check_proofs(
             now=now,
         )
     except UnknownCryptosuite as exc:
-        return _failed(check_id, f"The proof uses a suite this verifier does not accept: {exc.detail}.")
+        return _failed(check_id, f"The proof is not usable: {exc.detail}.")
     except MicrocredError as exc:
         return _failed(check_id, f"The proof could not be processed: {exc.detail}.", exc.problem_type)
     except (ValueError, TypeError, LookupError, RecursionError) as exc:
@@ -122,6 +137,9 @@ def check_proofs(
             f"The document could not be processed as JSON-LD ({type(exc).__name__}), so its proof cannot be checked.",
             PROOF_TRANSFORMATION_ERROR,
         )
+    if result.verified and unsupported:
+        described = ", ".join(f"{r.suite} by {r.verification_method}" for r in result.results)
+        return _not_checked(check_id, f"{_named_suites(unsupported)} (the other proof verifies: {described})")
     if result.verified:
         # The signature covers the RDF dataset; every check after this one reads JSON keys. Only a document in
         # plain compacted form says in its JSON exactly what the dataset says (docs/adr/0005-checked-is-signed.md).
@@ -146,28 +164,66 @@ def check_proofs(
             True,
         )
     bad = [r for r in result.results if not r.verified]
-    unreachable = [
-        r for r in bad if r.verification_method and did_of(r.verification_method) in resolver.unreachable
-    ]
-    if bad and len(unreachable) == len(bad):
-        reasons = "; ".join(resolver.unreachable[did_of(r.verification_method or "")] for r in unreachable)
-        return ProofOutcome(
-            Check(
-                id=check_id,
-                status="not-checked",
-                sentence=f"The signing key could not be retrieved ({reasons}), so the signature was not checked.",
-                problem_type=suites.PROOF_VERIFICATION_ERROR,
-            ),
-            (),
-            False,
-        )
     if not bad:
         return _failed(
             check_id, f"The proof is not usable: {result.detail}.", suites.PROOF_VERIFICATION_ERROR
         )
-    first = bad[0]
-    reasons = "; ".join(f"proof {r.index + 1}: {r.detail}" for r in bad)
-    return _failed(check_id, f"The signature check failed ({reasons}).", first.problem_type)
+    # What this verifier could not obtain (the key) or does not implement (a context) is "not checked"; the
+    # signature is called altered only when the suite is implemented, the key was obtained and it does not verify.
+    missing = [_missing(r, resolver) for r in bad]
+    if all(missing):
+        return _not_checked(check_id, "; ".join(dict.fromkeys(m for m in missing if m)))
+    failures = [r for r, m in zip(bad, missing, strict=True) if m is None]
+    reasons = "; ".join(f"proof {r.index + 1}: {r.detail}" for r in failures)
+    return _failed(check_id, f"The signature check failed ({reasons}).", failures[0].problem_type)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _unsupported_suites(proofs: Any) -> list[Mapping[str, Any]]:
+    """The proofs whose ``(type, cryptosuite)`` names a suite this verifier does not implement."""
+    found = []
+    for proof in _as_list(proofs):
+        if not isinstance(proof, Mapping) or not isinstance(proof.get("type"), str):
+            continue
+        if proof.get("cryptosuite") is not None and not isinstance(proof.get("cryptosuite"), str):
+            continue
+        try:
+            suites.suite_for(proof)
+        except UnknownCryptosuite:
+            found.append(proof)
+    return found
+
+
+def _named_suites(proofs: list[Mapping[str, Any]]) -> str:
+    names = list(dict.fromkeys(str(p.get("cryptosuite") or p.get("type")) for p in proofs))
+    return f"signed with {' and '.join(names)}, which this verifier does not check"
+
+
+def _missing(result: suites.ProofResult, resolver: MemoResolver) -> str | None:
+    """Why a proof could not be checked (its key could not be obtained; a context is not available), or None when it
+    was checked and is wrong."""
+    method = result.verification_method
+    if method and did_of(method) in resolver.unreachable:
+        return f"the signing key could not be retrieved ({resolver.unreachable[did_of(method)]})"
+    if result.problem_type == ContextNotAllowed.problem_type:
+        return f"it uses a JSON-LD context this verifier does not have ({result.detail})"
+    return None
+
+
+def _not_checked(check_id: str, reason: str) -> ProofOutcome:
+    return ProofOutcome(
+        Check(
+            id=check_id,
+            status="not-checked",
+            sentence=f"The signature was not checked: {reason}.",
+            problem_type=suites.PROOF_VERIFICATION_ERROR,
+        ),
+        (),
+        False,
+    )
 
 
 def _failed(check_id: str, sentence: str, problem: str | None = None) -> ProofOutcome:

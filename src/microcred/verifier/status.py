@@ -10,7 +10,7 @@ https://www.w3.org/TR/vc-bitstring-status-list/#processing-errors ; https://w3c.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from microcred.verifier.dates import parse_datetime
 from microcred.verifier.fetch import Fetcher
 from microcred.verifier.inputs import InputLimits, parse_json
 from microcred.verifier.limits import Limits, SizedCache
-from microcred.verifier.report import Check
+from microcred.verifier.report import ADVISORY, Check
 
 __all__ = [
     "MALFORMED_VALUE_ERROR",
@@ -31,6 +31,7 @@ __all__ = [
     "STATUS_VERIFICATION_ERROR",
     "ListProofCheck",
     "check_status",
+    "check_status_entries",
 ]
 
 _SL = "https://www.w3.org/ns/credentials/status-list#"
@@ -47,9 +48,10 @@ _ENTRY_TO_LIST = {
     "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021"),
 }
 
-ListProofCheck = Callable[[Mapping[str, Any], bytes], tuple[bool, str]]
-"""Verifies the status list credential (parsed, and the bytes it was read from) with the same suites:
-(verified, reason when not). The bytes let the caller reuse a result while the fetched list is unchanged."""
+ListProofCheck = Callable[[Mapping[str, Any], bytes], tuple[bool | None, str]]
+"""Verifies the status list credential (parsed, and the bytes it was read from) by its own proofs, bound to the
+list's own issuer: (verified, reason when not); None when the proof could not be checked (key unreachable, suite not
+implemented). The bytes let the caller reuse a result while the fetched list is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class _Outcome:
     status: str  # passed | failed | not-checked
     sentence: str
     problem_type: str | None = None
+    advisory: bool = False  # not-checked, but a warning only (a short list whose bit was still read)
 
 
 class _StatusProblem(Exception):
@@ -68,7 +71,6 @@ class _StatusProblem(Exception):
 def check_status(
     credential: Mapping[str, Any],
     *,
-    issuer: str | None,
     fetcher: Fetcher,
     verify_list: ListProofCheck,
     now: datetime,
@@ -106,7 +108,6 @@ def check_status(
             outcomes.append(
                 _check_entry(
                     entry,
-                    issuer=issuer,
                     fetcher=fetcher,
                     verify_list=verify_list,
                     now=now,
@@ -117,8 +118,8 @@ def check_status(
             )
         except _StatusProblem as problem:
             outcomes.append(problem.outcome)
-    for wanted in ("failed", "not-checked", "passed"):
-        chosen = [o for o in outcomes if o.status == wanted]
+    for wanted in ("failed", "not-checked"):
+        chosen = [o for o in outcomes if o.status == wanted and not o.advisory]
         if chosen:
             return Check(
                 id="status",
@@ -126,6 +127,15 @@ def check_status(
                 sentence=" ".join(o.sentence for o in chosen),
                 problem_type=chosen[0].problem_type,
             )
+    warned = [o for o in outcomes if o.advisory]
+    if outcomes:
+        return Check(
+            id="status",
+            status="not-checked" if warned else "passed",
+            sentence=" ".join(o.sentence for o in [*warned, *(o for o in outcomes if not o.advisory)]),
+            problem_type=warned[0].problem_type if warned else None,
+            value=ADVISORY if warned else None,
+        )
     return Check(
         id="status",
         status="failed",
@@ -138,17 +148,38 @@ def _malformed(sentence: str) -> _StatusProblem:
     return _StatusProblem("failed", sentence, MALFORMED_VALUE_ERROR)
 
 
-def _check_entry(
-    entry: Any,
-    *,
-    issuer: str | None,
-    fetcher: Fetcher,
-    verify_list: ListProofCheck,
-    now: datetime,
-    skew: float,
-    decoded: SizedCache[str, bytes] | None,
-    max_bits: int,
-) -> _Outcome:
+@dataclass(frozen=True)
+class _Entry:
+    """A status entry's fields, read and checked as the spec's data model asks (nothing fetched yet)."""
+
+    kind: str
+    purpose: str
+    index: int
+    list_url: str
+    size: int
+    messages: Any
+
+
+def check_status_entries(credential: Mapping[str, Any]) -> Check | None:
+    """A failed check when a ``credentialStatus`` entry is malformed, read without fetching anything (so a credential
+    whose proof was not checked is still refused for it); None when every entry is well-formed or of another type."""
+    raw = credential.get("credentialStatus")
+    for entry in raw if isinstance(raw, list) else [] if raw is None else [raw]:
+        try:
+            _read_entry(entry)
+        except _StatusProblem as problem:
+            return Check(
+                id="status",
+                status="failed",
+                sentence=problem.outcome.sentence,
+                problem_type=problem.outcome.problem_type,
+            )
+    return None
+
+
+def _read_entry(entry: Any) -> _Entry | _Outcome:
+    """https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry (a MUST broken is a
+    MALFORMED_VALUE_ERROR); an entry type this verifier does not read is not checked, naming it."""
     if not isinstance(entry, Mapping):
         raise _malformed("A credentialStatus entry is not an object.")
     entry_type = entry.get("type")
@@ -180,6 +211,28 @@ def _check_entry(
     messages = entry.get("statusMessage")
     if size > 1 and not isinstance(messages, list):
         raise _malformed('"credentialStatus.statusMessage" is required when statusSize is more than 1.')
+    return _Entry(kind, purpose, int(index_text), list_url, size, messages)
+
+
+def _check_entry(
+    entry: Any,
+    *,
+    fetcher: Fetcher,
+    verify_list: ListProofCheck,
+    now: datetime,
+    skew: float,
+    decoded: SizedCache[str, bytes] | None,
+    max_bits: int,
+) -> _Outcome:
+    """https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm (and the same steps for StatusList2021).
+
+    The list may be issued by another party than the credential (§2.2: "the issuer of the status list credential
+    MAY be different from the issuer of the credential"); it is then bound to its own issuer by its own proof.
+    """
+    read = _read_entry(entry)
+    if isinstance(read, _Outcome):
+        return read
+    kind, purpose, list_url, size, messages = read.kind, read.purpose, read.list_url, read.size, read.messages
     list_type, subject_type = _ENTRY_TO_LIST[kind]
 
     try:
@@ -202,12 +255,14 @@ def _check_entry(
     list_types = status_list.get("type")
     if not isinstance(list_types, list) or list_type not in list_types:
         raise refuse(f'is not a "{list_type}"')
-    if status_list.get("id") != list_url:
-        raise refuse(f"names itself {status_list.get('id')!r}, not the URL it was fetched from")
-    list_issuer = _issuer_id(status_list.get("issuer"))
-    if issuer is None or list_issuer != issuer:
-        raise refuse(f"was issued by {list_issuer!r}, not by the credential's issuer {issuer!r}")
     ok, reason = verify_list(status_list, fetched.body)
+    if ok is None:
+        raise _StatusProblem(
+            "not-checked",
+            f"The status list {list_url} was retrieved, but its proof could not be checked ({reason}), so "
+            "revocation could not be checked.",
+            STATUS_VERIFICATION_ERROR,
+        )
     if not ok:
         raise refuse(f"has no valid proof ({reason})")
     _check_list_window(status_list, now=now, skew=skew, refuse=refuse)
@@ -244,13 +299,7 @@ def _check_entry(
             MALFORMED_VALUE_ERROR,
         ) from None
     total = len(bits) * 8
-    if total // size < MIN_ENTRIES:
-        raise _StatusProblem(
-            "failed",
-            f"The status list {list_url} has {total // size} entries, fewer than the {MIN_ENTRIES} the spec requires.",
-            STATUS_LIST_LENGTH_ERROR,
-        )
-    index = int(index_text)
+    index = read.index
     start = index * size
     if start + size > total:
         raise _StatusProblem(
@@ -261,7 +310,23 @@ def _check_entry(
     value = 0
     for position in range(start, start + size):
         value = (value << 1) | ((bits[position // 8] >> (7 - position % 8)) & 1)
-    return _interpret(value, purpose=purpose, size=size, messages=messages, index=index)
+    found = _interpret(value, purpose=purpose, size=size, messages=messages, index=index)
+    if total // size < MIN_ENTRIES:
+        # validate algorithm step: a list shorter than minimumNumberOfEntries is a STATUS_LIST_LENGTH_ERROR, so the
+        # spec gives no status; the issuer's signed bit is still reported (a set bit fails), and the verdict is
+        # not withheld for a list too small to protect its holders' privacy: a warning
+        short = (
+            f"The status list {list_url} has {total // size} entries, fewer than the {MIN_ENTRIES} the Bitstring "
+            "Status List spec requires (STATUS_LIST_LENGTH_ERROR), so its answer is not conclusive"
+        )
+        if found.status == "failed":
+            return replace(
+                found, sentence=f"{found.sentence} ({short}.)", problem_type=STATUS_LIST_LENGTH_ERROR
+            )
+        return _Outcome(
+            "not-checked", f"{short}; the entry's bits read {value}.", STATUS_LIST_LENGTH_ERROR, advisory=True
+        )
+    return found
 
 
 def _expand(multibase: str, decoded: SizedCache[str, bytes] | None, max_bits: int) -> bytes:
@@ -295,14 +360,6 @@ def _interpret(value: int, *, purpose: str, size: int, messages: Any, index: int
         note = "a newer version is available from the issuer" if value else "no newer version is announced"
         return _Outcome("passed", f"Refresh status: {note}.")
     return _Outcome("passed", f'Status "{purpose}" is {value}.')
-
-
-def _issuer_id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
 
 
 def _check_list_window(
