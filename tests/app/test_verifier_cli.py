@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from microcred.app.cli import cli
-from tests.verifier.conftest import World
+from tests.verifier.conftest import World, controller, key_signer
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
 
@@ -95,3 +95,44 @@ def test_refused_url_exits_1() -> None:
     result = runner.invoke(cli, ["verify", "https://10.1.2.3/badge.json"])
     assert result.exit_code == 1
     assert "non-public" in result.output
+
+
+def presentation_file(world: World, tmp_path: Path) -> Path:
+    holder = key_signer(bytes(range(100, 132)))
+    credential = world.credential()
+    credential["validFrom"] = "2020-01-01T00:00:00Z"
+    credential["credentialSubject"]["id"] = controller(holder)
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": controller(holder),
+        "verifiableCredential": [world.sign(credential)],
+    }
+    signed = world.sign(vp, holder, purpose="authentication", challenge="c-123", domain="verifier.example")
+    path = tmp_path / "vp.json"
+    path.write_text(json.dumps(signed))
+    return path
+
+
+def _holder_proof(output: str) -> dict[str, str]:
+    return next(c for c in json.loads(output)["report"]["checks"] if c["id"] == "holderProof")
+
+
+def test_presentation_with_challenge_and_domain_checks_the_holder_proof(world: World, tmp_path: Path) -> None:
+    path = str(presentation_file(world, tmp_path))
+    result = runner.invoke(
+        cli, ["verify", "--json", "--challenge", "c-123", "--domain", "verifier.example", path]
+    )
+    assert result.exit_code == 0, result.output
+    assert _holder_proof(result.output)["status"] == "passed"
+
+    wrong = runner.invoke(
+        cli, ["verify", "--json", "--challenge", "other", "--domain", "verifier.example", path]
+    )
+    assert wrong.exit_code == 2
+    assert _holder_proof(wrong.output)["status"] == "failed"
+    assert "challenge" in _holder_proof(wrong.output)["sentence"]
+
+    without = runner.invoke(cli, ["verify", "--json", path])
+    assert without.exit_code == 2
+    assert _holder_proof(without.output)["status"] == "not-checked"

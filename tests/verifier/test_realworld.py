@@ -8,6 +8,7 @@ answers, as for a verifier that cannot reach the issuer's hosts) and mirrored (t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -165,3 +166,73 @@ def test_realworld_outcome(row: Row, mirrored: bool) -> None:
     assert got in expected, f"{row.file} ({row.why}): expected {' or '.join(sorted(expected))}\n" + _explain(
         report
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "suite"),
+    [
+        ("1ed-ob30-ecdsa-sd-derived.json", "ecdsa-sd-2023"),
+        ("ebsi4austria-diploma-secp256k1.json", "EcdsaSecp256k1Signature2019"),
+    ],
+)
+def test_a_suite_this_verifier_lacks_is_named_and_never_called_altered(name: str, suite: str) -> None:
+    report = verify_file(name, mirrored=True)
+    proof = check(report, "proof")
+    assert proof["status"] == "not-checked"
+    assert f"signed with {suite}, which this verifier does not check" in proof["sentence"]
+    assert "altered" not in report["verdictSentence"]
+    assert report["verdict"] == "could not fully check"
+
+
+def test_a_context_this_verifier_lacks_is_named_not_refused() -> None:
+    report = verify_file("ebsi4austria-diploma-secp256k1.json", mirrored=True)
+    contexts = check(report, "contexts")
+    assert contexts["status"] == "not-checked"
+    assert "https://essif.europa.eu/schemas/vc/2020/v1" in contexts["sentence"]
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("dcc-v2-ed2020-string-issuer.json", "the issuer is a plain DID, not a Profile object"),
+        ("dcc-v1-both-issuer-image-url.json", "the issuer's image is a plain URL, not an Image object"),
+    ],
+)
+def test_an_undeclared_ob3_schema_deviation_is_a_warning_in_words(name: str, sentence: str) -> None:
+    report = verify_file(name, mirrored=False)
+    schema = check(report, "schema")
+    assert (schema["status"], schema["value"]) == ("failed", "advisory")
+    assert sentence in schema["sentence"]
+    assert report["verified"] is True
+    assert any(w["check"] == "schema" for w in report["warnings"])
+    assert report["errors"] == []
+
+
+def test_a_declared_ob3_schema_decides_and_this_one_matches() -> None:
+    report = verify_file("dcc-v2-eddsa-with-schema.json", mirrored=False)
+    assert check(report, "schema")["status"] == "passed"
+    assert check(report, "schema")["value"] is None
+
+
+def test_a_dcc_status_list_signed_by_another_did_and_too_short_is_a_warning() -> None:
+    report = verify_file("dcc-v1-ed2020-valid-status.json", mirrored=True)
+    status = check(report, "status")
+    assert (status["status"], status["value"]) == ("not-checked", "advisory")
+    assert status["problemType"].endswith("#STATUS_LIST_LENGTH_ERROR")
+    assert "100000 entries, fewer than the 131072" in status["sentence"]
+    assert report["verified"] is True
+    # the list's issuer is not the credential's: the spec allows it, and its own proof binds it to its issuer
+    listed = (MIRROR / MIRROR_URLS[_status_url("dcc-v1-ed2020-valid-status.json")]).read_text()
+    assert report["issuer"] not in listed
+
+
+def test_a_presentation_is_checked_with_the_challenge_it_was_made_for() -> None:
+    report = verify_file("dcc-didauth-vp-ed2020.json", mirrored=False)
+    holder = check(report, "holderProof")
+    assert holder["status"] == "failed"
+    assert 'identifier "123" at /id is a relative IRI' in holder["sentence"]
+
+
+def _status_url(name: str) -> str:
+    document = json.loads((CREDENTIALS / name).read_text())
+    return str(document["credentialStatus"]["statusListCredential"])

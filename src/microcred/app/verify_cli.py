@@ -1,5 +1,8 @@
 """``microcred verify FILE|URL``: the verifier's report on the command line (the same JSON as ``POST /verify``).
 
+A presentation's holder proof is checked when ``--challenge`` (and, if it names one, ``--domain``) is given, as
+``POST /presentations/verify`` does with ``options.challenge`` / ``options.domain``.
+
 Exit status: 0 verified, 2 read but not verified, 1 unreadable input or a refused fetch.
 """
 
@@ -57,6 +60,15 @@ def verify_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the JSON report (as POST /verify answers)")
     ] = False,
+    challenge: Annotated[
+        str | None,
+        typer.Option(
+            help="for a presentation: the challenge it must be signed over (the holder proof is checked)"
+        ),
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="for a presentation: the domain its proof must name")
+    ] = None,
 ) -> None:
     """Verify a credential and print every check: passed, failed or not checked, each with a sentence."""
     settings = Settings()
@@ -76,7 +88,7 @@ def verify_command(
             if path.stat().st_size > limits.max_bytes:
                 raise MicrocredError(f"{target} is larger than {limits.max_bytes} bytes")
             read = read_input(path.read_bytes(), media_type=_MEDIA.get(path.suffix.lower()), limits=limits)
-        report = verify_read(verifier, read, now=datetime.now(UTC))
+        report = verify_read(verifier, read, now=datetime.now(UTC), challenge=challenge, domain=domain)
     except MicrocredError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None

@@ -272,7 +272,8 @@ def _unsigned(check_id: str, what: str) -> Check:
     return Check(
         id=check_id,
         status="not-checked",
-        sentence=f"Without a verified proof {what}: nothing is fetched for an unsigned or altered credential.",
+        sentence=f"Without a verified proof {what}: nothing is fetched on the word of a credential whose "
+        "signature is not confirmed.",
     )
 
 
