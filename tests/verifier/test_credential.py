@@ -270,3 +270,17 @@ def test_key_not_listed_under_assertion_method_fails(world: World) -> None:
     assert report.check("proof").status == "failed"
     assert "assertionMethod" in report.check("proof").sentence
     assert report.verified is False
+
+
+def test_a_did_key_of_a_key_type_this_verifier_lacks_is_not_checked_naming_it(world: World) -> None:
+    p256 = "did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169"
+    credential = world.credential()
+    credential["issuer"]["id"] = p256
+    signed = world.sign(credential)
+    signed["proof"]["verificationMethod"] = f"{p256}#{p256.removeprefix('did:key:')}"
+    report = world.verifier().verify_credential(signed, now=NOW)
+    proof = report.check("proof")
+    assert proof.status == "not-checked"
+    assert f"{p256} holds a P-256 key, a key type this verifier does not implement" in proof.sentence
+    assert report.check("issuer").status == "not-checked"
+    assert report.verdict == "could not fully check"

@@ -15,6 +15,7 @@ from typing import Any
 
 from microcred import suites
 from microcred.contexts import DocumentLoader
+from microcred.vc.encodings import multibase_decode
 from microcred.vc.errors import (
     ContextNotAllowed,
     FetchError,
@@ -46,6 +47,7 @@ class MemoResolver:
     documents: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     unreachable: dict[str, str] = field(default_factory=dict)
     unacceptable: dict[str, InvalidInput] = field(default_factory=dict)
+    unsupported_keys: set[str] = field(default_factory=set)
 
     def resolve(self, did_or_url: str) -> Mapping[str, Any]:
         """The DID document (cached); fetch failures are remembered and reported as NotFound to the suites."""
@@ -62,6 +64,12 @@ class MemoResolver:
             self.unreachable[did] = exc.detail
             raise NotFound(exc.detail) from None
         except InvalidInput as exc:
+            unsupported = _unsupported_key_type(did)
+            if unsupported is not None:
+                # a key type this verifier does not implement is not a bad key: the signature is "not checked"
+                self.unreachable[did] = unsupported
+                self.unsupported_keys.add(did)
+                raise NotFound(unsupported) from None
             self.unacceptable[did] = exc
             raise
         self.documents[did] = document
@@ -178,6 +186,32 @@ def check_proofs(
     return _failed(check_id, f"The signature check failed ({reasons}).", failures[0].problem_type)
 
 
+_KEY_TYPES = {
+    b"\x80\x24": "P-256",
+    b"\x81\x24": "P-384",
+    b"\x82\x24": "P-521",
+    b"\xe7\x01": "secp256k1",
+    b"\x85\x24": "RSA",
+    b"\xeb\x01": "BLS12-381 G2",
+    b"\xec\x01": "X25519",
+}
+"""Multicodec headers of did:key key types (https://github.com/multiformats/multicodec/blob/master/table.csv)."""
+
+
+def _unsupported_key_type(did: str) -> str | None:
+    """The sentence for a did:key that holds a well-formed key of a type this verifier does not implement."""
+    if not did.startswith("did:key:z"):
+        return None
+    try:
+        raw = multibase_decode(did.removeprefix("did:key:"))
+    except InvalidInput:
+        return None
+    name = _KEY_TYPES.get(raw[:2])
+    if name is None:
+        return None
+    return f"{did} holds a {name} key, a key type this verifier does not implement"
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
@@ -206,6 +240,8 @@ def _missing(result: suites.ProofResult, resolver: MemoResolver) -> str | None:
     """Why a proof could not be checked (its key could not be obtained; a context is not available), or None when it
     was checked and is wrong."""
     method = result.verification_method
+    if method and did_of(method) in resolver.unsupported_keys:
+        return resolver.unreachable[did_of(method)]
     if method and did_of(method) in resolver.unreachable:
         return f"the signing key could not be retrieved ({resolver.unreachable[did_of(method)]})"
     if result.problem_type == ContextNotAllowed.problem_type:
