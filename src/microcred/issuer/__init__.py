@@ -20,6 +20,7 @@ from microcred.issuer.credential import (
     xsd_datetime,
 )
 from microcred.issuer.demo import DEMO_ACHIEVEMENT
+from microcred.issuer.issuing import Issuer
 from microcred.issuer.vocab import VOCABULARIES, Concept, Vocabulary, vocabulary
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "EscoSkill",
     "Finding",
     "GradeScale",
+    "Issuer",
     "IssuerProfile",
     "Learner",
     "LearningOutcome",

@@ -11,6 +11,7 @@ from microcred.verifier.inputs import InputLimits, ReadInput, read_input
 from microcred.verifier.presentation import verify_presentation
 from microcred.verifier.report import Check, Policy, PresentationReport, VerificationReport
 from microcred.verifier.trust import NoRegistry, TrustAnswer, TrustRegistry
+from microcred.verifier.trust_policy import TrustSource
 
 __all__ = [
     "Check",
@@ -26,6 +27,7 @@ __all__ = [
     "ReadInput",
     "TrustAnswer",
     "TrustRegistry",
+    "TrustSource",
     "VerificationReport",
     "Verifier",
     "read_input",
