@@ -13,7 +13,7 @@ from microcred.verifier.status import (
     STATUS_RETRIEVAL_ERROR,
     STATUS_VERIFICATION_ERROR,
 )
-from tests.verifier.conftest import NOW, STATUS_URL, World, controller, status_entry, status_list
+from tests.verifier.factories import NOW, STATUS_URL, World, controller, status_entry, status_list
 
 
 def with_status(world: World, *entries: dict) -> dict:

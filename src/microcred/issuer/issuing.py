@@ -72,7 +72,9 @@ class Issuer:
             achievement=achievement_document(
                 definition.normalized(), achievement_id=achievement_id, version=version
             ),
-            award=Award(learner=learner, awarded_date=at, valid_from=at, valid_until=valid_until, grade=grade),
+            award=Award(
+                learner=learner, awarded_date=at, valid_from=at, valid_until=valid_until, grade=grade
+            ),
             salt=secrets.token_hex(16),
             credential_status=credential_status,
         )

@@ -79,13 +79,18 @@ class Verifier:
         trust_sources: Sequence[TrustSource] = (),
         policy: Policy | None = None,
         skew_seconds: float = 300.0,
+        document_loader: DocumentLoader | None = None,
     ) -> Verifier:
         """A verifier wired as the service runs it (``verifier.defaults``): pinned offline contexts, the guarded
         HTTP client (https only, no private or loopback addresses unless ``fetch_policy`` allows them, size and
         time caps), did:key and did:web resolution through it, the registries of ``trust_sources`` (none by
         default) and the default policy; each keyword overrides one of them."""
         parts = default_collaborators(
-            fetch_policy=fetch_policy, client=client, resolve=resolve, trust_sources=trust_sources
+            fetch_policy=fetch_policy,
+            client=client,
+            resolve=resolve,
+            trust_sources=trust_sources,
+            document_loader=document_loader,
         )
         return cls(
             document_loader=parts.document_loader,

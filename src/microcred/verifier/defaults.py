@@ -52,15 +52,17 @@ def default_collaborators(
     client: httpx.Client | None = None,
     resolve: HostResolver = system_resolver,
     trust_sources: Sequence[TrustSource] = (),
+    document_loader: DocumentLoader | None = None,
 ) -> Collaborators:
     """The offline loader, the guarded fetcher over ``client`` (default: :func:`default_client`) with
     ``fetch_policy`` (default: https only, public addresses only, 1 MiB, 5 s), the did:key/did:web resolver
-    through it, and the registries of ``trust_sources`` (none: no trust registry is asked)."""
+    through it, and the registries of ``trust_sources`` (none: no trust registry is asked); ``document_loader``
+    replaces the pinned loader (e.g. one that also serves a test context), never with one that fetches."""
     policy = fetch_policy or FetchPolicy()
     fetcher = GuardedFetcher(client or default_client(), policy=policy, resolve=resolve)
     resolver = DidResolver(fetcher, policy=policy)
     return Collaborators(
-        document_loader=offline_loader(),
+        document_loader=document_loader or offline_loader(),
         fetcher=fetcher,
         resolver=resolver,
         trust=build_trust(trust_sources, fetcher=fetcher, resolver=resolver),
