@@ -12,6 +12,7 @@ import pytest
 
 from microcred.contexts import DocumentLoader
 from microcred.issuer import DEMO_ACHIEVEMENT, Learner
+from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 from microcred.vc.errors import FetchError, InvalidInput
 from microcred.verifier import FetchPolicy, Verifier
 from tests.factories import EDDSA_VECTORS
@@ -61,6 +62,19 @@ def test_a_tampered_credential_is_not_valid(signed: dict[str, Any], change: str)
     assert report.verified is False
     assert report.check("proof").status == "failed"
     assert report.verdict == "not valid"
+
+
+@pytest.mark.parametrize("image", ["png", "svg"])
+def test_a_baked_badge_is_verified(signed: dict[str, Any], image: str) -> None:
+    text = json.dumps(signed)
+    badge = (
+        bake_png(badge_png(), text)
+        if image == "png"
+        else bake_svg(badge_svg(title="Badge", issuer="Demo University", year="2026"), text).encode()
+    )
+    report = Verifier.default().verify(badge)
+    assert report.verified, [(c.id, c.sentence) for c in report.checks if c.status != "passed"]
+    assert report.format == image
 
 
 def test_a_vc_jwt_is_verified(world: World) -> None:

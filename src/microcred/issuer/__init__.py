@@ -1,5 +1,6 @@
-"""Issuing EU micro-credentials: vocabularies, achievement definitions, credential building, the EU completeness
-rule and bulk input parsing. A plain library (no web framework, no database)."""
+"""Issuing EU micro-credentials: the front door ``Issuer(profile, signer).issue(achievement, learner, ...)``,
+vocabularies, achievement definitions, credential building, the EU completeness rule and bulk input parsing.
+A plain library (no web framework, no database)."""
 
 from microcred.issuer.achievement import (
     AchievementDefinition,

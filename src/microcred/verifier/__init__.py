@@ -1,7 +1,8 @@
 """The verifier library: read a credential (JSON, VC-JWT, baked PNG/SVG), check everything, report each check.
 
-``verify_credential(...) -> VerificationReport``; ``Verifier`` bundles the collaborators (offline JSON-LD loader,
-guarded fetcher, DID resolver, trust registry, policy). Never imports ``issuer``.
+The front door: ``Verifier.default().verify(credential) -> VerificationReport`` (offline JSON-LD loader, guarded
+fetcher, DID resolver, trust registries and policy built in ``defaults.py``; each can be overridden).
+``verify_credential(...)`` takes the collaborators one by one. Never imports ``issuer``.
 """
 
 from microcred.verifier.credential import Verifier, verify_credential
