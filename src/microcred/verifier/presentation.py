@@ -17,9 +17,8 @@ from microcred.verifier.proof import MemoResolver, check_proofs
 from microcred.verifier.report import Check, PresentationReport, Verdict, VerificationReport
 from microcred.verifier.structure import check_contexts, check_structure
 
-if (
-    TYPE_CHECKING
-):  # the Verifier calls this module (Verifier.verify_presentation): typing only, no import cycle
+# Verifier.verify_presentation calls this module, so the Verifier is imported for typing only (no import cycle).
+if TYPE_CHECKING:
     from microcred.verifier.credential import Verifier
 
 __all__ = ["verify_presentation"]
