@@ -6,8 +6,8 @@ import pytest
 
 from microcred.contexts import DocumentLoader, offline_loader
 
-# tests/app still imports these builders from here; it moves to tests.verifier.factories in the same release, and
-# then these lines go.
+# World and make_world serve the fixtures below; the other names are here only because tests/app still imports
+# them from this conftest. The app tests move to tests.verifier.factories in the same release; then they go.
 from tests.verifier.factories import NOW as NOW
 from tests.verifier.factories import STATUS_URL as STATUS_URL
 from tests.verifier.factories import WEB_DID as WEB_DID
