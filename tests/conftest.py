@@ -8,8 +8,6 @@ need it, and names them in the terminal summary (deselected, not skipped: nothin
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,17 +18,17 @@ from sqlalchemy import Engine, MetaData
 from microcred.app.db import make_engine
 from microcred.contexts import DocumentLoader, offline_loader
 from microcred.keys import Ed25519Signer
-from microcred.vc.encodings import multibase_decode
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-VECTORS = SHARED / "vectors"
-EDDSA_VECTORS = VECTORS / "vc-di-eddsa" / "TestVectors"
-EXAMPLES_V2 = VECTORS / "contexts" / "credentials-examples-v2.jsonld"
-EXAMPLES_V2_URL = "https://www.w3.org/ns/credentials/examples/v2"
-# Not part of ../shared: the npm package's context the `employ` vectors use (tests/data/README.md: its source).
-CITIZENSHIP_V4RC1 = ROOT / "tests" / "data" / "citizenship-v4rc1.jsonld"
-CITIZENSHIP_V4RC1_URL = "https://w3id.org/citizenship/v4rc1"
+from tests.factories import (
+    CITIZENSHIP_V4RC1,
+    CITIZENSHIP_V4RC1_URL,
+    EDDSA_VECTORS,
+    EXAMPLES_V2,
+    EXAMPLES_V2_URL,
+    POSTGRES_URL,
+    SHARED,
+    load_json,
+    vector_signer,
+)
 
 # Tests that read ../shared: marked ``shared``, or using a fixture built from it.
 SHARED_FIXTURES = frozenset({"examples_loader", "vector_key"})
@@ -74,17 +72,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"    {nodeid}")
 
 
-def load_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def vector_signer(key_pair: dict[str, str]) -> Ed25519Signer:
-    """A signer for one of the vectors' Multikey key pairs, with its did:key verification method."""
-    public = key_pair["publicKeyMultibase"]
-    seed = multibase_decode(key_pair["privateKeyMultibase"])[2:]
-    return Ed25519Signer.from_seed(seed, verification_method=f"did:key:{public}#{public}")
-
-
 @pytest.fixture(scope="session")
 def examples_loader() -> DocumentLoader:
     """The offline loader plus the test-only contexts the vc-di-eddsa vectors use (examples v2, citizenship)."""
@@ -104,7 +91,6 @@ def vector_key() -> Ed25519Signer:
 
 # Database fixtures shared by tests/db and tests/app: a temp SQLite file, or PostgreSQL when
 # MICROCRED_DATABASE_URL is set (.ci/postgres.sh).
-POSTGRES_URL = os.environ.get("MICROCRED_DATABASE_URL")
 
 
 def drop_everything(url: str) -> None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import Stack
+from tests.browser.factories import Stack
 
 VERDICT = "#verdict"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import Stack
+from tests.browser.factories import Stack
 
 
 def test_add_to_a_wallet_opens_the_wallet_page_without_javascript(stack: Stack, browser: Any) -> None:

@@ -15,8 +15,7 @@ from microcred.app import repo
 from microcred.app.db import make_engine, make_sessions
 from microcred.app.status_lists import StatusConfig, allocate_entries
 from microcred.app.tables import StatusEntry, StatusList
-
-from .test_status_concurrency import BASE, NOW, prepare
+from tests.db.factories import BASE, NOW, prepare
 
 
 @contextmanager

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -21,20 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.app import repo
 from microcred.app.db import make_engine, make_sessions
-from microcred.app.institutions import create_institution
-from microcred.app.issuance import Issuer, create_achievement
-from microcred.app.migrate import upgrade
+from microcred.app.issuance import Issuer
 from microcred.app.status_lists import Actor, StatusAllocator, StatusConfig, change_status, publish
 from microcred.app.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
-from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
+from microcred.issuer import Award, Learner
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import decode_bitstring
+from tests.db.factories import BASE, DID_KEY, KEK, NOW, prepare
 
-KEK = bytes(range(32))
-BASE = "http://testserver"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SIZE = 32
-DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 T = TypeVar("T")
 
 
@@ -48,35 +42,6 @@ def _retrying(url: str, work: Callable[[], T]) -> T:
                 raise
             time.sleep(0.01)
     raise AssertionError("unreachable")
-
-
-def prepare(url: str) -> int:
-    """A migrated database with institution uni-a and its demo achievement; the version's id."""
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_sessions(engine).begin() as session:
-            created = create_institution(
-                session,
-                keystore=LocalKeyStore(KEK),
-                base_url=BASE,
-                slug="uni-a",
-                name="University A",
-                url="https://uni-a.example",
-                country="IE",
-                region=None,
-                now=NOW,
-            )
-            version = create_achievement(
-                session,
-                institution=created.institution,
-                definition=AchievementDefinition.model_validate(DEMO_ACHIEVEMENT),
-                base_url=BASE,
-                now=NOW,
-            )
-            return version.id
-    finally:
-        engine.dispose()
 
 
 def _issue_one(sessions: sessionmaker[Session], version_id: int, config: StatusConfig) -> str:

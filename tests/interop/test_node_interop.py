@@ -20,10 +20,9 @@ from microcred.contexts import DocumentLoader, offline_loader
 from microcred.keys import Ed25519Signer, PublishedKey, did_key, did_key_document, did_web_document
 from microcred.suites import Budget, DidKeyResolver, StaticResolver, canonicalize, sign, to_dataset, verify
 from microcred.vc.errors import CanonicalizationLimit
-from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
+from tests.factories import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
 from tests.interop.harness import run_di
-from tests.suites.conftest import CREDENTIAL
-from tests.suites.test_rdf import SELF_REFERENCE
+from tests.suites.factories import CREDENTIAL, SELF_REFERENCE
 
 pytestmark = pytest.mark.interop
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from microcred.keys import Ed25519Signer, public_key_from_multibase
 from microcred.registry import StateChange, dcc_export, export_document, sign_export
 from microcred.vc.encodings import b64url_decode
-from tests.registry.helpers import DID, NOW, T0, WITHDRAWN, entry
+from tests.registry.factories import DID, NOW, T0, WITHDRAWN, entry
 
 REGISTRY = "did:web:registry.example:registry"
 

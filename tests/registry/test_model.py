@@ -16,7 +16,7 @@ from microcred.registry import (
     check_transition,
 )
 from microcred.vc.errors import Conflict, InvalidInput, ValidationFailed
-from tests.registry.helpers import DID, ISSUED, NOW, T0, WITHDRAWN, entry
+from tests.registry.factories import DID, ISSUED, NOW, T0, WITHDRAWN, entry
 
 VOCAB = ScopeVocabulary(isced_fields=frozenset({"06", "061", "0613", "0688", "04"}))
 

@@ -9,7 +9,7 @@ import pytest
 
 from microcred.registry import Scope, StateChange, decide, parse_query, trqp_response
 from microcred.vc.errors import InvalidInput
-from tests.registry.helpers import DID, ISSUED, NOW, T0, WITHDRAWN, entry
+from tests.registry.factories import DID, ISSUED, NOW, T0, WITHDRAWN, entry
 
 AUTHORITY = "did:web:registry.example:registry"
 NAME = "the test registry"

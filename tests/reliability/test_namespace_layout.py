@@ -52,7 +52,8 @@ def _project_without_shared(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     (project / "tests").mkdir(parents=True)
     shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
-    shutil.copy2(ROOT / "tests" / "conftest.py", project / "tests" / "conftest.py")
+    for name in ("conftest.py", "factories.py"):
+        shutil.copy2(ROOT / "tests" / name, project / "tests" / name)
     (project / "tests" / "__init__.py").write_text("")
     (project / "tests" / "test_sample.py").write_text(
         "import pytest\n"

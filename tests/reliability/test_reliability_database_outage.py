@@ -26,8 +26,8 @@ from microcred.app.db import make_engine
 from microcred.app.migrate import upgrade
 from microcred.app.tables import IssuedCredential
 from tests.app.conftest import ADMIN_TOKEN, KEK
-from tests.conftest import POSTGRES_URL
-from tests.issuer.helpers import DID_KEY, Issuing, issuing
+from tests.factories import POSTGRES_URL
+from tests.issuer.factories import DID_KEY, Issuing, issuing
 
 from .tcp_proxy import TcpProxy
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from microcred.app.tables import IssuedCredential
-from tests.issuer.helpers import DID_KEY, issuing
+from tests.issuer.factories import DID_KEY, issuing
 
 CLIENTS = 16
 

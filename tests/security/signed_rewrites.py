@@ -21,7 +21,7 @@ from microcred import suites
 from microcred.contexts import DocumentLoader
 from microcred.suites.proofs import ProofVerification
 from microcred.verifier.report import VerificationReport
-from tests.verifier.conftest import NOW, World, controller, status_entry, status_list
+from tests.verifier.factories import NOW, World, controller, status_entry, status_list
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CRED = "https://www.w3.org/2018/credentials#"

@@ -22,7 +22,7 @@ from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
 from tests.app.test_oid4vci import Wallet, make_offer, query_value
 from tests.app.test_pages import issue
-from tests.issuer.helpers import issuing
+from tests.issuer.factories import issuing
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.app.conftest import app as app
 from tests.app.conftest import client as client
 from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
-from tests.issuer.helpers import DID_KEY, issuing
+from tests.issuer.factories import DID_KEY, issuing
 
 JSON = {"content-type": "application/json"}
 # Raw JSON escapes as a client would write them (bytes, so no Python escape is resolved on the way).

@@ -16,7 +16,7 @@ from microcred.app import Settings
 from microcred.app.main import create_verifier_app
 from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
 from microcred.verifier.limits import SizedCache
-from tests.verifier.conftest import (
+from tests.verifier.factories import (
     NOW,
     WEB_DID,
     World,
@@ -25,8 +25,6 @@ from tests.verifier.conftest import (
     status_entry,
     status_list,
 )
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
 
 
 def _client(tmp_path: Path, world: World, **settings: Any) -> Iterator[TestClient]:

@@ -17,7 +17,7 @@ from microcred.app import Settings, create_app
 from tests.app.conftest import admin as admin
 from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
-from tests.issuer.helpers import issuing
+from tests.issuer.factories import issuing
 from tests.security.runtime_server import healthz_latencies, serving, serving_process
 
 # The parse runs in a worker thread of the server process and shares its GIL (and two cores with whatever else

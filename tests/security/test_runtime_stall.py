@@ -25,9 +25,7 @@ from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
 from microcred.suites.rdf import to_dataset
 from microcred.suites.rdfc import canonicalize
 from tests.security.runtime_server import healthz_latencies, serving
-from tests.verifier.conftest import World
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import World
 
 HEALTHZ_LIMIT = 0.1
 ANSWER_LIMIT = 2.0

@@ -17,9 +17,7 @@ from microcred import suites
 from microcred.contexts import offline_loader
 from microcred.verifier.credential import Verifier
 from microcred.verifier.did import DidResolver
-from tests.verifier.conftest import CREATED, NOW, STATUS_URL, World
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import CREATED, NOW, STATUS_URL, World
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,

@@ -25,7 +25,7 @@ from microcred.app.migrate import upgrade
 from microcred.app.verifier_routes import build_verifier
 from tests.app.conftest import ADMIN_TOKEN, KEK
 from tests.app.status_helpers import T0, new_institution, set_status, status_app
-from tests.issuer.helpers import DID_KEY
+from tests.issuer.factories import DID_KEY
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,

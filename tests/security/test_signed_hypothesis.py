@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from microcred import suites
 from microcred.contexts import offline_loader
-from tests.verifier.conftest import FakeWeb, World, key_signer
+from tests.verifier.factories import FakeWeb, World, key_signer
 
 from .signed_rewrites import (
     IRIS,

@@ -13,12 +13,22 @@ import pytest
 from microcred import suites
 from microcred.vc.encodings import b64url_decode, b64url_encode
 from microcred.verifier.presentation import verify_presentation
-from tests.verifier.conftest import NOW, STATUS_URL, World, controller, key_signer, status_entry, status_list
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
-from tests.verifier.test_jwt import eddsa, encode, ob3_payload
-from tests.verifier.test_trust_microcred import EXPORT_URL, listed, publish
-from tests.verifier.test_trust_microcred import verify as verify_with_registry
+from tests.verifier.factories import (
+    EXPORT_URL,
+    NOW,
+    STATUS_URL,
+    World,
+    controller,
+    eddsa,
+    encode,
+    key_signer,
+    listed,
+    ob3_payload,
+    publish,
+    status_entry,
+    status_list,
+)
+from tests.verifier.factories import verify as verify_with_registry
 
 from .signed_rewrites import (
     PROOF_TRANSFORMATION_ERROR,

@@ -37,7 +37,7 @@ from tests.app.conftest import (  # noqa: F401
 from tests.app.test_oid4vci import BASE, Clock, Wallet
 from tests.app.test_pages import HTML, issue
 from tests.app.test_wallet_delivery import page_links, press_button, wallet_forms
-from tests.issuer.helpers import Issuing, issuing
+from tests.issuer.factories import Issuing, issuing
 
 
 @pytest.fixture

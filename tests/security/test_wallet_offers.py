@@ -21,7 +21,7 @@ from microcred.app.wallet_store import MAX_TX_CODE_FAILURES
 from tests.app.conftest import admin, app, client, new_institution, settings  # noqa: F401
 from tests.app.test_exchanges import Holder, exchange_path, signed, start
 from tests.app.test_oid4vci import Clock, Wallet, error_of, make_offer
-from tests.issuer.helpers import Issuing, issuing
+from tests.issuer.factories import Issuing, issuing
 
 pytestmark = pytest.mark.interop
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"

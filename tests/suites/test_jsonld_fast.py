@@ -22,7 +22,7 @@ from bench import samples
 from microcred.contexts import offline_loader
 from microcred.suites import jsonld_contexts
 from microcred.suites.jsonld_fast import fast_to_dataset
-from tests.conftest import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
+from tests.factories import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
 
 TEST_VECTORS = EDDSA_VECTORS
 EXAMPLES_URL = EXAMPLES_V2_URL

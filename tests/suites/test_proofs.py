@@ -32,7 +32,7 @@ from microcred.vc.errors import (
     UnknownCryptosuite,
     UnsafeJsonLd,
 )
-from tests.suites.conftest import Issuer
+from tests.suites.factories import Issuer
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SUITE_KEYS = [

@@ -14,7 +14,7 @@ from microcred.contexts import DocumentLoader, offline_loader
 from microcred.suites import Budget, StaticResolver, canonicalize, sign, to_dataset, verify
 from microcred.suites.rdf import _reference_to_dataset
 from microcred.vc.errors import ContextNotAllowed, InvalidInput, UnsafeJsonLd
-from tests.suites.conftest import Issuer
+from tests.suites.factories import SELF_REFERENCE, Issuer
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -141,17 +141,6 @@ def test_undefined_term_in_proof_fails_verification(
     result = verify(signed, resolver=StaticResolver({issuer.did: issuer.document}), loader=loader)
     assert not result.verified
     assert result.results[0].problem_type == UnsafeJsonLd.problem_type
-
-
-SELF_REFERENCE = {
-    "@context": {"@vocab": "https://example.org/vocab#"},
-    "@graph": [
-        {"@id": "_:n0", "name": "y", "knows": [{"@id": "_:n2"}, {"@id": "_:n0"}]},
-        {"@id": "_:n1", "name": "x", "knows": [{"@id": "_:n0"}, {"@id": "_:n1"}]},
-        {"@id": "_:n2", "name": "y", "knows": [{"@id": "_:n2"}]},
-        {"@id": "_:n3", "name": "x", "knows": [{"@id": "_:n1"}, {"@id": "_:n0"}]},
-    ],
-}
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from microcred.suites import eddsa_jcs_2022 as jcs
 from microcred.suites import eddsa_rdfc_2022 as eddsa
 from microcred.suites.rdf import Dataset, _term
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58
-from tests.conftest import EDDSA_VECTORS, load_json, vector_signer
+from tests.factories import EDDSA_VECTORS, load_json, vector_signer
 
 pytestmark = pytest.mark.shared
 

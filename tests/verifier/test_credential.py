@@ -12,7 +12,7 @@ from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA
 from microcred.verifier.credential import verify_credential
 from microcred.verifier.report import Policy
 from microcred.verifier.trust import NoRegistry, TrustAnswer
-from tests.verifier.conftest import NOW, WEB_DID, World, controller, key_signer, ob3_credential
+from tests.verifier.factories import NOW, WEB_DID, World, controller, key_signer, ob3_credential
 
 
 def statuses(report) -> dict[str, str]:

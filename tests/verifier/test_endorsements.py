@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from microcred.verifier.endorsements import MAX_ENDORSEMENTS, find_endorsements
-from tests.verifier.conftest import NOW, World, controller
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import NOW, World, controller
 
 
 def endorsement(world: World, subject: str, *, comment: str = "Meets the ESG standards") -> dict[str, Any]:

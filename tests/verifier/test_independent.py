@@ -15,9 +15,9 @@ from microcred.contexts import DocumentLoader
 from microcred.verifier.credential import Verifier
 from microcred.verifier.did import DidResolver
 from microcred.verifier.fetch import FetchPolicy
-from tests.conftest import EDDSA_VECTORS, load_json
+from tests.factories import EDDSA_VECTORS, load_json
 from tests.interop.harness import run_di
-from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
+from tests.verifier.factories import NOW, WEB_DID, World, controller, ob3_credential
 
 pytestmark = pytest.mark.interop
 
@@ -47,7 +47,7 @@ def unsigned(suite: str, version: str, issuer: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def node_signed() -> dict[tuple[str, str, str], dict[str, Any]]:
     """One node batch: every (suite, VC version, issuer DID method) credential, signed by @digitalbazaar/vc."""
-    from tests.verifier.conftest import key_signer
+    from tests.verifier.factories import key_signer
 
     key_issuer = key_signer(ISSUER_SEED)
     jobs = []

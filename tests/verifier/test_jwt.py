@@ -9,41 +9,21 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from microcred.vc.encodings import b64url_encode
 from microcred.verifier.inputs import read_input
-from tests.verifier.conftest import NOW, WEB_DID, World, controller, ob3_credential
-
-SEED = bytes(range(32))  # world.issuer's seed
-
-
-def encode(header: dict[str, Any], payload: dict[str, Any], sign) -> str:
-    signing_input = (
-        b64url_encode(json.dumps(header).encode()) + "." + b64url_encode(json.dumps(payload).encode())
-    )
-    return signing_input + "." + b64url_encode(sign(signing_input.encode()))
-
-
-def ts(text: str) -> int:
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-
-
-def ob3_payload(credential: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **credential,
-        "iss": credential["issuer"]["id"],
-        "jti": credential["id"],
-        "sub": credential["credentialSubject"]["id"],
-        "nbf": ts(credential["validFrom"]),
-        "exp": ts(credential["validUntil"]),
-    }
-
-
-def eddsa(seed: bytes = SEED):
-    key = Ed25519PrivateKey.from_private_bytes(seed)
-    return key.sign
+from tests.verifier.factories import (
+    NOW,
+    WEB_DID,
+    World,
+    controller,
+    eddsa,
+    encode,
+    ob3_credential,
+    ob3_payload,
+    ts,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from microcred.verifier.presentation import verify_presentation
-from tests.verifier.conftest import NOW, World, controller, key_signer
+from tests.verifier.factories import NOW, World, controller, key_signer
 
 HOLDER_SEED = bytes(range(100, 132))
 

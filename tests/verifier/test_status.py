@@ -13,7 +13,7 @@ from microcred.verifier.status import (
     STATUS_RETRIEVAL_ERROR,
     STATUS_VERIFICATION_ERROR,
 )
-from tests.verifier.conftest import (
+from tests.verifier.factories import (
     NOW,
     STATUS_URL,
     World,

@@ -20,7 +20,7 @@ from microcred.vc.schema import (
     schema_document,
 )
 from microcred.verifier.structure import check_ob3_schema, check_structure
-from tests.verifier.conftest import ob3_credential
+from tests.verifier.factories import ob3_credential
 
 RFC3339 = re.compile(
     r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)$"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microcred import suites
-from tests.verifier.conftest import NOW, World, controller, key_signer
+from tests.verifier.factories import NOW, World, controller, key_signer
 
 Path = tuple[Any, ...]
 
@@ -227,7 +227,7 @@ def _replacement(old: Any) -> st.SearchStrategy[Any]:
 
 @pytest.fixture(scope="module")
 def module_world(loader: Any) -> World:
-    from tests.verifier.conftest import FakeWeb
+    from tests.verifier.factories import FakeWeb
 
     return World(
         loader=loader,

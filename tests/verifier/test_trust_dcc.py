@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 from microcred.verifier.trust_policy import TrustSource, build_trust
-from tests.verifier.conftest import NOW, World, controller
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import NOW, World, controller
 
 URL = "https://registry.example/registry.json"
 

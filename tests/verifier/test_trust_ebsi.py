@@ -18,9 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from microcred.vc.encodings import b64url_decode, b64url_encode
 from microcred.verifier.trust_policy import TrustSource, build_trust
-from tests.verifier.conftest import NOW, World, controller
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import NOW, World, controller
 
 TIR = "https://api-pilot.ebsi.example/trusted-issuers-registry/v5"
 DID_REGISTRY = "https://api-pilot.ebsi.example/did-registry/v5"

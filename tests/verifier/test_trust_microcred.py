@@ -8,70 +8,34 @@ too large, wrong shape, stale and foreign-signed exports, all "not checked" with
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
-from microcred.registry import Scope, StateChange, export_document, sign_export
+from microcred.keys import Ed25519Signer
+from microcred.registry import Scope, StateChange
 from microcred.suites import StaticResolver
 from microcred.vc.encodings import b64url_decode, b64url_encode
 from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
 from microcred.verifier.report import Policy
 from microcred.verifier.trust_microcred import MicrocredRegistry
 from microcred.verifier.trust_policy import TrustSource, build_trust
-from tests.registry.helpers import entry
-from tests.verifier.conftest import NOW, World, controller
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
-
-REGISTRY_DID = "did:web:registry.example:registry"
-EXPORT_URL = "https://registry.example/registry/export"
-NAME = "the test registry"
-REGISTRY_KEY = Ed25519Signer.from_seed(bytes(range(100, 132)), verification_method=f"{REGISTRY_DID}#key-1")
-ISSUED = datetime(2026, 1, 1, tzinfo=UTC)  # the test credential's validFrom
-
-
-def publish(
-    world: World, entries: list[Any], *, signer: Ed25519Signer = REGISTRY_KEY, now: datetime = NOW
-) -> str:
-    """The registry's DID document and signed export on the fake web; returns the JWS."""
-    probe = Ed25519Signer.from_seed(bytes(range(100, 132)), verification_method="urn:probe")
-    world.web.put_json(
-        "https://registry.example/registry/did.json",
-        did_web_document(
-            REGISTRY_DID, [PublishedKey("key-1", probe.public_key_multibase)], ed25519_2020=False
-        ),
-    )
-    document = export_document(
-        entries,
-        registry_did=REGISTRY_DID,
-        name=NAME,
-        url="https://registry.example/registry",
-        now=now - timedelta(hours=1),
-    )
-    jws = sign_export(document, signer=signer)
-    world.web.pages[EXPORT_URL] = (200, jws.encode(), {"content-type": "application/jose"})
-    return jws
-
-
-def listed(world: World, **kwargs: Any) -> Any:
-    kwargs.setdefault("scope", Scope(("MicroCredential",), ("5", "6"), ()))
-    return entry(dids=(controller(world.issuer),), valid_from=ISSUED - timedelta(days=30), **kwargs)
-
-
-def verify(world: World, *, policy: Policy | None = None) -> Any:
-    trust = build_trust(
-        [TrustSource(type="microcred", url=EXPORT_URL, did=REGISTRY_DID, name=NAME)],
-        fetcher=world.web.fetcher(),
-        resolver=world.verifier().resolver,
-    )
-    credential = world.sign(world.credential(eu=True))
-    credential_report = world.verifier(trust=trust, policy=policy).verify_credential(credential, now=NOW)
-    return credential_report
+from tests.registry.factories import entry
+from tests.verifier.factories import (
+    EXPORT_URL,
+    ISSUED,
+    NAME,
+    NOW,
+    REGISTRY_DID,
+    REGISTRY_KEY,
+    World,
+    controller,
+    listed,
+    publish,
+    verify,
+)
 
 
 def test_listed_and_in_scope_is_trusted_naming_the_registry(world: World) -> None:

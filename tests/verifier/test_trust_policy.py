@@ -9,9 +9,7 @@ from pydantic import ValidationError
 
 from microcred.verifier.trust import NoRegistry, TrustAnswer, TrustQuery, trust_query
 from microcred.verifier.trust_policy import TrustRegistries, TrustSource, build_trust, dev_sources
-from tests.verifier.conftest import NOW, World, controller
-from tests.verifier.conftest import loader as loader
-from tests.verifier.conftest import world as world
+from tests.verifier.factories import NOW, World, controller
 
 
 class Fixed:

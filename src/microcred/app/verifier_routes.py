@@ -27,20 +27,17 @@ from microcred.contexts import offline_loader
 from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
 from microcred.vc.errors import DeadlineExceeded, InvalidInput, UnsupportedMediaType
 from microcred.verifier.credential import Verifier
-from microcred.verifier.did import DidResolver
 from microcred.verifier.fetch import (
     FetchPolicy,
-    GuardedFetcher,
     HostResolver,
-    deadline_transport,
     fetch_allowance,
     system_resolver,
 )
 from microcred.verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
-from microcred.verifier.limits import Limits, SizedCache
+from microcred.verifier.limits import Limits
 from microcred.verifier.presentation import verify_presentation
 from microcred.verifier.report import Policy
-from microcred.verifier.trust_policy import TrustSource, build_trust, dev_sources
+from microcred.verifier.trust_policy import TrustSource, dev_sources
 
 __all__ = [
     "VerifierDep",
@@ -93,25 +90,18 @@ def trust_sources(settings: Settings) -> list[TrustSource]:
 def build_verifier(
     settings: Settings, *, client: httpx.Client | None = None, resolve: HostResolver = system_resolver
 ) -> Verifier:
-    """The verifier's collaborators wired once from settings (offline contexts, guarded fetcher, did resolver)."""
-    policy = fetch_policy(settings)
-    fetcher = GuardedFetcher(
-        client or httpx.Client(transport=deadline_transport(), follow_redirects=False, trust_env=False),
-        policy=policy,
+    """The verifier's collaborators wired from settings by ``Verifier.default`` (offline contexts, guarded fetcher,
+    did resolver, trust registries)."""
+    return Verifier.default(
+        fetch_policy=fetch_policy(settings),
+        client=client,
         resolve=resolve,
-    )
-    resolver = DidResolver(fetcher, policy=policy)
-    return Verifier(
-        document_loader=offline_loader(),
-        fetcher=fetcher,
-        resolver=resolver,
-        trust=build_trust(trust_sources(settings), fetcher=fetcher, resolver=resolver),
+        trust_sources=trust_sources(settings),
         policy=Policy(
             require_trust=settings.verifier_require_trust,
             require_eu_complete=settings.verifier_require_eu_complete,
         ),
         skew_seconds=settings.verifier_clock_skew_seconds,
-        decoded_lists=SizedCache(max_entries=16, max_bytes=settings.verifier_cache_bytes),
     )
 
 

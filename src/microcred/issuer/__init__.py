@@ -1,5 +1,6 @@
-"""Issuing EU micro-credentials: vocabularies, achievement definitions, credential building, the EU completeness
-rule and bulk input parsing. A plain library (no web framework, no database)."""
+"""Issuing EU micro-credentials: the front door ``Issuer(profile, signer).issue(achievement, learner, ...)``,
+vocabularies, achievement definitions, credential building, the EU completeness rule and bulk input parsing.
+A plain library (no web framework, no database)."""
 
 from microcred.issuer.achievement import (
     AchievementDefinition,
@@ -20,6 +21,7 @@ from microcred.issuer.credential import (
     xsd_datetime,
 )
 from microcred.issuer.demo import DEMO_ACHIEVEMENT
+from microcred.issuer.issuing import Issuer
 from microcred.issuer.vocab import VOCABULARIES, Concept, Vocabulary, vocabulary
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "EscoSkill",
     "Finding",
     "GradeScale",
+    "Issuer",
     "IssuerProfile",
     "Learner",
     "LearningOutcome",

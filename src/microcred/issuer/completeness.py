@@ -30,6 +30,7 @@ MANDATORY_ELEMENTS = {
     "M10": "Form of participation in the learning activity",
     "M11": "Type of quality assurance used to underpin the micro-credential",
 }
+"""The mandatory EU elements (Council Recommendation 2022/C 243/01, Annex I), by code."""
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _ALPHA2 = re.compile(r"^[A-Z]{2}$")
 _A = "/credentialSubject/achievement"

@@ -31,6 +31,7 @@ OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 EU_CONTEXT = "https://microcred.eu/contexts/eu-microcredential/v1.jsonld"
 """Our EU micro-credential context: a fixed URL (independent of any deployment's host), pinned in contexts/."""
 CONTEXTS = (VC_V2, OB_303, EU_CONTEXT)
+"""The ``@context`` of every credential we issue: VC 2.0, OB 3.0.3, our EU context."""
 
 
 def xsd_datetime(value: datetime) -> str:

@@ -48,3 +48,4 @@ DEMO_ACHIEVEMENT: dict[str, Any] = {
         "requiredValue": "Pass",
     },
 }
+"""The demo definition, as JSON (camelCase keys, what ``POST /achievements`` takes)."""

@@ -30,6 +30,7 @@ VOCABULARIES = (
     "stackability",
     "supervision-verification",
 )
+"""The names of the controlled vocabularies shipped in ``issuer/data/``."""
 
 
 @dataclass(frozen=True)

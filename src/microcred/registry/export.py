@@ -24,7 +24,9 @@ from microcred.vc.encodings import b64url_encode
 __all__ = ["EXPORT_TYPE", "JWS_TYPE", "dcc_export", "export_document", "sign_export"]
 
 EXPORT_TYPE = "MicrocredTrustRegistry"
+"""The ``type`` of a registry export document."""
 JWS_TYPE = "microcred-registry+json"
+"""The ``typ`` header of a signed registry export (a JWS over the export document)."""
 
 
 def _iso(value: datetime) -> str:

@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 State = Literal["active", "suspended", "withdrawn"]
+"""An entry's state: active, suspended or withdrawn."""
 STATES: tuple[State, ...] = ("active", "suspended", "withdrawn")
+"""Every state, in the order they are listed."""
 EQF_LEVELS = frozenset(str(n) for n in range(1, 9))
 EQF_URI = "http://data.europa.eu/snb/eqf/"
 ISCED_URI = "http://data.europa.eu/snb/isced-f/"

@@ -23,7 +23,9 @@ from microcred.vc.errors import InvalidInput
 __all__ = ["ACTION", "RESOURCE", "AuthorizationQuery", "Decision", "decide", "parse_query", "trqp_response"]
 
 ACTION = "issue"
+"""The TRQP action a registry authorizes: issuing."""
 RESOURCE = "eu-microcredential"
+"""The TRQP resource a registry authorizes: EU micro-credentials."""
 _CONTEXT_KEYS = {"achievementType", "eqfLevel", "iscedF", "time", "locator"}
 
 

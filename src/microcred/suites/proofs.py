@@ -44,9 +44,13 @@ __all__ = [
 
 _SECURITY = "https://w3id.org/security#"
 PROOF_VERIFICATION_ERROR = _SECURITY + "PROOF_VERIFICATION_ERROR"
+"""The problem type of a proof that does not verify (VC Data Integrity, section 2.2 "Processing errors")."""
 INVALID_CHALLENGE_ERROR = _SECURITY + "INVALID_CHALLENGE_ERROR"
+"""The problem type of a presentation proof whose challenge is not the one expected."""
 INVALID_DOMAIN_ERROR = _SECURITY + "INVALID_DOMAIN_ERROR"
+"""The problem type of a presentation proof whose domain is not the one expected."""
 PARSING_ERROR = _SECURITY + "PARSING_ERROR"
+"""The problem type of a proof or document that cannot be read."""
 
 PURPOSES = frozenset({"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"})
 

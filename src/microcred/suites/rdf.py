@@ -46,6 +46,7 @@ __all__ = ["Dataset", "Quad", "fast_dataset", "to_dataset"]
 
 Quad = tuple[str, str, str, str]
 Dataset = list[Quad]
+"""An RDF dataset: its quads, in the order JSON-LD → RDF produced them."""
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

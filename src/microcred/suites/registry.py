@@ -24,6 +24,7 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     ("Ed25519Signature2020", None): Ed25519Signature2020(),
     ("DataIntegrityProof", "eddsa-jcs-2022"): EddsaJcs2022(),
 }
+"""Every cryptosuite this package verifies, by (proof ``type``, ``cryptosuite``)."""
 
 
 def _supported() -> str:

@@ -8,22 +8,27 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+import httpx
 
 from microcred import suites
 from microcred.contexts import DocumentLoader
 from microcred.vc.errors import FetchError, InvalidInput, MicrocredError, NotFound
 from microcred.verifier.dates import check_validity
+from microcred.verifier.defaults import default_collaborators
 from microcred.verifier.endorsements import check_endorsements, find_endorsements
 from microcred.verifier.eu import check_eu_elements
-from microcred.verifier.fetch import Fetcher
+from microcred.verifier.fetch import Fetcher, FetchPolicy, HostResolver, fetch_allowance, system_resolver
+from microcred.verifier.inputs import InputLimits, ReadInput, read_input
 from microcred.verifier.jwt import verify_jwt
 from microcred.verifier.limits import Limits, SizedCache
+from microcred.verifier.presentation import verify_presentation
 from microcred.verifier.proof import MemoResolver, ProofOutcome, check_proofs
-from microcred.verifier.report import Check, Policy, VerificationReport, build_report
+from microcred.verifier.report import Check, Policy, PresentationReport, VerificationReport, build_report
 from microcred.verifier.status import check_status, check_status_entries
 from microcred.verifier.structure import (
     check_contexts,
@@ -33,6 +38,7 @@ from microcred.verifier.structure import (
     issuer_id,
 )
 from microcred.verifier.trust import NoRegistry, TrustRegistry, check_trust
+from microcred.verifier.trust_policy import TrustSource
 
 __all__ = ["Verifier", "verify_credential"]
 
@@ -62,6 +68,81 @@ class Verifier:
     credential."""
     cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     """Guards the caches above: the web app verifies in worker threads as well as on its event loop."""
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        fetch_policy: FetchPolicy | None = None,
+        client: httpx.Client | None = None,
+        resolve: HostResolver = system_resolver,
+        trust_sources: Sequence[TrustSource] = (),
+        policy: Policy | None = None,
+        skew_seconds: float = 300.0,
+        document_loader: DocumentLoader | None = None,
+    ) -> Verifier:
+        """A verifier wired as the service runs it (``verifier.defaults``): pinned offline contexts, the guarded
+        HTTP client (https only, no private or loopback addresses unless ``fetch_policy`` allows them, size and
+        time caps), did:key and did:web resolution through it, the registries of ``trust_sources`` (none by
+        default) and the default policy; each keyword overrides one of them."""
+        parts = default_collaborators(
+            fetch_policy=fetch_policy,
+            client=client,
+            resolve=resolve,
+            trust_sources=trust_sources,
+            document_loader=document_loader,
+        )
+        return cls(
+            document_loader=parts.document_loader,
+            fetcher=parts.fetcher,
+            resolver=parts.resolver,
+            trust=parts.trust,
+            policy=policy or Policy(),
+            skew_seconds=skew_seconds,
+            decoded_lists=SizedCache(max_entries=16, max_bytes=parts.fetch_policy.cache_bytes),
+        )
+
+    def verify(
+        self, credential: Mapping[str, Any] | str | bytes, *, now: datetime | None = None
+    ) -> VerificationReport:
+        """Every check on one credential given as a JSON object, JSON text, a VC-JWT, or a baked PNG/SVG badge's
+        bytes, at ``now`` (default: the current time), within this verifier's limit of outbound fetches.
+
+        https://www.w3.org/TR/vc-data-model-2.0/#verification
+        """
+        read = _read(credential)
+        if read.kind == "json" and _is_presentation(read.document):
+            raise InvalidInput("this is a presentation, not a credential: use verify_presentation")
+        at = now or datetime.now(UTC)
+        with fetch_allowance(self.limits.max_fetches):
+            if read.kind == "jwt" and read.jws is not None:
+                return self.verify_jwt(read.jws, now=at, fmt=read.source)
+            return self.verify_credential(read.document or {}, now=at, fmt=read.source)
+
+    def verify_presentation(
+        self,
+        presentation: Mapping[str, Any] | str | bytes,
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+        now: datetime | None = None,
+    ) -> PresentationReport:
+        """The holder's proof (against the expected ``challenge`` and ``domain``; without a challenge it is not
+        checked) and every credential of a presentation given as a JSON object or JSON text.
+
+        https://www.w3.org/TR/vc-data-model-2.0/#verifiable-presentations
+        """
+        read = _read(presentation)
+        if read.kind != "json" or read.document is None:
+            raise InvalidInput("a presentation must be a JSON object")
+        with fetch_allowance(self.limits.max_fetches):
+            return verify_presentation(
+                read.document,
+                verifier=self,
+                now=now or datetime.now(UTC),
+                challenge=challenge,
+                domain=domain,
+            )
 
     def verify_credential(
         self, credential: Mapping[str, Any], *, now: datetime, fmt: str = "json", endorsements: bool = True
@@ -266,6 +347,20 @@ class Verifier:
                 while len(self.verified_lists) > 64:
                     self.verified_lists.popitem(last=False)
         return result
+
+
+def _read(value: Mapping[str, Any] | str | bytes) -> ReadInput:
+    """A JSON object as it is; text or bytes read as JSON, a compact JWS or a baked badge (bounded)."""
+    if isinstance(value, Mapping):
+        return ReadInput(kind="json", source="json", document=dict(value))
+    if isinstance(value, str | bytes):
+        return read_input(value.encode("utf-8") if isinstance(value, str) else value, limits=InputLimits())
+    raise InvalidInput("give a credential as a JSON object, JSON text, a VC-JWT or a baked badge's bytes")
+
+
+def _is_presentation(document: Mapping[str, Any] | None) -> bool:
+    types = (document or {}).get("type")
+    return "VerifiablePresentation" in (types if isinstance(types, list) else [types])
 
 
 def _unsigned(check_id: str, what: str) -> Check:

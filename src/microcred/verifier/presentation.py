@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from microcred.vc.errors import InvalidInput
-from microcred.verifier.credential import Verifier
 from microcred.verifier.jwt import decode_jwt_credential
 from microcred.verifier.proof import MemoResolver, check_proofs
 from microcred.verifier.report import Check, PresentationReport, Verdict, VerificationReport
 from microcred.verifier.structure import check_contexts, check_structure
+
+# Verifier.verify_presentation calls this module, so the Verifier is imported for typing only (no import cycle).
+if TYPE_CHECKING:
+    from microcred.verifier.credential import Verifier
 
 __all__ = ["verify_presentation"]
 
