@@ -24,7 +24,7 @@ from microcred.verifier.credential import Verifier
 from microcred.verifier.did import DidResolver
 from microcred.verifier.fetch import FetchPolicy, GuardedFetcher
 from microcred.verifier.inputs import InputLimits, read_input
-from tests.conftest import SHARED
+from tests.factories import SHARED
 
 pytestmark = pytest.mark.shared
 
