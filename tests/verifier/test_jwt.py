@@ -1,4 +1,4 @@
-"""VC-JWT: EdDSA / ES256 / RS256, key from a DID URL kid or a jwk header, OB3 and VC 1.1 payload forms."""
+"""VC-JWT: EdDSA / ES256 / ES384 / RS256, key from a DID URL kid or a jwk header, OB3 and VC 1.1 payload forms."""
 
 from __future__ import annotations
 
@@ -92,6 +92,22 @@ def test_es256_with_jwk_header(world: World) -> None:
     # a bare jwk is not bound to the issuer's DID
     assert report.check("issuer").status == "failed"
     assert report.verified is False
+
+
+def test_es384_with_a_p384_jwk_header(world: World) -> None:
+    key = ec.generate_private_key(ec.SECP384R1())
+    numbers = key.public_key().public_numbers()
+    jwk = {"kty": "EC", "crv": "P-384", "x": int_b64(numbers.x, 48), "y": int_b64(numbers.y, 48)}
+
+    def sign(data: bytes) -> bytes:
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA384())))
+        return r.to_bytes(48, "big") + s.to_bytes(48, "big")
+
+    jws = encode({"alg": "ES384", "jwk": jwk}, ob3_payload(world.credential()), sign)
+    check = world.verifier().verify_jwt(jws, now=NOW).check("proof")
+    assert check.status == "passed", check.sentence
+    relabelled = encode({"alg": "ES256", "jwk": jwk}, ob3_payload(world.credential()), sign)
+    assert world.verifier().verify_jwt(relabelled, now=NOW).check("proof").status == "failed"
 
 
 def test_rs256_with_jwk_header(world: World, rsa_key: rsa.RSAPrivateKey) -> None:

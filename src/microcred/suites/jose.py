@@ -217,9 +217,12 @@ def public_key_from_jwk(jwk: Any) -> PublicKey:
             return OKPKey.import_key(public)
         if kty == "EC":
             return ECKey.import_key(public)
-        return _checked_rsa(RSAKey.import_key(public))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)  # short RSA keys: refused just below
+            rsa_key = RSAKey.import_key(public)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise InvalidInput(f"the {kty} JWK is not a valid public key: {exc}") from None
+    return _checked_rsa(rsa_key)
 
 
 def _describe(key: PublicKey) -> str:
@@ -233,11 +236,11 @@ def verify_compact(jws: CompactJws, key: PublicKey, *, algorithms: Collection[st
     ``alg`` must be in ``algorithms`` (and supported here) and suit the key's type and curve, so a key cannot be
     used with an algorithm it was not made for. https://www.rfc-editor.org/rfc/rfc7515#section-5.2 (step 8)
     """
-    check_header(jws.header)
     alg = jws.alg
     accepted = SUPPORTED_ALGORITHMS.intersection(algorithms)
     if not isinstance(alg, str) or alg not in accepted:
         raise InvalidInput(f"the JWS algorithm {alg!r} is not accepted ({', '.join(sorted(accepted))})")
+    check_header(jws.header)
     if alg in _EDDSA and getattr(key, "curve_name", None) != "Ed25519":
         raise InvalidInput(f'an {_describe(key)} key cannot verify "{alg}" (Ed25519 only)')
     if isinstance(key, RSAKey):
