@@ -4,6 +4,7 @@ hostile tokens (alg none, algorithm confusion, malformed or oversized segments, 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from typing import Any
 
@@ -12,6 +13,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from microcred.keys import Ed25519Signer
 from microcred.suites import jose
@@ -327,3 +330,44 @@ def test_sign_compact_only_signs_with_eddsa_and_refuses_crit() -> None:
         jose.sign_compact({"alg": "ES256"}, b"{}", signer=signer)
     with pytest.raises(InvalidInput, match="crit"):
         jose.sign_compact({"alg": "EdDSA", "crit": ["exp"], "exp": 1}, b"{}", signer=signer)
+
+
+# --- any input: an answer or InvalidInput, never another exception ----------------------------------------------
+
+SEGMENT = st.one_of(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/.", max_size=40),
+    st.binary(max_size=60).map(b64),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=8,
+    ).map(b64json),
+    st.fixed_dictionaries(
+        {"alg": st.sampled_from(["EdDSA", "ES256", "RS256", "none", "HS256"])},
+        optional={
+            "crit": st.lists(st.text(max_size=4), max_size=2),
+            "b64": st.booleans(),
+            "kid": st.integers() | st.text(max_size=4),
+            "jwk": st.dictionaries(
+                st.sampled_from(["kty", "crv", "x", "y", "n", "e", "d"]), st.text(max_size=6)
+            ),
+        },
+    ).map(b64json),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SEGMENT, min_size=1, max_size=4).map(".".join))
+def test_any_token_is_read_and_verified_or_refused_with_invalid_input(token: str) -> None:
+    try:
+        read = jose.read_compact(token)
+    except InvalidInput:
+        return
+    with contextlib.suppress(InvalidInput):
+        read.payload_json()
+    jwk = read.header.get("jwk", RFC8037_JWK)
+    try:
+        key = jose.public_key_from_jwk(jwk)
+        assert jose.verify_compact(read, key, algorithms=ALL) in (True, False)
+    except InvalidInput:
+        pass

@@ -3,6 +3,7 @@ writer, a real baked badge, and hostile PNGs and SVGs."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import struct
@@ -10,6 +11,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from microcred.issuer.baking import badge_png, badge_svg
@@ -265,3 +268,30 @@ def test_svgs_without_one_credential_are_refused(data: bytes, why: str) -> None:
 def test_an_oversized_svg_is_refused_before_parsing() -> None:
     with pytest.raises(InputTooLarge):
         read_svg(svg_doc("<openbadges:credential>{}</openbadges:credential>" + " " * 5000), max_bytes=1000)
+
+
+# --- any input: a credential or InvalidInput, never another exception --------------------------------------------
+
+BAKED = bake_png(badge_png(16), CREDENTIAL)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, len(BAKED) - 1), st.integers(0, 255)), min_size=1, max_size=4),
+    st.integers(8, len(BAKED)),
+)
+def test_a_damaged_baked_png_is_read_or_refused_with_invalid_input(
+    changes: list[tuple[int, int]], cut: int
+) -> None:
+    damaged = bytearray(BAKED)
+    for at, value in changes:
+        damaged[at] = value
+    with contextlib.suppress(InvalidInput):
+        assert read_png(bytes(damaged[:cut])) == CREDENTIAL
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_read_as_an_svg_or_refused_with_invalid_input(text: str) -> None:
+    with contextlib.suppress(InvalidInput):
+        read_svg(svg_doc(text).replace(b"<circle r='1'/>", b""))
