@@ -116,10 +116,6 @@ def _claim_problems(payload: Mapping[str, Any], credential: Mapping[str, Any]) -
     return problems
 
 
-def _jwk_key(jwk: Mapping[str, Any]) -> jose.PublicKey:
-    return jose.public_key_from_jwk(jwk)
-
-
 def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> jose.PublicKey:
     did = did_of(kid)
     document = resolver.resolve(did)
@@ -138,7 +134,7 @@ def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> jose.PublicKey:
     if kid not in ids and "#" + kid.split("#", 1)[1] not in ids:
         raise InvalidInput(f'"kid" {kid!r} is not listed under assertionMethod of {did}')
     if isinstance(method.get("publicKeyJwk"), Mapping):
-        return _jwk_key(method["publicKeyJwk"])
+        return jose.public_key_from_jwk(method["publicKeyJwk"])
     if alg == "EdDSA" and isinstance(method.get("publicKeyMultibase"), str):
         raw = public_key_from_multibase(method["publicKeyMultibase"])
         return jose.key_from_native(Ed25519PublicKey.from_public_bytes(raw))
@@ -191,7 +187,7 @@ def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], Jwt
             key = _kid_key(kid, str(alg), resolver)
             controller = did_of(kid)
         elif isinstance(jwk, Mapping):
-            key = _jwk_key(jwk)
+            key = jose.public_key_from_jwk(jwk)
         else:
             return failed('The JWT header names no key: it needs a DID URL "kid" or a public "jwk".')
     except LookupError as exc:
