@@ -1,5 +1,6 @@
-"""Wallet offer logic (issue 10): offer objects and deep links, derived secrets, QR codes, and the OpenID4VCI key
-proof check against JWTs made by an independent JOSE library (joserfc), EdDSA and ES256."""
+"""Wallet offer logic: offer objects and deep links, derived secrets, QR codes, and the OpenID4VCI key proof check
+against JWTs a wallet makes with joserfc, EdDSA and ES256. (The checker reads JWS through suites/jose.py, itself on
+joserfc; tests/suites/test_jose.py checks that module against RFC vectors and tokens built without joserfc.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""VC-JWT: EdDSA / ES256 / RS256, key from a DID URL kid or a jwk header, OB3 and VC 1.1 payload forms."""
+"""VC-JWT: EdDSA / ES256 / ES384 / RS256, key from a DID URL kid or a jwk header, OB3 and VC 1.1 payload forms."""
 
 from __future__ import annotations
 
@@ -57,21 +57,35 @@ def test_read_input_routes_a_jwt_upload(world: World) -> None:
     assert read_input(jws.encode(), media_type="text/plain").jws == jws
 
 
-def test_es256_with_jwk_header(world: World) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
+def ec_jwk_and_signer(curve: ec.EllipticCurve, crv: str, digest: hashes.HashAlgorithm, size: int):
+    key = ec.generate_private_key(curve)
     numbers = key.public_key().public_numbers()
-    jwk = {"kty": "EC", "crv": "P-256", "x": int_b64(numbers.x, 32), "y": int_b64(numbers.y, 32)}
+    jwk = {"kty": "EC", "crv": crv, "x": int_b64(numbers.x, size), "y": int_b64(numbers.y, size)}
 
     def sign(data: bytes) -> bytes:
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(digest)))
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
+    return jwk, sign
+
+
+def test_es256_with_jwk_header(world: World) -> None:
+    jwk, sign = ec_jwk_and_signer(ec.SECP256R1(), "P-256", hashes.SHA256(), 32)
     jws = encode({"alg": "ES256", "jwk": jwk}, ob3_payload(world.credential()), sign)
     report = world.verifier().verify_jwt(jws, now=NOW)
     assert report.check("proof").status == "passed", report.check("proof").sentence
     # a bare jwk is not bound to the issuer's DID
     assert report.check("issuer").status == "failed"
     assert report.verified is False
+
+
+def test_es384_with_a_p384_jwk_header(world: World) -> None:
+    jwk, sign = ec_jwk_and_signer(ec.SECP384R1(), "P-384", hashes.SHA384(), 48)
+    jws = encode({"alg": "ES384", "jwk": jwk}, ob3_payload(world.credential()), sign)
+    check = world.verifier().verify_jwt(jws, now=NOW).check("proof")
+    assert check.status == "passed", check.sentence
+    relabelled = encode({"alg": "ES256", "jwk": jwk}, ob3_payload(world.credential()), sign)
+    assert world.verifier().verify_jwt(relabelled, now=NOW).check("proof").status == "failed"
 
 
 def test_rs256_with_jwk_header(world: World, rsa_key: rsa.RSAPrivateKey) -> None:

@@ -1,8 +1,8 @@
-"""Badge images: a server-drawn badge (SVG with the title, a small PNG medal) and OB 3.0 baking into both.
+"""Badge images: a server-drawn badge (an SVG with the title, a small PNG medal), baked by :mod:`microcred.vc.baking`.
 
-PNG: one ``iTXt`` chunk keyed ``openbadgecredential``, uncompressed, empty language tag and translated keyword.
-SVG: ``xmlns:openbadges`` on the root and one ``<openbadges:credential>`` right after the ``<svg>`` start tag,
-the JSON in CDATA (or a compact JWS in ``verify``). No imaging library: the PNG is drawn with zlib and struct.
+The PNG is drawn with zlib and struct (no imaging library is needed for a 128-pixel medal). Baking and reading a
+baked credential live in :mod:`microcred.vc.baking`, shared with the verifier; ``bake_png``, ``bake_svg``,
+``OB_SVG_NS`` and ``PNG_KEYWORD`` are re-exported here for the issuer's callers.
 
 https://www.imsglobal.org/spec/ob/v3p0/#baking
 """
@@ -10,83 +10,18 @@ https://www.imsglobal.org/spec/ob/v3p0/#baking
 from __future__ import annotations
 
 import math
-import re
 import struct
 import zlib
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
-from microcred.vc.errors import InvalidInput
+from microcred.vc.baking import OB_SVG_NS, PNG_KEYWORD, PNG_SIGNATURE, bake_png, bake_svg, png_chunk
 
 __all__ = ["OB_SVG_NS", "PNG_KEYWORD", "badge_png", "badge_svg", "bake_png", "bake_svg"]
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_KEYWORD = b"openbadgecredential"
-OB_SVG_NS = "https://purl.imsglobal.org/ob/v3p0"
-_SVG_START = re.compile(r"<svg\b[^>]*>")
-_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 _NAVY = (31, 58, 110)
 _GOLD = (226, 170, 52)
 _WHITE = (255, 255, 255)
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
-    if not png.startswith(PNG_SIGNATURE):
-        raise InvalidInput("the badge image is not a PNG file")
-    offset, found = len(PNG_SIGNATURE), []
-    while offset + 12 <= len(png):
-        length, kind = struct.unpack(">I4s", png[offset : offset + 8])
-        found.append((kind, png[offset + 8 : offset + 8 + length]))
-        offset += 12 + length
-        if kind == b"IEND":
-            return found
-    raise InvalidInput("the badge image is a truncated PNG")
-
-
-def bake_png(png: bytes, credential: str) -> bytes:
-    """The PNG with ``credential`` (JSON text or a compact JWS) in one uncompressed ``openbadgecredential`` iTXt.
-
-    An earlier baked credential is replaced, so the result always holds exactly one.
-    https://www.imsglobal.org/spec/ob/v3p0/#png
-    """
-    itxt = PNG_KEYWORD + b"\x00" + b"\x00\x00" + b"\x00" + b"\x00" + credential.encode("utf-8")
-    out = [PNG_SIGNATURE]
-    for kind, data in _chunks(png):
-        if kind == b"iTXt" and data.split(b"\x00", 1)[0] == PNG_KEYWORD:
-            continue
-        out.append(_chunk(kind, data))
-        if kind == b"IHDR":
-            out.append(_chunk(b"iTXt", itxt))
-    return b"".join(out)
-
-
-def bake_svg(svg: str, credential: str) -> str:
-    """The SVG with ``credential`` in one ``<openbadges:credential>`` element right after the ``<svg>`` start tag.
-
-    JSON goes into CDATA (a ``]]>`` inside it is split across two sections); a compact JWS into ``verify``.
-    https://www.imsglobal.org/spec/ob/v3p0/#svg
-    """
-    start = _SVG_START.search(svg)
-    if start is None:
-        raise InvalidInput("the badge image is not an SVG document")
-    if "openbadges:credential" in svg:
-        raise InvalidInput("the SVG badge is already baked")
-    tag = start.group(0)
-    if "xmlns:openbadges=" not in tag:
-        closing = "/>" if tag.endswith("/>") else ">"
-        tag = tag[: -len(closing)] + f' xmlns:openbadges="{OB_SVG_NS}"' + closing
-    text = credential.strip()
-    if _COMPACT_JWS.match(text):
-        element = f"<openbadges:credential verify={quoteattr(text)}></openbadges:credential>"
-    else:
-        body = text.replace("]]>", "]]]]><![CDATA[>")
-        element = f"<openbadges:credential><![CDATA[{body}]]></openbadges:credential>"
-    return svg[: start.start()] + tag + element + svg[start.end() :]
 
 
 def _wrap(text: str, width: int, lines: int) -> list[str]:
@@ -162,7 +97,7 @@ def badge_png(size: int = 128) -> bytes:
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
     return (
         PNG_SIGNATURE
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + _chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + png_chunk(b"IEND", b"")
     )

@@ -2,9 +2,10 @@
 
 https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html
 
-The key proof (§8.2.1.1 / Appendix F.1, proof type ``jwt``) is checked here without a JOSE library: the
-header (``typ`` ``openid4vci-proof+jwt``, ``alg`` EdDSA/Ed25519 or ES256, exactly one of ``kid``/``jwk``/``x5c``), the
-signature with the key the header names, ``aud`` = the Credential Issuer Identifier, ``iat`` fresh. The nonce is
+The key proof (§8.2.1.1 / Appendix F.1, proof type ``jwt``) is checked here, its JWS through
+:mod:`microcred.suites.jose`: the header (``typ`` ``openid4vci-proof+jwt``, ``alg`` EdDSA/Ed25519 or ES256, exactly
+one of ``kid``/``jwk``/``x5c``), the signature with the key the header names, ``aud`` = the Credential Issuer
+Identifier, ``iat`` fresh. The nonce is
 returned for the caller to redeem (it lives in the database). The holder's DID — the ``kid``'s DID (did:key for
 Ed25519 or P-256, did:jwk) or did:jwk of a header ``jwk`` — is what ``credentialSubject.id`` is bound to.
 """
@@ -17,14 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from microcred.issuer.credential import CONTEXTS
 from microcred.issuer.offers import CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
+from microcred.suites import jose
 from microcred.vc.encodings import ED25519_PUB_HEADER, b64url_decode, b64url_encode, multikey_decode
 from microcred.vc.errors import InvalidInput, OAuthError
 
@@ -45,7 +44,8 @@ PROOF_ALGORITHMS = ("EdDSA", "Ed25519", "ES256")
 CREDENTIAL_SIGNING_SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 P256_PUB_HEADER = b"\x80\x24"  # multicodec p256-pub (0x1200), varint
 _MAX_JWT_CHARS = 8192
-PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+_LIMITS = jose.JwsLimits(max_bytes=_MAX_JWT_CHARS, max_header_bytes=_MAX_JWT_CHARS)
+_PROOF_CURVES = ("Ed25519", "P-256")
 
 
 def issuer_metadata(*, credential_issuer: str, display_name: str) -> dict[str, Any]:
@@ -102,16 +102,6 @@ def _invalid(detail: str) -> OAuthError:
     return OAuthError("invalid_proof", detail)
 
 
-def _json_part(part: str, name: str) -> dict[str, Any]:
-    try:
-        value = json.loads(b64url_decode(part))
-    except (InvalidInput, ValueError, UnicodeDecodeError):
-        raise _invalid(f"the proof JWT {name} is not base64url JSON") from None
-    if not isinstance(value, dict):
-        raise _invalid(f"the proof JWT {name} must be a JSON object")
-    return value
-
-
 def did_jwk(jwk: Mapping[str, Any]) -> str:
     """``did:jwk:`` of a public JWK (its required members only, sorted).
     https://github.com/quartzjer/did-jwk/blob/main/spec.md"""
@@ -123,30 +113,19 @@ def did_jwk(jwk: Mapping[str, Any]) -> str:
     return "did:jwk:" + b64url_encode(text.encode("utf-8"))
 
 
-def _key_from_jwk(jwk: Any) -> PublicKey:
-    if not isinstance(jwk, Mapping):
-        raise _invalid('"jwk" must be a JSON object')
-    if "d" in jwk:
+def _key_from_jwk(jwk: Any) -> jose.PublicKey:
+    if isinstance(jwk, Mapping) and "d" in jwk:
         raise _invalid('"jwk" must be a public key (it carries the private member "d")')
     try:
-        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-            raw = b64url_decode(str(jwk.get("x")))
-            if len(raw) != 32:
-                raise _invalid('"jwk.x" must be a 32-byte Ed25519 key')
-            return Ed25519PublicKey.from_public_bytes(raw)
-        if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
-            x, y = b64url_decode(str(jwk.get("x"))), b64url_decode(str(jwk.get("y")))
-            if len(x) != 32 or len(y) != 32:
-                raise _invalid('"jwk.x" and "jwk.y" must be 32 bytes each for P-256')
-            return ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
-            ).public_key()
-    except (InvalidInput, ValueError):
-        raise _invalid('"jwk" is not a valid Ed25519 or P-256 public key') from None
-    raise _invalid('"jwk" must be an Ed25519 (OKP) or P-256 (EC) key')
+        key = jose.public_key_from_jwk(jwk)
+    except InvalidInput as exc:
+        raise _invalid(f'"jwk" is not a valid Ed25519 or P-256 public key: {exc.detail}') from None
+    if getattr(key, "curve_name", None) not in _PROOF_CURVES:
+        raise _invalid('"jwk" must be an Ed25519 (OKP) or P-256 (EC) key')
+    return key
 
 
-def _key_from_kid(kid: Any) -> tuple[PublicKey, str]:
+def _key_from_kid(kid: Any) -> tuple[jose.PublicKey, str]:
     """The key a DID URL ``kid`` names, and its DID: did:key (Ed25519 ``z6Mk…``, P-256 ``zDn…``) or did:jwk."""
     if not isinstance(kid, str) or "#" not in kid:
         raise _invalid('"kid" must be a DID URL (did:key:…#… or did:jwk:…#0)')
@@ -157,10 +136,12 @@ def _key_from_kid(kid: Any) -> tuple[PublicKey, str]:
             raise _invalid('a did:key "kid" must be did:key:<key>#<key>')
         try:
             if multibase.startswith("z6Mk"):
-                return Ed25519PublicKey.from_public_bytes(multikey_decode(multibase, ED25519_PUB_HEADER)), did
+                raw = multikey_decode(multibase, ED25519_PUB_HEADER)
+                return jose.key_from_native(Ed25519PublicKey.from_public_bytes(raw)), did
             if multibase.startswith("zDn"):
                 point = multikey_decode(multibase, P256_PUB_HEADER, length=33)
-                return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point), did
+                p256 = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+                return jose.key_from_native(p256), did
         except (InvalidInput, ValueError):
             raise _invalid(f'"{did}" is not a valid did:key') from None
         raise _invalid("did:key proofs must use an Ed25519 (z6Mk…) or P-256 (zDn…) key")
@@ -174,25 +155,6 @@ def _key_from_kid(kid: Any) -> tuple[PublicKey, str]:
         key = _key_from_jwk(jwk)
         return key, did
     raise _invalid('"kid" must be a did:key or did:jwk URL')
-
-
-def _verify_signature(key: PublicKey, alg: str, signature: bytes, signing_input: bytes) -> None:
-    try:
-        if alg in ("EdDSA", "Ed25519"):
-            if not isinstance(key, Ed25519PublicKey):
-                raise _invalid(f'"alg" {alg} needs an Ed25519 key')
-            key.verify(signature, signing_input)
-            return
-        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-            raise _invalid('"alg" ES256 needs a P-256 key')
-        if len(signature) != 64:
-            raise _invalid("an ES256 signature is 64 bytes (R || S)")
-        der = encode_dss_signature(
-            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-        )
-        key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise _invalid("the proof JWT signature does not verify with the key its header names") from None
 
 
 def _check_claims(
@@ -231,8 +193,11 @@ def check_key_proof(
     """
     if not isinstance(jwt, str) or len(jwt) > _MAX_JWT_CHARS or jwt.count(".") != 2:
         raise _invalid("a jwt proof must be a compact JWS (header.payload.signature)")
-    head, body, sig = jwt.split(".")
-    header = _json_part(head, "header")
+    try:
+        token = jose.read_compact(jwt, limits=_LIMITS)
+    except InvalidInput as exc:
+        raise _invalid(f"the proof JWT cannot be read: {exc.detail}") from None
+    header = token.header
     if header.get("typ") != PROOF_TYP:
         raise _invalid(f'the proof JWT header "typ" must be "{PROOF_TYP}"')
     alg = header.get("alg")
@@ -250,14 +215,13 @@ def check_key_proof(
     else:
         key = _key_from_jwk(header["jwk"])
         holder = did_jwk(header["jwk"])
-    claims = _json_part(
-        body, "payload"
-    )  # parsed (so known to be ASCII base64url) but trusted only once verified
     try:
-        signature = b64url_decode(sig)
-    except InvalidInput:
-        raise _invalid("the proof JWT signature is not base64url") from None
-    _verify_signature(key, str(alg), signature, f"{head}.{body}".encode("ascii"))
+        claims = token.payload_json(limits=_LIMITS)  # trusted only once verified
+        verified = jose.verify_compact(token, key, algorithms=PROOF_ALGORITHMS)
+    except InvalidInput as exc:
+        raise _invalid(f"the proof JWT is refused: {exc.detail}") from None
+    if not verified:
+        raise _invalid("the proof JWT signature does not verify with the key its header names")
     _check_claims(claims, audience=audience, now=now, max_age=max_age, leeway=leeway)
     nonce = claims.get("nonce")
     return KeyProof(holder=holder, nonce=nonce if isinstance(nonce, str) else None, algorithm=str(alg))

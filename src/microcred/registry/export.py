@@ -19,7 +19,7 @@ from typing import Any
 
 from microcred.keys import Signer
 from microcred.registry.model import Entry
-from microcred.vc.encodings import b64url_encode
+from microcred.suites.jose import sign_compact
 
 __all__ = ["EXPORT_TYPE", "JWS_TYPE", "dcc_export", "export_document", "sign_export"]
 
@@ -56,10 +56,8 @@ def export_document(
 def sign_export(document: dict[str, Any], *, signer: Signer) -> str:
     """The document as a compact JWS signed by ``signer`` (https://www.rfc-editor.org/rfc/rfc7515#section-7.1)."""
     header = {"alg": "EdDSA", "kid": signer.verification_method, "typ": JWS_TYPE}
-    protected = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
-    payload = b64url_encode(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
-    signature = signer.sign(f"{protected}.{payload}".encode("ascii"))
-    return f"{protected}.{payload}.{b64url_encode(signature)}"
+    payload = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return sign_compact(header, payload, signer=signer)
 
 
 def _location(entry: Entry) -> str:

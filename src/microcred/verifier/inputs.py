@@ -1,7 +1,7 @@
 """Reading what a person or program hands the verifier: JSON, a VC-JWT, or an OB3 baked PNG / SVG.
 
 Every reader is bounded before or while it reads: body size, JSON nesting depth, PNG chunk count and size,
-decompressed text size, and XML without DTDs (no entity expansion).
+decompressed text size, and XML without entities or DTDs other than SVG's (:mod:`microcred.vc.baking`).
 
 https://www.imsglobal.org/spec/ob/v3p0/#baking ; https://www.w3.org/TR/vc-data-model-2.0/#media-types
 """
@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import struct
-import zlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
+from microcred.vc.baking import PNG_SIGNATURE, read_png, read_svg
 from microcred.vc.errors import InputTooLarge, InvalidInput, UnsupportedMediaType
 from microcred.vc.json_text import lone_surrogate_escape
 
@@ -43,9 +39,6 @@ JSON_MEDIA_TYPES = frozenset(
     }
 )
 JWT_MEDIA_TYPES = frozenset({"application/vc+jwt", "application/vp+jwt", "application/jwt", "text/plain"})
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_KEYWORD = b"openbadgecredential"
-OB_SVG_NS = "https://purl.imsglobal.org/ob/v3p0"
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -172,91 +165,13 @@ def extract_png(data: bytes, *, limits: InputLimits = InputLimits()) -> str:
 
     https://www.imsglobal.org/spec/ob/v3p0/#png
     """
-    if not data.startswith(PNG_SIGNATURE):
-        raise InvalidInput("the image is not a PNG file")
-    offset = len(PNG_SIGNATURE)
-    found: str | None = None
-    for _ in range(limits.max_png_chunks):
-        if offset + 8 > len(data):
-            raise InvalidInput("the PNG file is truncated")
-        length, chunk_type = struct.unpack(">I4s", data[offset : offset + 8])
-        if length > limits.max_bytes:
-            raise InputTooLarge(
-                f"PNG chunk {chunk_type!r} declares {length} bytes; the limit is {limits.max_bytes}"
-            )
-        if offset + 12 + length > len(data):
-            raise InvalidInput(f"the PNG file is truncated inside chunk {chunk_type!r}")
-        body = data[offset + 8 : offset + 8 + length]
-        crc = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[0]
-        if zlib.crc32(chunk_type + body) != crc:
-            raise InvalidInput(f"PNG chunk {chunk_type!r} has a bad CRC")
-        offset += 12 + length
-        if chunk_type == b"iTXt":
-            text = _itxt(body, limits=limits)
-            if text is not None:
-                if found is not None:
-                    raise InvalidInput("the PNG holds more than one openbadgecredential chunk")
-                found = text
-        if chunk_type == b"IEND":
-            break
-    else:
-        raise InputTooLarge(f"the PNG has more than {limits.max_png_chunks} chunks")
-    if found is None:
-        raise InvalidInput('the PNG carries no "openbadgecredential" iTXt chunk (it is not a baked badge)')
-    return found
-
-
-def _itxt(body: bytes, *, limits: InputLimits) -> str | None:
-    keyword, sep, rest = body.partition(b"\x00")
-    if not sep or keyword != PNG_KEYWORD:
-        return None
-    if len(rest) < 2:
-        raise InvalidInput("the openbadgecredential iTXt chunk is malformed")
-    compressed, method = rest[0], rest[1]
-    parts = rest[2:].split(b"\x00", 2)
-    if len(parts) != 3:
-        raise InvalidInput("the openbadgecredential iTXt chunk is malformed")
-    text = parts[2]
-    if compressed:
-        if method != 0:
-            raise InvalidInput("the openbadgecredential iTXt chunk uses an unknown compression method")
-        inflater = zlib.decompressobj()
-        try:
-            text = inflater.decompress(text, limits.max_bytes)
-        except zlib.error:
-            raise InvalidInput("the openbadgecredential iTXt chunk does not decompress") from None
-        if inflater.unconsumed_tail:
-            raise InputTooLarge(
-                f"the compressed credential expands past {limits.max_bytes} bytes (decompression bomb)"
-            )
-    try:
-        return text.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("the openbadgecredential text is not UTF-8") from None
+    return read_png(data, max_bytes=limits.max_bytes, max_chunks=limits.max_png_chunks)
 
 
 def extract_svg(data: bytes, *, limits: InputLimits = InputLimits()) -> str:
     """The credential in the ``openbadges:credential`` element: its ``verify`` attribute or its text.
 
-    Parsed without DTDs, so entity expansion (billion laughs) and external entities are refused.
+    The standard SVG DOCTYPE is read; entities, internal DTD subsets and external references are refused.
     https://www.imsglobal.org/spec/ob/v3p0/#svg
     """
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
-        raise InvalidInput("the SVG declares a DTD or entities, which are refused") from None
-    except SafeET.ParseError as exc:
-        raise InvalidInput(f"the SVG is not well-formed XML: {_short(exc)}") from None
-    if root.tag not in ("{http://www.w3.org/2000/svg}svg", "svg"):
-        raise InvalidInput("the document is not an SVG image")
-    elements = root.findall(f"{{{OB_SVG_NS}}}credential")
-    if not elements:
-        raise InvalidInput('the SVG carries no "openbadges:credential" element (it is not a baked badge)')
-    if len(elements) > 1:
-        raise InvalidInput('the SVG holds more than one "openbadges:credential" element')
-    element = elements[0]
-    verify = element.get("verify")
-    text = verify if verify else (element.text or "")
-    if not text.strip():
-        raise InvalidInput('the "openbadges:credential" element is empty')
-    return text
+    return read_svg(data, max_bytes=limits.max_bytes)

@@ -1,7 +1,8 @@
 """VC-JWT: a compact JWS over a credential (OB3 / VC-JOSE-COSE payload, or the VC 1.1 ``vc`` claim).
 
-Algorithms EdDSA (Ed25519), ES256 and RS256; the key comes from ``kid`` (a DID URL, resolved and required to be
-listed under ``assertionMethod``) or from a public ``jwk`` header. Claims must agree with the credential:
+Algorithms EdDSA (Ed25519), ES256, ES384 and RS256; the key comes from ``kid`` (a DID URL, resolved and required to
+be listed under ``assertionMethod``) or from a public ``jwk`` header; the JWS itself is read and checked by
+:mod:`microcred.suites.jose`. Claims must agree with the credential:
 ``iss`` = issuer, ``jti`` = id, ``sub`` = credentialSubject.id, ``nbf`` = validFrom, ``exp`` = validUntil.
 
 https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof ; https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding ;
@@ -16,14 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from microcred.keys import public_key_from_multibase
-from microcred.vc.encodings import b64url_decode
+from microcred.suites import jose
 from microcred.vc.errors import InvalidInput, MicrocredError
 from microcred.verifier.dates import parse_datetime
 from microcred.verifier.did import did_of
@@ -33,12 +30,8 @@ from microcred.verifier.report import Check
 
 __all__ = ["ALGORITHMS", "JwtOutcome", "decode_jwt_credential", "verify_jws_by_did", "verify_jwt"]
 
-ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
+ALGORITHMS = frozenset({"EdDSA", "ES256", "ES384", "RS256"})
 """VC-JWT algorithms. EBSI accreditations may also be ES256K (secp256k1, RFC 8812): see :func:`verify_jws_by_did`."""
-_CURVES: dict[str, tuple[str, ec.EllipticCurve]] = {
-    "ES256": ("P-256", ec.SECP256R1()),
-    "ES256K": ("secp256k1", ec.SECP256K1()),
-}
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ", "cty"})
 _TYPES = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "application/vc+jwt"})
 _LIMITS = InputLimits(max_bytes=1_048_576, max_depth=64)
@@ -53,15 +46,12 @@ class JwtOutcome:
     verified: bool
 
 
-def _segments(jws: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
-    parts = jws.strip().split(".")
-    if len(parts) != 3:
-        raise InvalidInput("a VC-JWT must be a compact JWS with three parts")
-    header = parse_json(b64url_decode(parts[0]), limits=_LIMITS)
-    payload = parse_json(b64url_decode(parts[1]), limits=_LIMITS)
-    if not isinstance(header, dict) or not isinstance(payload, dict):
+def _segments(jws: str) -> tuple[jose.CompactJws, dict[str, Any]]:
+    token = jose.read_compact(jws.strip(), limits=jose.JwsLimits(max_bytes=_LIMITS.max_bytes))
+    payload = parse_json(token.payload, limits=_LIMITS)
+    if not isinstance(payload, dict):
         raise InvalidInput("the JWS header and payload must be JSON objects")
-    return header, payload, (parts[0] + "." + parts[1]).encode("ascii"), b64url_decode(parts[2])
+    return token, payload
 
 
 def _numeric(value: Any) -> datetime:
@@ -76,7 +66,7 @@ def _stamp(value: datetime) -> str:
 
 def decode_jwt_credential(jws: str) -> dict[str, Any]:
     """The credential a VC-JWT carries (VC 1.1 ``vc`` claim expanded with its registered claims)."""
-    _header, payload, _signed, _signature = _segments(jws)
+    _token, payload = _segments(jws)
     if isinstance(payload.get("vc"), dict):
         credential: dict[str, Any] = copy.deepcopy(payload["vc"])
         if "iss" in payload and "issuer" not in credential:
@@ -126,46 +116,7 @@ def _claim_problems(payload: Mapping[str, Any], credential: Mapping[str, Any]) -
     return problems
 
 
-def _jwk_key(jwk: Mapping[str, Any], alg: str) -> Any:
-    if "d" in jwk or "p" in jwk:
-        raise InvalidInput("the JWK holds private key material")
-    kty = jwk.get("kty")
-    if alg == "EdDSA" and kty == "OKP" and jwk.get("crv") == "Ed25519":
-        return Ed25519PublicKey.from_public_bytes(b64url_decode(str(jwk.get("x", ""))))
-    if alg in _CURVES and kty == "EC" and jwk.get("crv") == _CURVES[alg][0]:
-        x = int.from_bytes(b64url_decode(str(jwk.get("x", ""))), "big")
-        y = int.from_bytes(b64url_decode(str(jwk.get("y", ""))), "big")
-        return ec.EllipticCurvePublicNumbers(x, y, _CURVES[alg][1]).public_key()
-    if alg == "RS256" and kty == "RSA":
-        n = int.from_bytes(b64url_decode(str(jwk.get("n", ""))), "big")
-        e = int.from_bytes(b64url_decode(str(jwk.get("e", ""))), "big")
-        if n.bit_length() < 2048:
-            raise InvalidInput("RSA keys shorter than 2048 bits are refused")
-        return rsa.RSAPublicNumbers(e, n).public_key()
-    raise InvalidInput(f'a {kty!r} key cannot verify "{alg}"')
-
-
-def _verify_signature(key: Any, alg: str, signed: bytes, signature: bytes) -> bool:
-    try:
-        if alg == "EdDSA" and isinstance(key, Ed25519PublicKey):
-            key.verify(signature, signed)
-        elif alg in _CURVES and isinstance(key, ec.EllipticCurvePublicKey):
-            if len(signature) != 64:
-                return False
-            der = encode_dss_signature(
-                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            )
-            key.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-        elif alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            return False
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> Any:
+def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> jose.PublicKey:
     did = did_of(kid)
     document = resolver.resolve(did)
     fragment_id = kid if "#" in kid else None
@@ -183,9 +134,10 @@ def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> Any:
     if kid not in ids and "#" + kid.split("#", 1)[1] not in ids:
         raise InvalidInput(f'"kid" {kid!r} is not listed under assertionMethod of {did}')
     if isinstance(method.get("publicKeyJwk"), Mapping):
-        return _jwk_key(method["publicKeyJwk"], alg)
+        return jose.public_key_from_jwk(method["publicKeyJwk"])
     if alg == "EdDSA" and isinstance(method.get("publicKeyMultibase"), str):
-        return Ed25519PublicKey.from_public_bytes(public_key_from_multibase(method["publicKeyMultibase"]))
+        raw = public_key_from_multibase(method["publicKeyMultibase"])
+        return jose.key_from_native(Ed25519PublicKey.from_public_bytes(raw))
     raise InvalidInput(f'verification method {kid!r} has no key usable with "{alg}"')
 
 
@@ -195,22 +147,23 @@ def verify_jws_by_did(
     """The payload of a compact JWS and the DID whose key signed it (``kid``, a DID URL listed under the DID's
     ``assertionMethod``). InvalidInput when it cannot be read, names no usable key or does not verify; NotFound
     (a LookupError) when the DID document cannot be retrieved."""
-    header, payload, signed, signature = _segments(jws)
-    alg = header.get("alg")
+    token, payload = _segments(jws)
+    alg = token.alg
     if alg not in algorithms:
         raise InvalidInput(f"the JWS algorithm {alg!r} is not accepted ({', '.join(sorted(algorithms))})")
-    kid = header.get("kid")
+    kid = token.header.get("kid")
     if not isinstance(kid, str) or not kid.startswith("did:"):
         raise InvalidInput('the JWS header names no DID URL "kid"')
     key = _kid_key(kid, str(alg), resolver)
-    if not _verify_signature(key, str(alg), signed, signature):
+    if not jose.verify_compact(token, key, algorithms=algorithms):
         raise InvalidInput(f"the JWS signature does not verify with {kid}")
     return payload, did_of(kid)
 
 
 def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], JwtOutcome]:
     """Decode and verify a VC-JWT; InvalidInput only when it cannot be read as a credential at all."""
-    header, payload, signed, signature = _segments(jws)
+    token, payload = _segments(jws)
+    header = token.header
     credential = decode_jwt_credential(jws)
 
     def failed(sentence: str) -> tuple[dict[str, Any], JwtOutcome]:
@@ -221,7 +174,7 @@ def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], Jwt
 
     alg = header.get("alg")
     if alg not in ALGORITHMS:
-        return failed(f"The JWT algorithm {alg!r} is not accepted (EdDSA, ES256, RS256).")
+        return failed(f"The JWT algorithm {alg!r} is not accepted ({', '.join(sorted(ALGORITHMS))}).")
     extra = set(header) - _ALLOWED_HEADERS
     if extra:
         return failed(f"The JWT header carries unexpected parameters {sorted(extra)}.")
@@ -234,7 +187,7 @@ def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], Jwt
             key = _kid_key(kid, str(alg), resolver)
             controller = did_of(kid)
         elif isinstance(jwk, Mapping):
-            key = _jwk_key(jwk, str(alg))
+            key = jose.public_key_from_jwk(jwk)
         else:
             return failed('The JWT header names no key: it needs a DID URL "kid" or a public "jwk".')
     except LookupError as exc:
@@ -247,7 +200,11 @@ def verify_jwt(jws: str, *, resolver: MemoResolver) -> tuple[dict[str, Any], Jwt
         return credential, JwtOutcome(check, None, False)
     except (InvalidInput, ValueError) as exc:
         return failed(f"The JWT key is not usable: {getattr(exc, 'detail', str(exc))}.")
-    if not _verify_signature(key, str(alg), signed, signature):
+    try:
+        verified = jose.verify_compact(token, key, algorithms=ALGORITHMS)
+    except InvalidInput as exc:
+        return failed(f"The JWT key is not usable: {exc.detail}.")
+    if not verified:
         return failed("The JWT signature does not verify: the credential or its header was altered.")
     problems = _claim_problems(payload, credential)
     if problems:

@@ -15,11 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from microcred import suites
-from microcred.vc.encodings import b64url_decode
+from microcred.suites import jose
 from microcred.vc.errors import InvalidInput, MicrocredError
 from microcred.verifier.dates import parse_datetime
 from microcred.verifier.fetch import Fetcher, read_source
@@ -123,17 +122,13 @@ def read_export(
     text = jws.decode("ascii", errors="replace").strip()
     if text.startswith("{"):
         raise InvalidInput("the registry document is not signed (plain JSON, not a JWS)")
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise InvalidInput("the registry document is not a compact JWS")
     limits = InputLimits(max_bytes=max_bytes, max_depth=32)
     try:
-        header = parse_json(b64url_decode(parts[0]), limits=limits)
-        signature = b64url_decode(parts[2])
-        payload_bytes = b64url_decode(parts[1])
-    except (ValueError, UnicodeDecodeError):
+        token = jose.read_compact(text, limits=jose.JwsLimits(max_bytes=max_bytes, max_depth=32))
+    except InvalidInput:
         raise InvalidInput("the registry document is not a compact JWS") from None
-    if not isinstance(header, dict) or header.get("alg") != "EdDSA":
+    header = token.header
+    if header.get("alg") != "EdDSA":
         raise InvalidInput('the registry signature must use "alg": "EdDSA"')
     kid = header.get("kid")
     if not isinstance(kid, str) or kid.split("#", 1)[0] != registry_did:
@@ -141,15 +136,12 @@ def read_export(
     key = suites.resolve_verification_method(
         kid, resolver=resolver, purpose="assertionMethod", key_types=_KEY_TYPES
     )
-    try:
-        Ed25519PublicKey.from_public_bytes(key.public_key).verify(
-            signature, f"{parts[0]}.{parts[1]}".encode("ascii")
-        )
-    except InvalidSignature:
+    public_key = jose.key_from_native(Ed25519PublicKey.from_public_bytes(key.public_key))
+    if not jose.verify_compact(token, public_key, algorithms={"EdDSA"}):
         raise InvalidInput(
             "the registry signature is invalid (the document was altered or signed by another key)"
-        ) from None
-    document = parse_json(payload_bytes, limits=limits)
+        )
+    document = parse_json(token.payload, limits=limits)
     if not isinstance(document, dict) or document.get("type") != EXPORT_TYPE:
         raise InvalidInput(f'the registry document is not a "{EXPORT_TYPE}" export')
     registry = document.get("registry")
