@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from microcred.contexts import DocumentLoader
@@ -52,25 +52,34 @@ class SuiteContext:
 
     loader: DocumentLoader
     budget: Budget = DEFAULT_BUDGET
-    _memo: dict[int, tuple[Mapping[str, Any], str | MicrocredError]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[int, str], tuple[Mapping[str, Any], str | MicrocredError]] = field(
+        default_factory=dict, repr=False
+    )
 
-    def canonical_nquads(self, document: Mapping[str, Any]) -> str:
-        """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, within budget)."""
-        entry = self._memo.get(id(document))
+    def canonical_nquads(self, document: Mapping[str, Any], *, hash_algorithm: str = "sha256") -> str:
+        """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, within budget), with
+        ``hash_algorithm`` as RDFC-1.0's hash function (sha256 unless a suite asks for sha384)."""
+        key = (id(document), hash_algorithm)
+        budget = (
+            self.budget
+            if hash_algorithm == self.budget.hash_algorithm
+            else replace(self.budget, hash_algorithm=hash_algorithm)
+        )
+        entry = self._memo.get(key)
         if entry is not None:
             cached = entry[1]
             if isinstance(cached, MicrocredError):
                 raise cached
             return cached
         try:
-            if self.budget.runner is not None:
-                result = self.budget.runner(document, self.budget)
+            if budget.runner is not None:
+                result = budget.runner(document, budget)
             else:
-                result = canonicalize(to_dataset(document, loader=self.loader), budget=self.budget)
+                result = canonicalize(to_dataset(document, loader=self.loader), budget=budget)
         except MicrocredError as exc:
-            self._memo[id(document)] = (document, exc)
+            self._memo[key] = (document, exc)
             raise
-        self._memo[id(document)] = (document, result)
+        self._memo[key] = (document, result)
         return result
 
 
