@@ -272,7 +272,7 @@ def _verify_one(
     def failed(problem: str, detail: str) -> ProofResult:
         return replace(base, problem_type=problem, detail=detail)
 
-    for required in ("verificationMethod", "proofPurpose", "proofValue"):
+    for required in ("verificationMethod", "proofPurpose", getattr(suite, "proof_value_field", "proofValue")):
         if not isinstance(proof.get(required), str):
             return failed(PROOF_VERIFICATION_ERROR, f'"proof.{required}" is missing or not a string')
     if proof["proofPurpose"] != purpose:
