@@ -5,12 +5,14 @@
 //
 // Job fields:
 //   action         "sign" | "verify" | "canonize" | "bench"
-//   suite          "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022" | "Ed25519Signature2020"
+//   suite          "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022" | "Ed25519Signature2020" |
+//                  "Ed25519Signature2018" | "ecdsa-rdfc-2019" (P-256 / P-384 Multikey)
 //   kind           "credential" (default, @digitalbazaar/vc issue/verifyCredential, which also requires the
 //                  issuer to be the key's controller) | "presentation" (vc.signPresentation / vc.verify with
 //                  challenge and domain) | "document" (jsonld-signatures verify, assertionMethod only)
 //   document       the credential or presentation (unsigned for sign, signed for verify)
 //   seed           hex of the 32-byte Ed25519 seed (sign, bench sign)
+//   publicKeyMultibase, secretKeyMultibase   the ECDSA Multikey pair (sign with ecdsa-rdfc-2019)
 //   verificationMethod, controller   the key's VM id and controller DID (sign)
 //   created        proof "created" (ISO 8601, sign)
 //   challenge, domain                 presentations
@@ -28,7 +30,11 @@
 import {readFileSync} from 'node:fs';
 
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as ecdsaRdfc2019} from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import {Ed25519Signature2018} from '@digitalbazaar/ed25519-signature-2018';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2018} from '@digitalbazaar/ed25519-verification-key-2018';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import * as eddsaJcs2022 from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
@@ -68,9 +74,20 @@ function documentLoader({contexts, didDocuments}) {
 }
 
 async function signingSuite(job) {
-  const seed = Uint8Array.from(Buffer.from(job.seed, 'hex'));
   const date = job.created ? new Date(job.created) : undefined;
   const ids = {id: job.verificationMethod, controller: job.controller};
+  if(job.suite === 'ecdsa-rdfc-2019') {
+    const keyPair = await EcdsaMultikey.from({
+      type: 'Multikey', publicKeyMultibase: job.publicKeyMultibase,
+      secretKeyMultibase: job.secretKeyMultibase, ...ids
+    });
+    return new DataIntegrityProof({signer: keyPair.signer(), cryptosuite: ecdsaRdfc2019, date});
+  }
+  const seed = Uint8Array.from(Buffer.from(job.seed, 'hex'));
+  if(job.suite === 'Ed25519Signature2018') {
+    const key = await Ed25519VerificationKey2018.generate({seed, ...ids});
+    return new Ed25519Signature2018({key, date});
+  }
   if(job.suite === 'Ed25519Signature2020') {
     const key = await Ed25519VerificationKey2020.generate({seed, ...ids});
     return new Ed25519Signature2020({key, date});
@@ -85,7 +102,9 @@ function verifyingSuites() {
   return [
     new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
     new DataIntegrityProof({cryptosuite: eddsaJcs2022.createVerifyCryptosuite()}),
-    new Ed25519Signature2020()
+    new DataIntegrityProof({cryptosuite: ecdsaRdfc2019}),
+    new Ed25519Signature2020(),
+    new Ed25519Signature2018()
   ];
 }
 
