@@ -129,4 +129,5 @@ def test_a_bare_did_key_as_verification_method_resolves_with_a_warning(loader: D
     assert result.verified
     assert result.results[0].controller == did
     (warning,) = result.warnings
-    assert f'the bare DID "{did}"' in warning and f"{did}#{signer.public_key_multibase}" in warning
+    assert f'the bare DID "{did}"' in warning
+    assert f"{did}#{signer.public_key_multibase}" in warning
