@@ -147,3 +147,42 @@ def test_credentials_both_ways(suite: str, key: str) -> None:
         assert not verify(bad, resolver=resolver, loader=loader).verified
     again = run_di([verify_job(theirs), *(verify_job(bad) for bad in tampered(theirs))])
     assert [r["verified"] for r in again] == [True, False, False]
+
+
+def test_ecdsa_sd_2023_derived_by_node_verifies_here() -> None:
+    """Node signs a base proof (issuer and ``credentialSubject.achievement`` mandatory) and derives a proof
+    revealing the result only; we verify the derived credential, node does too, and both refuse a changed copy."""
+    loader: DocumentLoader = offline_loader()
+    resolver = StaticResolver({ISSUER: issuer_document()})
+    signer = ecdsa_signer("p256")
+    pair = key_pair("p256")
+    base_job = {
+        **sign_job("ecdsa-sd-2023", signer),
+        "mandatoryPointers": ["/issuer", "/credentialSubject/achievement"],
+        "publicKeyMultibase": pair["publicKeyMultibase"],
+        "secretKeyMultibase": pair["secretKeyMultibase"],
+    }
+    (signed,) = run_di([base_job])
+    assert "error" not in signed, signed
+    base = signed["document"]
+    # A base proof is for the holder: a verifier refuses it, with the reason.
+    base_result = verify(base, resolver=resolver, loader=loader)
+    assert not base_result.verified
+    assert "base proof" in (base_result.results[0].detail or "")
+
+    (disclosed,) = run_di(
+        [{"action": "derive", "document": base, "selectivePointers": ["/credentialSubject/result"]}]
+    )
+    assert "error" not in disclosed, disclosed
+    derived = disclosed["document"]
+    assert "name" not in derived  # withheld
+    assert derived["credentialSubject"]["result"] == CREDENTIAL["credentialSubject"]["result"]
+    assert derived["credentialSubject"]["achievement"] == CREDENTIAL["credentialSubject"]["achievement"]
+    result = verify(derived, resolver=resolver, loader=loader)
+    assert result.verified, result.results
+
+    changed = copy.deepcopy(derived)
+    changed["credentialSubject"]["result"][0]["value"] = "A+"
+    assert not verify(changed, resolver=resolver, loader=loader).verified
+    node_results = run_di([verify_job(derived), verify_job(changed)])
+    assert [r["verified"] for r in node_results] == [True, False]

@@ -14,6 +14,7 @@ from typing import Any
 from microcred.suites.base import Cryptosuite
 from microcred.suites.ecdsa_jcs_2019 import EcdsaJcs2019
 from microcred.suites.ecdsa_rdfc_2019 import EcdsaRdfc2019
+from microcred.suites.ecdsa_sd_2023 import EcdsaSd2023
 from microcred.suites.ecdsa_secp256k1_signature_2019 import EcdsaSecp256k1Signature2019
 from microcred.suites.ed25519_signature_2018 import Ed25519Signature2018
 from microcred.suites.ed25519_signature_2020 import Ed25519Signature2020
@@ -30,6 +31,7 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     ("DataIntegrityProof", "eddsa-jcs-2022"): EddsaJcs2022(),
     ("DataIntegrityProof", "ecdsa-rdfc-2019"): EcdsaRdfc2019(),
     ("DataIntegrityProof", "ecdsa-jcs-2019"): EcdsaJcs2019(),
+    ("DataIntegrityProof", "ecdsa-sd-2023"): EcdsaSd2023(),
     ("DataIntegrityProof", "eddsa-2022"): Eddsa2022(),
     ("Ed25519Signature2018", None): Ed25519Signature2018(),
     ("EcdsaSecp256k1Signature2019", None): EcdsaSecp256k1Signature2019(),
