@@ -42,6 +42,7 @@ __all__ = [
     "StaticResolver",
     "public_key_of",
     "resolve_verification_method",
+    "sole_method",
 ]
 
 # did:key and did:jwk documents are derived from the identifier, the key type being the resolver's choice
@@ -146,8 +147,9 @@ def _listed_under(document: Mapping[str, Any], relationship: str, vm_id: str) ->
     return False
 
 
-def _sole_method(document: Mapping[str, Any], did: str, purpose: str) -> tuple[str, Mapping[str, Any]] | None:
-    """The one verification method listed under ``purpose`` of a DID document, if there is exactly one."""
+def sole_method(document: Mapping[str, Any], did: str, purpose: str) -> tuple[str, Mapping[str, Any]] | None:
+    """The id and object of the one verification method listed under ``purpose`` in ``did``'s document, if there
+    is exactly one (a bare DID naming its only key: proofs here, a VC-JWT ``kid`` in ``verifier.jwt``)."""
     base = str(document.get("id", ""))
     value = document.get(purpose)
     entries = value if isinstance(value, list) else [value] if value is not None else []
@@ -213,7 +215,7 @@ def resolve_verification_method(
     document = resolver.resolve(vm_id)
     if not isinstance(document, Mapping):
         raise InvalidInput(f'the document resolved for "{vm_id}" is not a JSON object')
-    sole = _sole_method(document, vm_id, purpose) if vm_id.startswith("did:") and "#" not in vm_id else None
+    sole = sole_method(document, vm_id, purpose) if vm_id.startswith("did:") and "#" not in vm_id else None
     if sole is not None:
         # A bare DID names no key; Digital Bazaar's and other verifiers accept it when the DID has one key for
         # the purpose, so we do too, and say so.

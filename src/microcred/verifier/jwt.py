@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from microcred.keys import public_key_from_multibase
+from microcred.suites import sole_method
 from microcred.vc.encodings import b64url_decode
 from microcred.vc.errors import InvalidInput, MicrocredError
 from microcred.verifier.dates import parse_datetime
@@ -168,6 +169,11 @@ def _verify_signature(key: Any, alg: str, signed: bytes, signature: bytes) -> bo
 def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> Any:
     did = did_of(kid)
     document = resolver.resolve(did)
+    if "#" not in kid:
+        # a bare DID names no key: accepted when the DID has exactly one assertionMethod key
+        sole = sole_method(document, did, "assertionMethod")
+        if sole is not None:
+            kid = sole[0]
     fragment_id = kid if "#" in kid else None
     methods = [m for m in document.get("verificationMethod", []) if isinstance(m, Mapping)]
     method = next(
