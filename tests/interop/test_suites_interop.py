@@ -17,7 +17,8 @@ import pytest
 
 from microcred.contexts import DocumentLoader, offline_loader
 from microcred.keys import EcdsaSigner, Ed25519Signer, Signer
-from microcred.suites import StaticResolver, sign, verify
+from microcred.suites import StaticResolver, SuiteContext, sign, verify
+from microcred.suites import ecdsa_sd_2023 as sd
 from microcred.vc.encodings import multibase_decode
 from tests.conftest import load_json
 from tests.interop.harness import run_di
@@ -150,8 +151,9 @@ def test_credentials_both_ways(suite: str, key: str) -> None:
 
 
 def test_ecdsa_sd_2023_derived_by_node_verifies_here() -> None:
-    """Node signs a base proof (issuer and ``credentialSubject.achievement`` mandatory) and derives a proof
-    revealing the result only; we verify the derived credential, node does too, and both refuse a changed copy."""
+    """Node signs a base proof (issuer and ``credentialSubject.achievement`` mandatory), which verifies here, and
+    derives a proof revealing the result only; we verify the derived credential, node does too, and both refuse a
+    changed copy."""
     loader: DocumentLoader = offline_loader()
     resolver = StaticResolver({ISSUER: issuer_document()})
     signer = ecdsa_signer("p256")
@@ -165,10 +167,7 @@ def test_ecdsa_sd_2023_derived_by_node_verifies_here() -> None:
     (signed,) = run_di([base_job])
     assert "error" not in signed, signed
     base = signed["document"]
-    # A base proof is for the holder: a verifier refuses it, with the reason.
-    base_result = verify(base, resolver=resolver, loader=loader)
-    assert not base_result.verified
-    assert "base proof" in (base_result.results[0].detail or "")
+    assert verify(base, resolver=resolver, loader=loader).verified  # node's base proof, regrouped here
 
     (disclosed,) = run_di(
         [{"action": "derive", "document": base, "selectivePointers": ["/credentialSubject/result"]}]
@@ -186,3 +185,40 @@ def test_ecdsa_sd_2023_derived_by_node_verifies_here() -> None:
     assert not verify(changed, resolver=resolver, loader=loader).verified
     node_results = run_di([verify_job(derived), verify_job(changed)])
     assert [r["verified"] for r in node_results] == [True, False]
+
+
+def test_ecdsa_sd_2023_base_signed_here_is_derived_and_verified_by_node() -> None:
+    """We sign the base proof; node derives from it (which checks our base signature's structure) and verifies the
+    derived credential; we verify it too; a changed derived copy fails on both sides."""
+    loader: DocumentLoader = offline_loader()
+    resolver = StaticResolver({ISSUER: issuer_document()})
+    suite = sd.EcdsaSd2023()
+    document = suite.prepare_document(CREDENTIAL)
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "ecdsa-sd-2023",
+        "created": CREATED,
+        "verificationMethod": f"{ISSUER}#p256",
+        "proofPurpose": "assertionMethod",
+    }
+    proof = sd.create_base_proof(
+        document,
+        options,
+        ecdsa_signer("p256"),
+        SuiteContext(loader=loader),
+        mandatory_pointers=["/issuer", "/validFrom"],
+    )
+    base = {**document, "proof": proof}
+    assert verify(base, resolver=resolver, loader=loader).verified
+    (disclosed,) = run_di(
+        [{"action": "derive", "document": base, "selectivePointers": ["/credentialSubject/achievement/name"]}]
+    )
+    assert "error" not in disclosed, disclosed
+    derived = disclosed["document"]
+    assert derived["credentialSubject"]["achievement"]["name"] == "Data literacy"
+    assert "result" not in derived["credentialSubject"]
+    changed = copy.deepcopy(derived)
+    changed["validFrom"] = "2024-01-01T00:00:00Z"
+    assert [r["verified"] for r in run_di([verify_job(derived), verify_job(changed)])] == [True, False]
+    assert verify(derived, resolver=resolver, loader=loader).verified
+    assert not verify(changed, resolver=resolver, loader=loader).verified

@@ -1,14 +1,15 @@
-"""The ``ecdsa-sd-2023`` cryptosuite: selective disclosure with ECDSA P-256 (verification of derived proofs).
+"""The ``ecdsa-sd-2023`` cryptosuite: selective disclosure with ECDSA P-256 (base proofs signed and verified,
+derived proofs verified).
 
 https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023
 
 The issuer signs a *base proof*: with its own key, the hash of the proof configuration, a one-time (ephemeral) P-256
-public key and the hash of the mandatory statements; with the ephemeral key, every other statement (N-Quad) one by
-one, blank nodes relabelled by an HMAC. The holder *derives* a proof revealing a subset: the base signature, the
-ephemeral key, the signatures of the revealed non-mandatory statements, the map from canonical to HMAC labels and
-which revealed statements are mandatory. A verifier receives derived proofs; that is what is verified here. Base
-proofs (``proofValue`` header ``0xd95d00``) are for the holder only and are refused with a clear message, as
-Digital Bazaar's verifier does.
+public key and the hash of the mandatory statements (chosen by JSON pointers); with the ephemeral key, every other
+statement (N-Quad) one by one, blank nodes relabelled by an HMAC. The holder *derives* a proof revealing a subset:
+the base signature, the ephemeral key, the signatures of the revealed non-mandatory statements, the map from
+canonical to HMAC labels and which revealed statements are mandatory. Verifiers normally receive derived proofs;
+a base proof (``proofValue`` header ``0xd95d00``) verifies too, by regrouping the whole document as its issuer did
+(:mod:`suites.sd_primitives`).
 
 P-256 only: the spec's P-384 variant is not implemented by the independent implementation we test against.
 """
@@ -17,27 +18,40 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import cbor2
 
-from microcred.keys import PublicKey, Signer, public_key_from_multikey
-from microcred.keys.public_key import P256
+from microcred.keys import EcdsaSigner, PublicKey, Signer, public_key_from_multikey
+from microcred.keys.public_key import MULTICODEC_HEADERS, P256
 from microcred.suites.base import SuiteContext, check_created
 from microcred.suites.ecdsa_rdfc_2019 import check_options, checked_key
 from microcred.suites.eddsa_rdfc_2022 import PROOF_TYPE, add_data_integrity_context
-from microcred.vc.encodings import b64url_encode, multibase_decode, multibase_encode_b58
+from microcred.suites.sd_primitives import canonicalize_and_group
+from microcred.vc.encodings import (
+    b64url_encode,
+    multibase_decode,
+    multibase_encode_b58,
+    multibase_encode_b64url,
+)
 from microcred.vc.errors import InvalidInput, ProofError
 
 __all__ = [
+    "BaseProofValue",
     "DerivedProofValue",
     "EcdsaSd2023",
     "VerifyData",
+    "create_base_proof",
     "create_verify_data",
+    "parse_base_proof_value",
     "parse_derived_proof_value",
+    "serialize_base_proof_value",
     "serialize_sign_data",
+    "verify_base_proof",
+    "verify_derived_proof",
 ]
 
 CRYPTOSUITE = "ecdsa-sd-2023"
@@ -45,6 +59,17 @@ BASE_HEADER = b"\xd9\x5d\x00"
 DERIVED_HEADER = b"\xd9\x5d\x01"
 _MAX_STATEMENTS = 10_000
 _HMAC_LABEL = re.compile(r"^u[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True)
+class BaseProofValue:
+    """The components of a base proof (https://www.w3.org/TR/vc-di-ecdsa/#parsebaseproofvalue)."""
+
+    base_signature: bytes
+    public_key: bytes
+    hmac_key: bytes
+    signatures: tuple[bytes, ...]
+    mandatory_pointers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -70,24 +95,66 @@ class VerifyData:
     mandatory_hash: bytes
 
 
-def parse_derived_proof_value(proof_value: Any) -> DerivedProofValue:
-    """https://www.w3.org/TR/vc-di-ecdsa/#parsederivedproofvalue"""
+def _raw_proof_value(proof_value: Any) -> bytes:
     if not isinstance(proof_value, str) or not proof_value.startswith("u"):
         raise InvalidInput('an ecdsa-sd-2023 "proof.proofValue" must be base64url multibase ("u…")')
     raw = multibase_decode(proof_value)
-    if raw.startswith(BASE_HEADER):
+    if not raw.startswith((BASE_HEADER, DERIVED_HEADER)):
         raise InvalidInput(
-            "this is an ecdsa-sd-2023 base proof, which only the holder receives; a verifier needs a derived "
-            "proof (the holder discloses one from it)"
+            'an ecdsa-sd-2023 "proof.proofValue" must start with the bytes d9 5d 00 or d9 5d 01'
         )
-    if not raw.startswith(DERIVED_HEADER):
-        raise InvalidInput('an ecdsa-sd-2023 derived "proof.proofValue" must start with the bytes d9 5d 01')
+    return raw
+
+
+def _components(raw: bytes, kind: str) -> list[Any]:
     try:
         components = cbor2.loads(raw[len(DERIVED_HEADER) :])
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
         raise InvalidInput('the ecdsa-sd-2023 "proof.proofValue" is not valid CBOR') from None
     if not (isinstance(components, list) and len(components) == 5):
-        raise InvalidInput("an ecdsa-sd-2023 derived proof value is a CBOR array of 5 components")
+        raise InvalidInput(f"an ecdsa-sd-2023 {kind} proof value is a CBOR array of 5 components")
+    return components
+
+
+def parse_base_proof_value(proof_value: Any) -> BaseProofValue:
+    """https://www.w3.org/TR/vc-di-ecdsa/#parsebaseproofvalue"""
+    raw = _raw_proof_value(proof_value)
+    if not raw.startswith(BASE_HEADER):
+        raise InvalidInput("the ecdsa-sd-2023 proof value is not a base proof")
+    base_signature, public_key, hmac_key, signatures, pointers = _components(raw, "base")
+    if not (
+        isinstance(base_signature, bytes)
+        and isinstance(public_key, bytes)
+        and isinstance(hmac_key, bytes)
+        and len(hmac_key) == 32
+        and isinstance(signatures, list)
+        and all(isinstance(s, bytes) for s in signatures)
+        and isinstance(pointers, list)
+        and all(isinstance(p, str) for p in pointers)
+        and len(signatures) <= _MAX_STATEMENTS
+    ):
+        raise InvalidInput("the ecdsa-sd-2023 base proof value has components of the wrong types")
+    return BaseProofValue(base_signature, public_key, hmac_key, tuple(signatures), tuple(pointers))
+
+
+def serialize_base_proof_value(value: BaseProofValue) -> str:
+    """https://www.w3.org/TR/vc-di-ecdsa/#serializebaseproofvalue"""
+    components = [
+        value.base_signature,
+        value.public_key,
+        value.hmac_key,
+        list(value.signatures),
+        list(value.mandatory_pointers),
+    ]
+    return multibase_encode_b64url(BASE_HEADER + cbor2.dumps(components))
+
+
+def parse_derived_proof_value(proof_value: Any) -> DerivedProofValue:
+    """https://www.w3.org/TR/vc-di-ecdsa/#parsederivedproofvalue"""
+    raw = _raw_proof_value(proof_value)
+    if not raw.startswith(DERIVED_HEADER):
+        raise InvalidInput("the ecdsa-sd-2023 proof value is not a derived proof")
+    components = _components(raw, "derived")
     base_signature, public_key, signatures, compressed, indexes = components
     if not (
         isinstance(base_signature, bytes)
@@ -193,8 +260,117 @@ def _ephemeral_key(public_key: bytes) -> PublicKey:
     return key
 
 
+def _mandatory_hash(nquads: Sequence[str]) -> bytes:
+    """https://www.w3.org/TR/vc-di-ecdsa/#hashmandatorynquads"""
+    return hashlib.sha256("".join(nquads).encode("utf-8")).digest()
+
+
+def base_transformation(
+    document: Mapping[str, Any], mandatory_pointers: Sequence[str], hmac_key: bytes, ctx: SuiteContext
+) -> tuple[list[str], list[str]]:
+    """https://www.w3.org/TR/vc-di-ecdsa/#base-proof-transformation-ecdsa-sd-2023 : the mandatory and the other
+    statements, HMAC-relabelled.
+
+    Skolemizing and selecting need pyld in this process; when the verifier isolates JSON-LD work, the document is
+    first canonicalized in an isolated worker under the request's budget, so a poisoned document stops there.
+    """
+    if ctx.budget.runner is not None:
+        ctx.canonical_nquads(document)
+    groups = canonicalize_and_group(
+        document,
+        hmac_key=hmac_key,
+        groups={"mandatory": mandatory_pointers},
+        loader=ctx.loader,
+        budget=ctx.budget,
+    )
+    mandatory = [groups.nquads[i] for i in groups.matching["mandatory"]]
+    non_mandatory = [groups.nquads[i] for i in groups.non_matching("mandatory")]
+    return mandatory, non_mandatory
+
+
+def create_base_proof(
+    document: Mapping[str, Any],
+    options: Mapping[str, Any],
+    signer: Signer,
+    ctx: SuiteContext,
+    *,
+    mandatory_pointers: Sequence[str] = (),
+    hmac_key: bytes | None = None,
+) -> dict[str, Any]:
+    """https://www.w3.org/TR/vc-di-ecdsa/#create-base-proof-ecdsa-sd-2023 : a fresh HMAC key and ephemeral
+    P-256 key for every proof (``hmac_key`` is given only to reproduce the spec's vectors)."""
+    if getattr(signer, "algorithm", None) != P256:
+        raise InvalidInput("ecdsa-sd-2023 signs with a P-256 key")
+    proof = dict(options)
+    proof_hash = _proof_hash(document, proof, ctx)
+    key = secrets.token_bytes(32) if hmac_key is None else hmac_key
+    mandatory, non_mandatory = base_transformation(document, mandatory_pointers, key, ctx)
+    ephemeral = EcdsaSigner.generate(algorithm=P256, verification_method="urn:ecdsa-sd-2023:ephemeral")
+    public_key = MULTICODEC_HEADERS[P256] + bytes(ephemeral.public_key)
+    signatures = tuple(ephemeral.sign(nquad.encode("utf-8")) for nquad in non_mandatory)
+    base_signature = signer.sign(serialize_sign_data(proof_hash, public_key, _mandatory_hash(mandatory)))
+    proof["proofValue"] = serialize_base_proof_value(
+        BaseProofValue(base_signature, public_key, key, signatures, tuple(mandatory_pointers))
+    )
+    return proof
+
+
+def verify_base_proof(
+    document: Mapping[str, Any], proof: Mapping[str, Any], key: PublicKey, ctx: SuiteContext
+) -> bool:
+    """A base proof checked as its issuer made it: the same grouping of the whole document by the mandatory
+    pointers, the base signature over the proof hash, ephemeral key and mandatory hash, and each other statement's
+    signature by the ephemeral key."""
+    parsed = parse_base_proof_value(proof.get("proofValue"))
+    proof_hash = _proof_hash(document, proof, ctx)
+    mandatory, non_mandatory = base_transformation(document, parsed.mandatory_pointers, parsed.hmac_key, ctx)
+    return _verify_signatures(
+        key,
+        parsed.base_signature,
+        serialize_sign_data(proof_hash, parsed.public_key, _mandatory_hash(mandatory)),
+        parsed.public_key,
+        parsed.signatures,
+        non_mandatory,
+    )
+
+
+def verify_derived_proof(
+    document: Mapping[str, Any], proof: Mapping[str, Any], key: PublicKey, ctx: SuiteContext
+) -> bool:
+    """https://www.w3.org/TR/vc-di-ecdsa/#verify-derived-proof-ecdsa-sd-2023"""
+    data = create_verify_data(document, proof, ctx)
+    return _verify_signatures(
+        key,
+        data.base_signature,
+        serialize_sign_data(data.proof_hash, data.public_key, data.mandatory_hash),
+        data.public_key,
+        data.signatures,
+        data.non_mandatory,
+    )
+
+
+def _verify_signatures(
+    key: PublicKey,
+    base_signature: bytes,
+    to_verify: bytes,
+    ephemeral_key: bytes,
+    signatures: Sequence[bytes],
+    non_mandatory: Sequence[str],
+) -> bool:
+    if len(signatures) != len(non_mandatory):
+        return False
+    ephemeral = _ephemeral_key(ephemeral_key)
+    if not key.verify(base_signature, to_verify):
+        return False
+    return all(
+        ephemeral.verify(signature, nquad.encode("utf-8"))
+        for signature, nquad in zip(signatures, non_mandatory, strict=True)
+    )
+
+
 class EcdsaSd2023:
-    """DataIntegrityProof with cryptosuite ``ecdsa-sd-2023``: derived proofs verified; nothing signed here."""
+    """DataIntegrityProof with cryptosuite ``ecdsa-sd-2023``: base proofs signed (no mandatory pointers through
+    ``suites.sign``; :func:`create_base_proof` takes them) and verified, derived proofs verified."""
 
     name = CRYPTOSUITE
     proof_type = PROOF_TYPE
@@ -209,25 +385,17 @@ class EcdsaSd2023:
     def create_proof(
         self, document: Mapping[str, Any], options: Mapping[str, Any], signer: Signer, ctx: SuiteContext
     ) -> dict[str, Any]:
-        """Not offered: this service issues with eddsa-rdfc-2022; ecdsa-sd-2023 credentials are verified."""
-        raise InvalidInput('"ecdsa-sd-2023" proofs are verified here, not created')
+        """https://www.w3.org/TR/vc-di-ecdsa/#create-base-proof-ecdsa-sd-2023"""
+        return create_base_proof(document, options, signer, ctx)
 
     def verify_proof(
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
-        """https://www.w3.org/TR/vc-di-ecdsa/#verify-derived-proof-ecdsa-sd-2023"""
+        """https://www.w3.org/TR/vc-di-ecdsa/#verify-derived-proof-ecdsa-sd-2023 (and base proofs)"""
         key = checked_key(public_key, self.key_algorithms)
         try:
-            data = create_verify_data(document, proof, ctx)
+            if _raw_proof_value(proof.get("proofValue")).startswith(BASE_HEADER):
+                return verify_base_proof(document, proof, key, ctx)
+            return verify_derived_proof(document, proof, key, ctx)
         except ProofError as exc:
             raise InvalidInput(exc.detail) from None
-        if len(data.signatures) != len(data.non_mandatory):
-            return False
-        ephemeral = _ephemeral_key(data.public_key)
-        to_verify = serialize_sign_data(data.proof_hash, data.public_key, data.mandatory_hash)
-        if not key.verify(data.base_signature, to_verify):
-            return False
-        return all(
-            ephemeral.verify(signature, nquad.encode("utf-8"))
-            for signature, nquad in zip(data.signatures, data.non_mandatory, strict=True)
-        )

@@ -283,6 +283,14 @@ def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) ->
 
     https://www.w3.org/TR/rdf-canon/#canon-algorithm ; raises CanonicalizationLimit when over budget.
     """
+    return canonical_labels(dataset, budget=budget)[0]
+
+
+def canonical_labels(
+    dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET
+) -> tuple[str, dict[str, str]]:
+    """The canonical N-Quads and the issued identifiers map (input blank node ``_:x`` → ``_:c14nN``), which
+    selective disclosure relabels from (https://www.w3.org/TR/rdf-canon/#canon-algo-algo, step 7)."""
     quads = list(dataset)
     for quad in quads:
         if not (
@@ -293,4 +301,6 @@ def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) ->
             and isinstance(quad[3], str)
         ):
             raise InvalidInput("a dataset quad must be four N-Quads term strings")
-    return _Canonicalizer(quads, budget).run()
+    canonicalizer = _Canonicalizer(quads, budget)
+    result = canonicalizer.run()
+    return result, dict(canonicalizer.canonical.issued)
