@@ -321,11 +321,19 @@ def test_registry_dispatches_on_exact_pairs() -> None:
         ("Ed25519Signature2020", None),
         ("DataIntegrityProof", "ecdsa-rdfc-2019"),
         ("DataIntegrityProof", "ecdsa-jcs-2019"),
+        ("DataIntegrityProof", "ecdsa-sd-2023"),
         ("DataIntegrityProof", "eddsa-2022"),
         ("Ed25519Signature2018", None),
         ("EcdsaSecp256k1Signature2019", None),
     }
-    for name in ("eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019", "eddsa-2022"):
+    for name in (
+        "eddsa-rdfc-2022",
+        "eddsa-jcs-2022",
+        "ecdsa-rdfc-2019",
+        "ecdsa-jcs-2019",
+        "ecdsa-sd-2023",
+        "eddsa-2022",
+    ):
         assert suite_for({"type": "DataIntegrityProof", "cryptosuite": name}).name == name
     for legacy in ("Ed25519Signature2018", "EcdsaSecp256k1Signature2019"):
         assert suite_for({"type": legacy}).name == legacy
