@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,11 +13,14 @@ import pytest
 
 from microcred.contexts import DocumentLoader
 from microcred.keys import EcdsaSigner, Ed25519Signer, public_key_from_multikey
-from microcred.suites import DidKeyResolver, SuiteContext, sign, verify
+from microcred.suites import DEFAULT_BUDGET, DidKeyResolver, SuiteContext, sign, to_dataset, verify
 from microcred.suites import ecdsa_rdfc_2019 as rdfc
+from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
+from microcred.suites.rdfc import canonical_labels
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58
 from microcred.vc.errors import InvalidInput
 from tests.conftest import VECTORS, load_json
+from tests.suites.conftest import CREDENTIAL
 
 pytestmark = pytest.mark.shared
 
@@ -179,3 +183,34 @@ def test_malformed_proof_values_fail_cleanly(value: str, examples_loader: Docume
     result = verify(signed, resolver=DidKeyResolver(), loader=examples_loader)
     assert not result.verified
     assert result.results[0].detail
+
+
+def test_the_hash_function_reaches_the_isolated_workers(loader: DocumentLoader) -> None:
+    """The verifier canonicalizes in worker processes; a P-384 proof must be canonicalized there with SHA-384
+    too, both on the in-process fast path and in a worker (an inline context takes pyld's path)."""
+    sha384 = replace(DEFAULT_BUDGET, hash_algorithm="sha384")
+    inline = copy.deepcopy(CREDENTIAL)
+    inline["@context"] = [*CREDENTIAL["@context"], {"extra": "https://example.org/extra"}]
+    pool = ProcessCanonicalizer(workers=1)
+    try:
+        run = pool.until(WorkDeadline.after(30.0))
+        for document in (CREDENTIAL, inline):
+            dataset = to_dataset(document, loader=loader)
+            expected = canonical_labels(dataset, budget=sha384)[0]
+            assert (
+                expected != canonical_labels(dataset)[0]
+            )  # the duplicate alignments are labelled differently
+            assert run(document, sha384) == expected
+        assert pool._pool is not None  # the inline context went to a worker
+    finally:
+        pool.stop()
+    signer = vector_signer("p384", "P-384")
+    did = signer.verification_method.split("#", 1)[0]
+    credential = {**CREDENTIAL, "issuer": {**CREDENTIAL["issuer"], "id": did}}
+    signed = sign(credential, signer=signer, loader=loader, created=NOW, suite="ecdsa-rdfc-2019")
+    pool = ProcessCanonicalizer(workers=1)
+    try:
+        budget = replace(DEFAULT_BUDGET, runner=pool.until(WorkDeadline.after(30.0)))
+        assert verify(signed, resolver=DidKeyResolver(), loader=loader, budget=budget).verified
+    finally:
+        pool.stop()
