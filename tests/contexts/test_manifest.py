@@ -28,6 +28,12 @@ PUBLISHED_CANONICAL_SHA256 = {
     "https://www.w3.org/ns/credentials/status/v1": "b2fcebfbaf4e6beae2be370fda8a5f9f99c28540c798a75a8cdccc0fb1a12492",
     "https://w3id.org/vc/status-list/2021/v1": "9768f9aa81ab6c3e2ad96b2d669eaba67afe13fff0140a853f1e3d313fab13b6",
     "https://www.w3.org/ns/did/v1": "a7e146c40fcec005d3f0f14ae745665f446da58d7914a9d8f733746686fad82b",
+    # Not in the standards notes: the contexts of the 2018-2019 suites, as @digitalbazaar/security-context 1.0.1
+    # and ed25519-signature-2018-context 1.1.0 ship them (tests/interop/test_suites_interop.py compares our copies
+    # with what the installed packages give Digital Bazaar's suites).
+    "https://w3id.org/security/v1": "d87de2ce3ce407bcac481f8af31e211e54beb5cbd7dd459826ed0502302ee234",
+    "https://w3id.org/security/v2": "38a9ef19cf3a75bf856202bd1ed4cbd55c985ad4a809eb7f4ef584ba9d51dc90",
+    "https://w3id.org/security/suites/ed25519-2018/v1": "b4cb4ede62cd5c1e98b54340bf9d5ae636e6ba6e92b6bffb50be3c12b473a2de",
 }
 
 

@@ -8,6 +8,9 @@ Multikey and as ``Ed25519VerificationKey2018`` with ``publicKeyBase58``.
 from __future__ import annotations
 
 import copy
+import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,13 +18,13 @@ from typing import Any
 import base58
 import pytest
 
-from microcred.contexts import DocumentLoader, offline_loader
+from microcred.contexts import DocumentLoader, context_document, offline_loader
 from microcred.keys import EcdsaSigner, Ed25519Signer, Signer
 from microcred.suites import StaticResolver, SuiteContext, sign, verify
 from microcred.suites import ecdsa_sd_2023 as sd
 from microcred.vc.encodings import multibase_decode
 from tests.conftest import load_json
-from tests.interop.harness import run_di
+from tests.interop.harness import INTEROP, run_di
 from tests.suites.conftest import CREDENTIAL
 from tests.suites.test_ecdsa_rdfc_2019 import ECDSA_VECTORS
 
@@ -222,3 +225,29 @@ def test_ecdsa_sd_2023_base_signed_here_is_derived_and_verified_by_node() -> Non
     assert [r["verified"] for r in run_di([verify_job(derived), verify_job(changed)])] == [True, False]
     assert verify(derived, resolver=resolver, loader=loader).verified
     assert not verify(changed, resolver=resolver, loader=loader).verified
+
+
+def test_the_pinned_suite_contexts_are_what_the_npm_packages_give_the_independent_suites() -> None:
+    """Our copies of security v1/v2 and the Ed25519 2018 suite context equal the objects Digital Bazaar's suites
+    load from their packages (the contexts are JS modules or JSON files there)."""
+    node = shutil.which("node")
+    assert node is not None, "node is not installed: the interop tests need Node.js >= 18"
+    script = (
+        "const s = require('@digitalbazaar/security-context');"
+        "const e = require('ed25519-signature-2018-context');"
+        "process.stdout.write(JSON.stringify({"
+        "'https://w3id.org/security/v1': s.contexts.get(s.SECURITY_CONTEXT_V1_URL),"
+        "'https://w3id.org/security/v2': s.contexts.get(s.SECURITY_CONTEXT_V2_URL),"
+        "[e.constants.CONTEXT_URL]: e.contexts.get(e.constants.CONTEXT_URL)}))"
+    )
+    completed = subprocess.run(
+        [node, "-e", script], cwd=INTEROP, capture_output=True, text=True, timeout=60, check=True
+    )
+    theirs = json.loads(completed.stdout)
+    assert set(theirs) == {
+        "https://w3id.org/security/v1",
+        "https://w3id.org/security/v2",
+        "https://w3id.org/security/suites/ed25519-2018/v1",
+    }
+    for url, document in theirs.items():
+        assert context_document(url) == document, url

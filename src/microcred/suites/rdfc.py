@@ -15,7 +15,6 @@ N-Quads term strings, graph ``""`` for the default graph.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -104,7 +103,8 @@ class _Canonicalizer:
     def __init__(self, quads: Sequence[Quad], budget: Budget) -> None:
         self.quads = quads
         self.budget = budget
-        self.hash = functools.partial(hashlib.new, budget.hash_algorithm)
+        # the constructor itself (hashlib.sha256), not hashlib.new: it is called for every blank node hash
+        self.hash: Callable[..., hashlib._Hash] = getattr(hashlib, budget.hash_algorithm)
         self.deadline = time.monotonic() + budget.deadline_seconds
         self.work = 0
         self.calls = 0
