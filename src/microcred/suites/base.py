@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -28,9 +28,13 @@ __all__ = [
     "Cryptosuite",
     "SuiteContext",
     "check_created",
+    "check_data_integrity_options",
+    "check_legacy_options",
     "context_urls",
+    "proof_config",
 ]
 
+DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -139,6 +143,39 @@ def check_created(value: Any) -> None:
     """``created`` must be an XML Schema dateTimeStamp (https://www.w3.org/TR/vc-data-integrity/#proofs)."""
     if not isinstance(value, str) or not _DATE_TIME.match(value):
         raise ProofError(f'"proof.created" must be an XML Schema dateTime, not {value!r}')
+
+
+def check_data_integrity_options(options: Mapping[str, Any], cryptosuite: str) -> None:
+    """``type`` must be DataIntegrityProof and ``cryptosuite`` the suite's (ProofError otherwise)."""
+    if options.get("type") != DATA_INTEGRITY_PROOF or options.get("cryptosuite") != cryptosuite:
+        raise ProofError(
+            f'"proof.type" must be "{DATA_INTEGRITY_PROOF}" and "proof.cryptosuite" must be "{cryptosuite}"'
+        )
+
+
+def check_legacy_options(options: Mapping[str, Any], proof_type: str) -> None:
+    """A suite named by its proof type alone: ``type`` must be it, with no ``cryptosuite`` (ProofError otherwise)."""
+    if options.get("type") != proof_type or "cryptosuite" in options:
+        raise ProofError(f'"proof.type" must be "{proof_type}" with no "proof.cryptosuite"')
+
+
+def proof_config(
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+    check: Callable[[Mapping[str, Any]], None],
+    *,
+    context_if_present: bool = False,
+) -> dict[str, Any]:
+    """The proof configuration every suite's "proof configuration" step builds: the options without
+    ``proofValue``, checked by the suite, a valid ``created``, and the document's ``@context`` (only when it has
+    one, for the JCS suites). https://www.w3.org/TR/vc-data-integrity/#add-proof"""
+    config = {key: value for key, value in options.items() if key != "proofValue"}
+    check(config)
+    if "created" in config:
+        check_created(config["created"])
+    if not context_if_present or "@context" in unsecured:
+        config["@context"] = unsecured.get("@context")
+    return config
 
 
 def sha256(data: str) -> bytes:

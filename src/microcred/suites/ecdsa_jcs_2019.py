@@ -9,12 +9,13 @@ document's ``@context``) with the hashing and signatures of ecdsa-rdfc-2019 (P-2
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from microcred.keys import Signer
 from microcred.keys.public_key import P256
-from microcred.suites.base import SuiteContext, check_created
-from microcred.suites.ecdsa_rdfc_2019 import EcdsaDataIntegrity, check_options
+from microcred.suites.base import SuiteContext, check_data_integrity_options, proof_config
+from microcred.suites.ecdsa_rdfc_2019 import EcdsaDataIntegrity
 from microcred.suites.eddsa_jcs_2022 import jcs, proof_context_split, safe_mode_check
 
 __all__ = ["EcdsaJcs2019", "proof_configuration", "transformation"]
@@ -27,7 +28,7 @@ def transformation(
 ) -> str:
     """https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-jcs-2019 (after the safe-mode JSON-LD check;
     JCS does not depend on the curve)."""
-    check_options(options, CRYPTOSUITE)
+    check_data_integrity_options(options, CRYPTOSUITE)
     safe_mode_check(unsecured, ctx)
     return jcs(unsecured)
 
@@ -36,13 +37,8 @@ def proof_configuration(
     unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext, algorithm: str = P256
 ) -> str:
     """https://www.w3.org/TR/vc-di-ecdsa/#proof-configuration-ecdsa-jcs-2019"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    check_options(config, CRYPTOSUITE)
-    if "created" in config:
-        check_created(config["created"])
-    if "@context" in unsecured:
-        config["@context"] = unsecured["@context"]
-    return jcs(config)
+    check = partial(check_data_integrity_options, cryptosuite=CRYPTOSUITE)
+    return jcs(proof_config(unsecured, options, check, context_if_present=True))
 
 
 class EcdsaJcs2019(EcdsaDataIntegrity):

@@ -16,7 +16,7 @@ from typing import Any
 
 from microcred.keys import PublicKey, Signer
 from microcred.keys.public_key import P256, P384
-from microcred.suites.base import SuiteContext, check_created
+from microcred.suites.base import SuiteContext, check_data_integrity_options, proof_config
 from microcred.suites.eddsa_rdfc_2022 import PROOF_TYPE, add_data_integrity_context
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58
 from microcred.vc.errors import InvalidInput, ProofError
@@ -33,12 +33,8 @@ CRYPTOSUITE = "ecdsa-rdfc-2019"
 _SIGNATURE_BYTES = {P256: 64, P384: 96}
 
 
-def check_options(options: Mapping[str, Any], cryptosuite: str) -> None:
-    """``type`` and ``cryptosuite`` of the proof options must name the suite."""
-    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != cryptosuite:
-        raise ProofError(
-            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{cryptosuite}"'
-        )
+def _check_options(options: Mapping[str, Any]) -> None:
+    check_data_integrity_options(options, CRYPTOSUITE)
 
 
 def rdfc_hash(algorithm: str) -> str:
@@ -51,7 +47,7 @@ def transformation(
     unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext, algorithm: str = P256
 ) -> str:
     """https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-rdfc-2019"""
-    check_options(options, CRYPTOSUITE)
+    _check_options(options)
     return ctx.canonical_nquads(unsecured, hash_algorithm=rdfc_hash(algorithm))
 
 
@@ -59,11 +55,7 @@ def proof_configuration(
     unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext, algorithm: str = P256
 ) -> str:
     """https://www.w3.org/TR/vc-di-ecdsa/#proof-configuration-ecdsa-rdfc-2019"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    check_options(config, CRYPTOSUITE)
-    if "created" in config:
-        check_created(config["created"])
-    config["@context"] = unsecured.get("@context")
+    config = proof_config(unsecured, options, _check_options)
     return ctx.canonical_nquads(config, hash_algorithm=rdfc_hash(algorithm))
 
 

@@ -21,14 +21,15 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import cbor2
 
 from microcred.keys import EcdsaSigner, PublicKey, Signer, public_key_from_multikey
 from microcred.keys.public_key import MULTICODEC_HEADERS, P256
-from microcred.suites.base import SuiteContext, check_created
-from microcred.suites.ecdsa_rdfc_2019 import check_options, checked_key
+from microcred.suites.base import SuiteContext, check_data_integrity_options, proof_config
+from microcred.suites.ecdsa_rdfc_2019 import checked_key
 from microcred.suites.eddsa_rdfc_2022 import PROOF_TYPE, add_data_integrity_context
 from microcred.suites.sd_primitives import canonicalize_and_group
 from microcred.vc.encodings import (
@@ -189,11 +190,7 @@ def serialize_sign_data(proof_hash: bytes, public_key: bytes, mandatory_hash: by
 
 def _proof_hash(document: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> bytes:
     """https://www.w3.org/TR/vc-di-ecdsa/#base-proof-configuration-ecdsa-sd-2023 (hashed as in createVerifyData)"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    check_options(config, CRYPTOSUITE)
-    if "created" in config:
-        check_created(config["created"])
-    config["@context"] = document.get("@context")
+    config = proof_config(document, options, partial(check_data_integrity_options, cryptosuite=CRYPTOSUITE))
     return hashlib.sha256(ctx.canonical_nquads(config).encode("utf-8")).digest()
 
 

@@ -10,12 +10,14 @@ under another name. The report says the name is outdated. Never used for signing
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from microcred.keys import Signer
-from microcred.suites.base import SuiteContext, check_created
-from microcred.suites.eddsa_rdfc_2022 import PROOF_TYPE, EddsaDataIntegrity, verify_eddsa_proof
-from microcred.vc.errors import InvalidInput, ProofError
+from microcred.suites import eddsa_rdfc_2022 as rdfc_2022
+from microcred.suites.base import SuiteContext
+from microcred.suites.eddsa_rdfc_2022 import EddsaDataIntegrity, verify_eddsa_proof
+from microcred.vc.errors import InvalidInput
 
 __all__ = ["CRYPTOSUITE", "Eddsa2022"]
 
@@ -26,27 +28,9 @@ WARNING = (
 )
 
 
-def _check_options(options: Mapping[str, Any]) -> None:
-    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(
-            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"'
-        )
-
-
-def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
-    """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-rdfc-2022"""
-    _check_options(options)
-    return ctx.canonical_nquads(unsecured)
-
-
-def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
-    """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-rdfc-2022 (with the draft name)"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    _check_options(config)
-    if "created" in config:
-        check_created(config["created"])
-    config["@context"] = unsecured.get("@context")
-    return ctx.canonical_nquads(config)
+# eddsa-rdfc-2022's steps, under the draft name
+transformation = partial(rdfc_2022.transformation, cryptosuite=CRYPTOSUITE)
+proof_configuration = partial(rdfc_2022.proof_configuration, cryptosuite=CRYPTOSUITE)
 
 
 class Eddsa2022(EddsaDataIntegrity):

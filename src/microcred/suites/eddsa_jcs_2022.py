@@ -16,15 +16,14 @@ from typing import Any
 import rfc8785
 
 from microcred.keys import Signer
-from microcred.suites.base import SuiteContext, check_created
+from microcred.suites.base import SuiteContext, check_data_integrity_options, proof_config
 from microcred.suites.eddsa_rdfc_2022 import (
-    PROOF_TYPE,
     EddsaDataIntegrity,
     create_eddsa_proof,
     verify_eddsa_proof,
 )
 from microcred.suites.rdf import to_dataset
-from microcred.vc.errors import InvalidInput, ProofError
+from microcred.vc.errors import InvalidInput
 
 __all__ = [
     "EddsaJcs2022",
@@ -47,10 +46,7 @@ def jcs(value: Any) -> str:
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(
-            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"'
-        )
+    check_data_integrity_options(options, CRYPTOSUITE)
 
 
 def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
@@ -84,13 +80,7 @@ def proof_context_split(
 
 def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
     """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-jcs-2022"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    _check_options(config)
-    if "created" in config:
-        check_created(config["created"])
-    if "@context" in unsecured:
-        config["@context"] = unsecured["@context"]
-    return jcs(config)
+    return jcs(proof_config(unsecured, options, _check_options, context_if_present=True))
 
 
 class EddsaJcs2022(EddsaDataIntegrity):
