@@ -12,6 +12,9 @@ from microcred.keys import EcdsaSigner
 from microcred.suites import eddsa_2022
 from microcred.suites.eddsa_rdfc_2022 import create_eddsa_proof
 from microcred.vc.encodings import b64url_encode
+from microcred.verifier.credential import Verifier
+from microcred.verifier.did import DidResolver
+from microcred.verifier.trust import NoRegistry
 from tests.verifier.conftest import CREATED, NOW, World, ob3_credential
 
 CONTROLLER = "https://issuer.example/issuers/1"
@@ -112,3 +115,40 @@ def test_the_outdated_eddsa_2022_name_is_verified_with_a_warning(world: World) -
     assert check.status == "passed"
     assert "Warning:" in check.sentence
     assert "pre-2023 draft name" in check.sentence
+
+
+def test_a_did_ebsi_issuer_resolves_through_the_ebsi_did_registry(world: World) -> None:
+    did = "did:ebsi:zvHWX359A3CvfJnCYaAiAde"
+    registry = "https://api-pilot.ebsi.example/did-registry/v5"
+    signer = EcdsaSigner.from_secret(SECRET, algorithm="P-256", verification_method=f"{did}#key-1")
+    world.web.put_json(
+        f"{registry}/identifiers/{did}",
+        {
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"],
+            "id": did,
+            "verificationMethod": [
+                {
+                    "id": f"{did}#key-1",
+                    "type": "JsonWebKey2020",
+                    "controller": did,
+                    "publicKeyJwk": signer.public_key.jwk(),
+                }
+            ],
+            "assertionMethod": [f"{did}#key-1"],
+        },
+    )
+    signed = suites.sign(
+        ob3_credential(did), signer=signer, loader=world.loader, created=CREATED, suite="ecdsa-rdfc-2019"
+    )
+    fetcher = world.web.fetcher()
+    verifier = Verifier(
+        document_loader=world.loader,
+        fetcher=fetcher,
+        resolver=DidResolver(fetcher, ebsi_registry=registry),
+        trust=NoRegistry(),
+    )
+    report = verifier.verify_credential(signed, now=NOW)
+    assert report.check("proof").status == "passed", report.check("proof").sentence
+    assert report.check("issuer").status == "passed"
+    # without a registry configured, did:ebsi is not resolved: not checked, never "altered"
+    assert world.verifier().verify_credential(signed, now=NOW).check("proof").status == "not-checked"

@@ -1,5 +1,5 @@
-"""Resolving issuer and holder DIDs: did:key and did:jwk offline, did:web and https controller documents over the
-guarded HTTP client.
+"""Resolving issuer and holder DIDs: did:key and did:jwk offline, did:web, did:ebsi (through an EBSI DID Registry,
+when one is configured) and https controller documents over the guarded HTTP client.
 
 https://w3c-ccg.github.io/did-method-key/ ; https://w3c-ccg.github.io/did-method-web/#read-resolve ;
 https://github.com/quartzjer/did-jwk/blob/main/spec.md ; https://www.w3.org/TR/cid-1.0/#retrieve-verification-method
@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from microcred.keys import did_jwk_document, did_key_document, did_web_url
 from microcred.vc.errors import InvalidInput, NotFound
@@ -43,6 +43,8 @@ class DidResolver:
 
     fetcher: Fetcher
     policy: FetchPolicy = field(default_factory=FetchPolicy)
+    ebsi_registry: str | None = None
+    """EBSI DID Registry (e.g. ``https://api-pilot.ebsi.eu/did-registry/v5``) resolving did:ebsi; None: not resolved."""
     limits: InputLimits = field(default_factory=lambda: InputLimits(max_bytes=262_144, max_depth=32))
     key_cache_size: int = 4096
     _did_keys: OrderedDict[str, Mapping[str, Any]] = field(default_factory=OrderedDict, repr=False)
@@ -57,11 +59,26 @@ class DidResolver:
             return did_jwk_document(did)
         if did.startswith("did:web:"):
             return self._did_web(did)
+        if did.startswith("did:ebsi:") and self.ebsi_registry:
+            return self._did_ebsi(did, self.ebsi_registry)
         if did.startswith("https://"):
             return self._controller_document(did_or_url.split("#", 1)[0])
         raise NotFound(
             f'"{did}" uses a DID method this verifier does not resolve (did:key, did:jwk, did:web, https)'
         )
+
+    def _did_ebsi(self, did: str, registry: str) -> Mapping[str, Any]:
+        """https://hub.ebsi.eu/apis/pilot/did-registry/v5/get-identifiers-did : ``GET <registry>/identifiers/{did}``."""
+        url = f"{registry.rstrip('/')}/identifiers/{quote(did, safe=':')}"
+        result = self.fetcher.get(url, accept="application/did+ld+json, application/json")
+        document = parse_json(result.body, limits=self.limits)
+        if not isinstance(document, dict):
+            raise InvalidInput(f'"{url}" is not a JSON object')
+        if document.get("id") != did:
+            raise InvalidInput(
+                f"the EBSI DID Registry answered a document for {document.get('id')!r}, not {did}"
+            )
+        return document
 
     def _controller_document(self, url: str) -> Mapping[str, Any]:
         """https://www.w3.org/TR/cid-1.0/#retrieve-verification-method : the document at the URL must have the
