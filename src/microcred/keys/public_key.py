@@ -12,6 +12,7 @@ written for Ed25519-only suites keeps working with it, and it also says which al
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import base58
@@ -136,6 +137,12 @@ def public_key_from_multikey(value: Any) -> PublicKey:
     secp256k1-pub: https://www.w3.org/TR/cid-1.0/#Multikey)."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise InvalidInput('"publicKeyMultibase" must be a base58btc multibase string ("z…")')
+    return _from_multikey(value)
+
+
+@lru_cache(maxsize=4096)
+def _from_multikey(value: str) -> PublicKey:
+    """Cached: a verifier decodes the same few issuer keys (base58 in pure Python, point checks) again and again."""
     raw = multibase_decode(value)
     for algorithm, header in MULTICODEC_HEADERS.items():
         if raw.startswith(header):
