@@ -12,10 +12,13 @@ from typing import Any
 
 import base58
 import pytest
+from joserfc import jws
+from joserfc.jwk import ECKey, OKPKey
 
 from microcred.contexts import DocumentLoader
 from microcred.keys import EcdsaSigner, Ed25519Signer, Signer
-from microcred.suites import StaticResolver, sign, verify
+from microcred.suites import StaticResolver, SuiteContext, sign, verify
+from microcred.suites.jws_detached import create_verify_data
 from microcred.vc.encodings import b64url_decode, b64url_encode
 from tests.suites.conftest import SEED
 
@@ -175,3 +178,30 @@ def test_high_s_secp256k1_signatures_verify_as_jws_allows(loader: DocumentLoader
     high = raw[:32] + (order - s).to_bytes(32, "big")
     signed["proof"]["jws"] = f"{protected}..{b64url_encode(high)}"
     assert verify(signed, resolver=StaticResolver({ISSUER: issuer_document()}), loader=loader).verified
+
+
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # the 2018 suite's header says EdDSA, as it must
+@pytest.mark.parametrize(("suite", "make_signer", "alg"), CASES)
+def test_an_independent_jose_library_agrees_both_ways(
+    suite: str, make_signer: Any, alg: str, loader: DocumentLoader
+) -> None:
+    """joserfc's EdDSA / ES256K verifies our ``proof.jws`` over RFC 7797's signing input (header, ".", the
+    unencoded verify data), and its signature over the same input verifies here: the JWS layer of both suites is
+    standard JOSE (joserfc cannot carry a non-UTF-8 unencoded payload itself, so its algorithm layer is used)."""
+    signer = make_signer()
+    signed = sign(vc1(), signer=signer, loader=loader, created=NOW, suite=suite)
+    unsecured = {k: v for k, v in signed.items() if k != "proof"}
+    options = {k: v for k, v in signed["proof"].items() if k != "jws"}
+    verify_data = create_verify_data(unsecured, options, SuiteContext(loader=loader))
+    key = (OKPKey if alg == "EdDSA" else ECKey).import_key(signer._key)
+    algorithm = jws.JWSRegistry(algorithms=[alg]).get_alg(alg)
+    protected, _, signature = signed["proof"]["jws"].split(".")
+    signing_input = protected.encode("ascii") + b"." + verify_data
+    assert algorithm.verify(signing_input, b64url_decode(signature), key)
+    assert not algorithm.verify(signing_input[:-1] + b"\x00", b64url_decode(signature), key)
+
+    theirs = f"{protected}..{b64url_encode(algorithm.sign(signing_input, key))}"
+    resolver = StaticResolver({ISSUER: issuer_document()})
+    assert verify(
+        {**unsecured, "proof": {**options, "jws": theirs}}, resolver=resolver, loader=loader
+    ).verified
