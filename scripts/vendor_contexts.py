@@ -121,6 +121,12 @@ SOURCES: list[tuple[str, str, str, str]] = [
         "contexts/vc-status-list-v1.jsonld",
     ),
     (
+        "https://w3id.org/security/suites/ed25519-2018/v1",
+        "ed25519-signature-2018-v1.jsonld",
+        "ed25519-signature-2018-context@1.1.0",
+        "contexts/ed25519-signature-2018-v1.jsonld",
+    ),
+    (
         "https://www.w3.org/ns/did/v1",
         "did-v1.jsonld",
         "did-context@3.1.1",

@@ -50,6 +50,9 @@ VENDORED_CANONICAL_SHA256 = {
     "https://w3id.org/security/v2": "38a9ef19cf3a75bf856202bd1ed4cbd55c985ad4a809eb7f4ef584ba9d51dc90",
     "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "ff5ab3cbe89f16a7a57b802718b2fe9673d911cd319e5727799f6d327d87e38d",
     "https://purl.imsglobal.org/spec/clr/v2p0/context.json": "76e77733bcd0ddec3f13dce0ab8fdbe435f286b710c2a250d3974ffdae2ec019",
+    # the 2018 suite's context as ed25519-signature-2018-context 1.1.0 ships it (tests/interop/test_suites_interop.py
+    # compares our copies with what the installed packages give Digital Bazaar's suites)
+    "https://w3id.org/security/suites/ed25519-2018/v1": "b4cb4ede62cd5c1e98b54340bf9d5ae636e6ba6e92b6bffb50be3c12b473a2de",
 }
 
 

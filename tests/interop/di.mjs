@@ -5,12 +5,16 @@
 //
 // Job fields:
 //   action         "sign" | "verify" | "canonize" | "bench"
-//   suite          "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022" | "Ed25519Signature2020"
+//   suite          "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022" | "Ed25519Signature2020" |
+//                  "Ed25519Signature2018" | "ecdsa-rdfc-2019" (P-256 / P-384 Multikey) |
+//                  "ecdsa-sd-2023" (base proof, P-256; mandatoryPointers)
+//   derive         action "derive": an ecdsa-sd-2023 derived proof of a base-signed document (selectivePointers)
 //   kind           "credential" (default, @digitalbazaar/vc issue/verifyCredential, which also requires the
 //                  issuer to be the key's controller) | "presentation" (vc.signPresentation / vc.verify with
 //                  challenge and domain) | "document" (jsonld-signatures verify, assertionMethod only)
 //   document       the credential or presentation (unsigned for sign, signed for verify)
 //   seed           hex of the 32-byte Ed25519 seed (sign, bench sign)
+//   publicKeyMultibase, secretKeyMultibase   the ECDSA Multikey pair (sign with ecdsa-rdfc-2019)
 //   verificationMethod, controller   the key's VM id and controller DID (sign)
 //   created        proof "created" (ISO 8601, sign)
 //   challenge, domain                 presentations
@@ -28,7 +32,12 @@
 import {readFileSync} from 'node:fs';
 
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as ecdsaRdfc2019} from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import * as ecdsaSd2023 from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+import {Ed25519Signature2018} from '@digitalbazaar/ed25519-signature-2018';
 import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2018} from '@digitalbazaar/ed25519-verification-key-2018';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import * as eddsaJcs2022 from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
@@ -68,9 +77,22 @@ function documentLoader({contexts, didDocuments}) {
 }
 
 async function signingSuite(job) {
-  const seed = Uint8Array.from(Buffer.from(job.seed, 'hex'));
   const date = job.created ? new Date(job.created) : undefined;
   const ids = {id: job.verificationMethod, controller: job.controller};
+  if(job.suite === 'ecdsa-rdfc-2019' || job.suite === 'ecdsa-sd-2023') {
+    const keyPair = await EcdsaMultikey.from({
+      type: 'Multikey', publicKeyMultibase: job.publicKeyMultibase,
+      secretKeyMultibase: job.secretKeyMultibase, ...ids
+    });
+    const cryptosuite = job.suite === 'ecdsa-sd-2023' ?
+      ecdsaSd2023.createSignCryptosuite({mandatoryPointers: job.mandatoryPointers || []}) : ecdsaRdfc2019;
+    return new DataIntegrityProof({signer: keyPair.signer(), cryptosuite, date});
+  }
+  const seed = Uint8Array.from(Buffer.from(job.seed, 'hex'));
+  if(job.suite === 'Ed25519Signature2018') {
+    const key = await Ed25519VerificationKey2018.generate({seed, ...ids});
+    return new Ed25519Signature2018({key, date});
+  }
   if(job.suite === 'Ed25519Signature2020') {
     const key = await Ed25519VerificationKey2020.generate({seed, ...ids});
     return new Ed25519Signature2020({key, date});
@@ -85,7 +107,10 @@ function verifyingSuites() {
   return [
     new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
     new DataIntegrityProof({cryptosuite: eddsaJcs2022.createVerifyCryptosuite()}),
-    new Ed25519Signature2020()
+    new DataIntegrityProof({cryptosuite: ecdsaRdfc2019}),
+    new DataIntegrityProof({cryptosuite: ecdsaSd2023.createVerifyCryptosuite()}),
+    new Ed25519Signature2020(),
+    new Ed25519Signature2018()
   ];
 }
 
@@ -144,6 +169,14 @@ async function verify(job, loader) {
   return {verified: result.verified === true, errors: errorsOf(result)};
 }
 
+async function derive(job, loader) {
+  const cryptosuite = ecdsaSd2023.createDiscloseCryptosuite({selectivePointers: job.selectivePointers || []});
+  const suite = new DataIntegrityProof({cryptosuite});
+  return jsigs.derive(structuredClone(job.document), {
+    suite, purpose: new jsigs.purposes.AssertionProofPurpose(), documentLoader: loader
+  });
+}
+
 async function canonize(job, loader) {
   const nquads = await jsonld.canonize(job.document, {
     algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader: loader, safe: true, base: null
@@ -169,13 +202,13 @@ async function run(job, pinned) {
     contexts.set(url, document);
   }
   const loader = documentLoader({contexts, didDocuments: job.didDocuments});
-  const actions = {sign, verify, canonize, bench};
+  const actions = {sign, verify, derive, canonize, bench};
   const action = actions[job.action];
   if(!action) {
     throw new Error(`unknown action ${JSON.stringify(job.action)}`);
   }
   const result = await action(job, loader);
-  return job.action === 'sign' ? {document: result} : result;
+  return job.action === 'sign' || job.action === 'derive' ? {document: result} : result;
 }
 
 async function main() {

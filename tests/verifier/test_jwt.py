@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from microcred.vc.encodings import b64url_encode
+from microcred.keys import PublishedKey, did_web_document
+from microcred.vc.encodings import b64url_encode, multibase_encode_b58
 from microcred.verifier.inputs import read_input
 from tests.verifier.factories import (
     NOW,
@@ -212,3 +213,34 @@ def test_jwt_wrapping_a_credential_with_an_embedded_proof(world: World) -> None:
     assert only_embedded.check("proof").status == "passed"
     assert "The JWT around it does not verify" in only_embedded.check("proof").sentence
     assert only_embedded.verified
+
+
+def test_a_bare_did_kid_with_one_key_resolves_to_it(world: World) -> None:
+    """A ``kid`` that is the DID itself names its only assertionMethod key."""
+    credential = world.credential()
+    bare = world.issuer.verification_method.split("#", 1)[0]
+    jws = encode({"alg": "EdDSA", "kid": bare, "typ": "JWT"}, ob3_payload(credential), eddsa())
+    report = world.verifier().verify_jwt(jws, now=NOW)
+    assert report.check("proof").status == "passed", report.check("proof").sentence
+    assert report.check("issuer").status == "passed"
+
+
+def test_a_bare_did_kid_with_two_keys_is_refused(world: World) -> None:
+    did = "did:web:two.example"
+    first = Ed25519PrivateKey.from_private_bytes(SEED)
+    second = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+    keys = [
+        PublishedKey(name, multibase_encode_b58(b"\xed\x01" + k.public_key().public_bytes_raw()))
+        for name, k in (("a", first), ("b", second))
+    ]
+    world.web.put_json(
+        "https://two.example/.well-known/did.json", did_web_document(did, keys, ed25519_2020=False)
+    )
+    credential = world.credential()
+    credential["issuer"] = (
+        {**credential["issuer"], "id": did} if isinstance(credential["issuer"], dict) else did
+    )
+    jws = encode({"alg": "EdDSA", "kid": did}, ob3_payload(credential), eddsa())
+    check = world.verifier().verify_jwt(jws, now=NOW).check("proof")
+    assert check.status == "failed"
+    assert "is not a verification method" in check.sentence

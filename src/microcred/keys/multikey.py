@@ -1,4 +1,4 @@
-"""Ed25519 keys as Multikey values and did:key identifiers.
+"""Ed25519 keys as Multikey values, and did:key identifiers (Ed25519, P-256, P-384, secp256k1).
 
 https://www.w3.org/TR/cid-1.0/#Multikey ; https://w3c-ccg.github.io/did-method-key/#document-creation-algorithm
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from microcred.vc.encodings import ED25519_PUB_HEADER, multikey_decode, multikey_encode
+from microcred.keys.public_key import ED25519, MULTICODEC_HEADERS, public_key_from_multikey
+from microcred.vc.encodings import ED25519_PUB_HEADER, multibase_decode, multikey_decode, multikey_encode
 from microcred.vc.errors import InvalidInput
 
 __all__ = [
@@ -55,16 +56,24 @@ def did_key_verification_method(public_multibase: str) -> str:
 
 
 def did_key_document(did: str, *, key_type: str = "Multikey") -> dict[str, Any]:
-    """Resolve a did:key offline into its DID document (Multikey or Ed25519VerificationKey2020 form)."""
+    """Resolve a did:key offline into its DID document (Multikey or Ed25519VerificationKey2020 form).
+
+    Ed25519, P-256, P-384 and secp256k1 keys (multicodec 0xed, 0x1200, 0x1201, 0xe7; EC keys as compressed
+    points); an EC key is always rendered as Multikey, the only type the did:key spec gives it.
+    """
     parts = did.split("#", 1)[0].split(":")
     if len(parts) != 3 or parts[:2] != ["did", "key"] or not parts[2].startswith("z"):
         raise InvalidInput(f'"{did}" is not a did:key identifier (did:key:z…)')
     public_multibase = parts[2]
-    public_key_from_multibase(public_multibase)
     if key_type not in ("Multikey", "Ed25519VerificationKey2020"):
         raise InvalidInput(
             f'did:key key type must be Multikey or Ed25519VerificationKey2020, not "{key_type}"'
         )
+    key = public_key_from_multikey(public_multibase)
+    if len(multibase_decode(public_multibase)) != len(MULTICODEC_HEADERS[key.algorithm]) + len(key):
+        raise InvalidInput(f'"{did}" must carry a compressed {key.algorithm} point')
+    if key.algorithm != ED25519:
+        key_type = "Multikey"
     did = f"did:key:{public_multibase}"
     vm_id = f"{did}#{public_multibase}"
     key_context = MULTIKEY_V1 if key_type == "Multikey" else ED25519_2020_V1

@@ -1,9 +1,11 @@
 """Data Integrity proofs: RDFC-1.0 with a work budget, pluggable cryptosuites, sign and verify.
 
-https://www.w3.org/TR/vc-data-integrity/ ; https://www.w3.org/TR/vc-di-eddsa/
+https://www.w3.org/TR/vc-data-integrity/ ; https://www.w3.org/TR/vc-di-eddsa/ ; https://www.w3.org/TR/vc-di-ecdsa/
 
 Modules: ``rdf`` (JSON-LD → dataset, safe mode), ``rdfc`` (canonicalization with a Budget), ``base``
-(Cryptosuite protocol, SuiteContext), ``eddsa_rdfc_2022`` and ``ed25519_signature_2020`` (the suites),
+(Cryptosuite protocol, SuiteContext), the suites (``eddsa_rdfc_2022``, ``eddsa_jcs_2022``, ``eddsa_2022``,
+``ed25519_signature_2020``, ``ecdsa_rdfc_2019``, ``ecdsa_jcs_2019``, ``ecdsa_sd_2023``, and through
+``jws_detached`` ``ed25519_signature_2018`` and ``ecdsa_secp256k1_signature_2019``),
 ``registry`` (SUITES, suite_for), ``resolver`` (verification method checks), ``proofs`` (sign, verify),
 ``json_input`` (bounded parsing), ``plain_form`` (is the JSON what the signature covers).
 """
@@ -30,6 +32,7 @@ from microcred.suites.resolver import (
     Resolver,
     StaticResolver,
     resolve_verification_method,
+    sole_method,
 )
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "plain_form_problem",
     "resolve_verification_method",
     "sign",
+    "sole_method",
     "suite_for",
     "suite_named",
     "to_dataset",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from microcred.contexts import DocumentLoader
@@ -28,9 +28,13 @@ __all__ = [
     "Cryptosuite",
     "SuiteContext",
     "check_created",
+    "check_data_integrity_options",
+    "check_legacy_options",
     "context_urls",
+    "proof_config",
 ]
 
+DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -52,25 +56,34 @@ class SuiteContext:
 
     loader: DocumentLoader
     budget: Budget = DEFAULT_BUDGET
-    _memo: dict[int, tuple[Mapping[str, Any], str | MicrocredError]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[int, str], tuple[Mapping[str, Any], str | MicrocredError]] = field(
+        default_factory=dict, repr=False
+    )
 
-    def canonical_nquads(self, document: Mapping[str, Any]) -> str:
-        """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, within budget)."""
-        entry = self._memo.get(id(document))
+    def canonical_nquads(self, document: Mapping[str, Any], *, hash_algorithm: str = "sha256") -> str:
+        """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, within budget), with
+        ``hash_algorithm`` as RDFC-1.0's hash function (sha256 unless a suite asks for sha384)."""
+        key = (id(document), hash_algorithm)
+        budget = (
+            self.budget
+            if hash_algorithm == self.budget.hash_algorithm
+            else replace(self.budget, hash_algorithm=hash_algorithm)
+        )
+        entry = self._memo.get(key)
         if entry is not None:
             cached = entry[1]
             if isinstance(cached, MicrocredError):
                 raise cached
             return cached
         try:
-            if self.budget.runner is not None:
-                result = self.budget.runner(document, self.budget)
+            if budget.runner is not None:
+                result = budget.runner(document, budget)
             else:
-                result = canonicalize(to_dataset(document, loader=self.loader), budget=self.budget)
+                result = canonicalize(to_dataset(document, loader=self.loader), budget=budget)
         except MicrocredError as exc:
-            self._memo[id(document)] = (document, exc)
+            self._memo[key] = (document, exc)
             raise
-        self._memo[id(document)] = (document, result)
+        self._memo[key] = (document, result)
         return result
 
 
@@ -130,6 +143,39 @@ def check_created(value: Any) -> None:
     """``created`` must be an XML Schema dateTimeStamp (https://www.w3.org/TR/vc-data-integrity/#proofs)."""
     if not isinstance(value, str) or not _DATE_TIME.match(value):
         raise ProofError(f'"proof.created" must be an XML Schema dateTime, not {value!r}')
+
+
+def check_data_integrity_options(options: Mapping[str, Any], cryptosuite: str) -> None:
+    """``type`` must be DataIntegrityProof and ``cryptosuite`` the suite's (ProofError otherwise)."""
+    if options.get("type") != DATA_INTEGRITY_PROOF or options.get("cryptosuite") != cryptosuite:
+        raise ProofError(
+            f'"proof.type" must be "{DATA_INTEGRITY_PROOF}" and "proof.cryptosuite" must be "{cryptosuite}"'
+        )
+
+
+def check_legacy_options(options: Mapping[str, Any], proof_type: str) -> None:
+    """A suite named by its proof type alone: ``type`` must be it, with no ``cryptosuite`` (ProofError otherwise)."""
+    if options.get("type") != proof_type or "cryptosuite" in options:
+        raise ProofError(f'"proof.type" must be "{proof_type}" with no "proof.cryptosuite"')
+
+
+def proof_config(
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+    check: Callable[[Mapping[str, Any]], None],
+    *,
+    context_if_present: bool = False,
+) -> dict[str, Any]:
+    """The proof configuration every suite's "proof configuration" step builds: the options without
+    ``proofValue``, checked by the suite, a valid ``created``, and the document's ``@context`` (only when it has
+    one, for the JCS suites). https://www.w3.org/TR/vc-data-integrity/#add-proof"""
+    config = {key: value for key, value in options.items() if key != "proofValue"}
+    check(config)
+    if "created" in config:
+        check_created(config["created"])
+    if not context_if_present or "@context" in unsecured:
+        config["@context"] = unsecured.get("@context")
+    return config
 
 
 def sha256(data: str) -> bytes:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from microcred.keys import Signer
-from microcred.suites.base import SuiteContext, check_created, context_urls
+from microcred.suites.base import SuiteContext, check_legacy_options, context_urls, proof_config
 from microcred.suites.eddsa_rdfc_2022 import create_eddsa_proof, verify_eddsa_proof
 from microcred.vc.errors import ProofError
 
@@ -26,8 +26,7 @@ ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    if options.get("type") != PROOF_TYPE or "cryptosuite" in options:
-        raise ProofError(f'"proof.type" must be "{PROOF_TYPE}" with no "proof.cryptosuite"')
+    check_legacy_options(options, PROOF_TYPE)
 
 
 def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
@@ -40,12 +39,7 @@ def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx
 
 def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
     """https://w3c-ccg.github.io/lds-ed25519-2020/#ed25519signature2020 (proof options with the doc context)"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    _check_options(config)
-    if "created" in config:
-        check_created(config["created"])
-    config["@context"] = unsecured.get("@context")
-    return ctx.canonical_nquads(config)
+    return ctx.canonical_nquads(proof_config(unsecured, options, _check_options))
 
 
 class Ed25519Signature2020:

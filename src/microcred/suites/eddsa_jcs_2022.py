@@ -16,17 +16,23 @@ from typing import Any
 import rfc8785
 
 from microcred.keys import Signer
-from microcred.suites.base import SuiteContext, check_created
+from microcred.suites.base import SuiteContext, check_data_integrity_options, proof_config
 from microcred.suites.eddsa_rdfc_2022 import (
-    PROOF_TYPE,
     EddsaDataIntegrity,
     create_eddsa_proof,
     verify_eddsa_proof,
 )
 from microcred.suites.rdf import to_dataset
-from microcred.vc.errors import InvalidInput, ProofError
+from microcred.vc.errors import InvalidInput
 
-__all__ = ["EddsaJcs2022", "jcs", "proof_configuration", "transformation"]
+__all__ = [
+    "EddsaJcs2022",
+    "jcs",
+    "proof_configuration",
+    "proof_context_split",
+    "safe_mode_check",
+    "transformation",
+]
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 
@@ -40,31 +46,41 @@ def jcs(value: Any) -> str:
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(
-            f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"'
-        )
+    check_data_integrity_options(options, CRYPTOSUITE)
 
 
 def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
     """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-jcs-2022 (after the safe-mode JSON-LD check)."""
     _check_options(options)
+    safe_mode_check(unsecured, ctx)
+    return jcs(unsecured)
+
+
+def safe_mode_check(unsecured: Mapping[str, Any], ctx: SuiteContext) -> None:
+    """Expand the document as JSON-LD in safe mode (InvalidInput when a term is undefined or a context refused)."""
     if ctx.budget.runner is not None:
         ctx.canonical_nquads(unsecured)  # the same safe-mode check, in the isolated worker under its deadline
     else:
         to_dataset(unsecured, loader=ctx.loader)
-    return jcs(unsecured)
+
+
+def proof_context_split(
+    document: Mapping[str, Any], proof: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], dict[str, Any]] | None:
+    """The document and proof options a JCS proof signed: a proof carrying ``@context`` signed the document with
+    that context, which must be where the document's own begins (None when it is not)."""
+    options = dict(proof)
+    if "@context" not in options:
+        return document, options
+    theirs, ours = _as_list(document.get("@context")), _as_list(options.pop("@context"))
+    if theirs[: len(ours)] != ours:
+        return None
+    return {**document, "@context": ours if isinstance(proof["@context"], list) else ours[0]}, options
 
 
 def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
     """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-jcs-2022"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    _check_options(config)
-    if "created" in config:
-        check_created(config["created"])
-    if "@context" in unsecured:
-        config["@context"] = unsecured["@context"]
-    return jcs(config)
+    return jcs(proof_config(unsecured, options, _check_options, context_if_present=True))
 
 
 class EddsaJcs2022(EddsaDataIntegrity):
@@ -89,14 +105,10 @@ class EddsaJcs2022(EddsaDataIntegrity):
         self, document: Mapping[str, Any], proof: Mapping[str, Any], public_key: bytes, ctx: SuiteContext
     ) -> bool:
         """https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022"""
-        unsecured: Mapping[str, Any] = document
-        options = dict(proof)
-        if "@context" in options:
-            # The proof's own @context must be where the document's begins; it is then the one signed over.
-            theirs, ours = _as_list(document.get("@context")), _as_list(options.pop("@context"))
-            if theirs[: len(ours)] != ours:
-                return False
-            unsecured = {**document, "@context": ours if isinstance(proof["@context"], list) else ours[0]}
+        split = proof_context_split(document, proof)
+        if split is None:
+            return False
+        unsecured, options = split
         return verify_eddsa_proof(
             unsecured, options, public_key, ctx, transform=transformation, configure=proof_configuration
         )

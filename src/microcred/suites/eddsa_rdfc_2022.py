@@ -13,13 +13,22 @@ UnknownCryptosuite like any other unknown name. ADR 0001 records this.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from microcred.keys import Signer
-from microcred.suites.base import CREDENTIALS_V2, SuiteContext, check_created, context_urls, sha256
+from microcred.suites.base import (
+    CREDENTIALS_V2,
+    DATA_INTEGRITY_PROOF,
+    SuiteContext,
+    check_data_integrity_options,
+    context_urls,
+    proof_config,
+    sha256,
+)
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58
 from microcred.vc.errors import InvalidInput, ProofError
 
@@ -35,31 +44,33 @@ __all__ = [
     "transformation",
 ]
 
-PROOF_TYPE = "DataIntegrityProof"
+PROOF_TYPE = DATA_INTEGRITY_PROOF
 CRYPTOSUITE = "eddsa-rdfc-2022"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 _DI_CONTEXTS = frozenset({CREDENTIALS_V2, DATA_INTEGRITY_V2, "https://w3id.org/security/data-integrity/v1"})
 
 
-def _check_options(options: Mapping[str, Any], error: type[Exception]) -> None:
-    if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
-        raise error(f'"proof.type" must be "{PROOF_TYPE}" and "proof.cryptosuite" must be "{CRYPTOSUITE}"')
-
-
-def transformation(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
-    """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-rdfc-2022"""
-    _check_options(options, ProofError)
+def transformation(
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+    ctx: SuiteContext,
+    cryptosuite: str = CRYPTOSUITE,
+) -> str:
+    """https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-rdfc-2022 (``cryptosuite``: the name the proof
+    must carry; the draft name for :mod:`suites.eddsa_2022`)"""
+    check_data_integrity_options(options, cryptosuite)
     return ctx.canonical_nquads(unsecured)
 
 
-def proof_configuration(unsecured: Mapping[str, Any], options: Mapping[str, Any], ctx: SuiteContext) -> str:
+def proof_configuration(
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+    ctx: SuiteContext,
+    cryptosuite: str = CRYPTOSUITE,
+) -> str:
     """https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-rdfc-2022"""
-    config = {key: value for key, value in options.items() if key != "proofValue"}
-    _check_options(config, ProofError)
-    if "created" in config:
-        check_created(config["created"])
-    config["@context"] = unsecured.get("@context")
-    return ctx.canonical_nquads(config)
+    check = partial(check_data_integrity_options, cryptosuite=cryptosuite)
+    return ctx.canonical_nquads(proof_config(unsecured, options, check))
 
 
 def hashing(transformed: str, canonical_proof_config: str) -> bytes:

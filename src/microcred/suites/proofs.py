@@ -52,6 +52,9 @@ INVALID_DOMAIN_ERROR = _SECURITY + "INVALID_DOMAIN_ERROR"
 PARSING_ERROR = _SECURITY + "PARSING_ERROR"
 """The problem type of a proof or document that cannot be read."""
 
+# Suites that do not say which key algorithms they verify with predate the ECDSA suites: Ed25519 only.
+ED25519_ONLY = frozenset({"Ed25519"})
+
 PURPOSES = frozenset({"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"})
 
 
@@ -68,6 +71,7 @@ class ProofResult:
     purpose: str | None = None
     problem_type: str | None = None
     detail: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ class ProofVerification:
     def controllers(self) -> tuple[str, ...]:
         """Controllers (DIDs) of the keys of the verified proofs, for binding them to the issuer or holder."""
         return tuple(r.controller for r in self.results if r.verified and r.controller)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the verified proofs were accepted with reservations for (a legacy suite name, a bare DID)."""
+        return tuple(w for r in self.results if r.verified for w in r.warnings)
 
 
 def _proof_list(value: Any) -> list[Any]:
@@ -267,7 +276,7 @@ def _verify_one(
     def failed(problem: str, detail: str) -> ProofResult:
         return replace(base, problem_type=problem, detail=detail)
 
-    for required in ("verificationMethod", "proofPurpose", "proofValue"):
+    for required in ("verificationMethod", "proofPurpose", getattr(suite, "proof_value_field", "proofValue")):
         if not isinstance(proof.get(required), str):
             return failed(PROOF_VERIFICATION_ERROR, f'"proof.{required}" is missing or not a string')
     if proof["proofPurpose"] != purpose:
@@ -290,7 +299,11 @@ def _verify_one(
         return failed(PROOF_VERIFICATION_ERROR, getattr(exc, "detail", str(exc)))
     try:
         key = resolve_verification_method(
-            proof["verificationMethod"], resolver=resolver, purpose=purpose, key_types=suite.key_types
+            proof["verificationMethod"],
+            resolver=resolver,
+            purpose=purpose,
+            key_types=suite.key_types,
+            algorithms=getattr(suite, "key_algorithms", ED25519_ONLY),
         )
     except (InvalidInput, LookupError) as exc:
         return failed(PROOF_VERIFICATION_ERROR, getattr(exc, "detail", str(exc)))
@@ -308,4 +321,6 @@ def _verify_one(
         return failed(
             PROOF_VERIFICATION_ERROR, "the signature does not verify: the document or proof was altered"
         )
-    return replace(base, verified=True, controller=key.controller)
+    suite_warning: str | None = getattr(suite, "warning", None)
+    warnings = ((suite_warning,) if suite_warning else ()) + key.warnings
+    return replace(base, verified=True, controller=key.controller, warnings=warnings)

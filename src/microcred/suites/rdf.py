@@ -42,7 +42,7 @@ from microcred.contexts import DocumentLoader
 from microcred.suites.jsonld_fast import fast_to_dataset
 from microcred.vc.errors import InvalidInput, MicrocredError, UnsafeJsonLd
 
-__all__ = ["Dataset", "Quad", "fast_dataset", "to_dataset"]
+__all__ = ["Dataset", "Quad", "compact", "expand", "fast_dataset", "to_dataset"]
 
 Quad = tuple[str, str, str, str]
 Dataset = list[Quad]
@@ -135,10 +135,16 @@ def _options(loader: DocumentLoader) -> dict[str, Any]:
     }
 
 
-def _reference_to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader) -> Dataset:
+def expand(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[Any]:
+    """The expanded form of a JSON-LD document, refusing lossy JSON-LD as :func:`to_dataset` does (safe mode).
+
+    https://www.w3.org/TR/json-ld11-api/#expansion-algorithm
+    """
     dropped: list[str | None] = []
     try:
-        expanded = jsonld.expand(dict(document), _options(loader), on_property_dropped=dropped.append)
+        expanded: list[Any] = jsonld.expand(
+            dict(document), _options(loader), on_property_dropped=dropped.append
+        )
     except jsonld.JsonLdError as exc:
         raise _from_jsonld_error(exc) from None
     except MicrocredError:
@@ -149,6 +155,22 @@ def _reference_to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader
     if dropped:
         raise _dropped_error(document, dropped[0])
     _check_expanded(expanded, document)
+    return expanded
+
+
+def compact(expanded: Any, context: Any, *, loader: DocumentLoader) -> dict[str, Any]:
+    """https://www.w3.org/TR/json-ld11-api/#compaction-algorithm with the offline loader."""
+    try:
+        compacted: dict[str, Any] = jsonld.compact(expanded, {"@context": context}, _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise _from_jsonld_error(exc) from None
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"the document is not valid JSON-LD: {exc}") from None
+    return compacted
+
+
+def _reference_to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader) -> Dataset:
+    expanded = expand(document, loader=loader)
     try:
         rdf = jsonld.to_rdf(expanded, _options(loader))
     except jsonld.JsonLdError as exc:

@@ -52,6 +52,8 @@ class Budget:
     interop_work_factor: int | None = None
     max_proofs: int | None = None
     """Proofs verified per document (a proof set or chain); a document with more is not verified at all."""
+    hash_algorithm: str = "sha256"
+    """RDFC-1.0's hash function (its §4.2 lets a suite choose): ecdsa-rdfc-2019 with P-384 keys uses sha384."""
     runner: Canonicalizer | None = field(default=None, compare=False)
     """When set, JSON-LD → canonical N-Quads runs through it (``suites.isolation``: a worker process with a hard
     deadline) instead of in the calling thread; it must use the pinned offline loader."""
@@ -69,10 +71,6 @@ def serialize_quad(quad: Quad) -> str:
     if graph:
         return f"{subject} {predicate} {obj} {graph} .\n"
     return f"{subject} {predicate} {obj} .\n"
-
-
-def _sha256_hex(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def _is_blank(term: str) -> bool:
@@ -105,6 +103,8 @@ class _Canonicalizer:
     def __init__(self, quads: Sequence[Quad], budget: Budget) -> None:
         self.quads = quads
         self.budget = budget
+        # the constructor itself (hashlib.sha256), not hashlib.new: it is called for every blank node hash
+        self.hash: Callable[..., hashlib._Hash] = getattr(hashlib, budget.hash_algorithm)
         self.deadline = time.monotonic() + budget.deadline_seconds
         self.work = 0
         self.calls = 0
@@ -128,6 +128,10 @@ class _Canonicalizer:
                 f"the document has {len(self.bnode_quads)} blank nodes; at most "
                 f"{budget.max_blank_nodes} are canonicalized"
             )
+
+    def hash_hex(self, data: str) -> str:
+        """The hex digest of UTF-8 ``data`` with the run's hash function."""
+        return self.hash(data.encode("utf-8")).hexdigest()
 
     def spend(self) -> None:
         """Count one deep iteration and stop when the budget or the deadline is exhausted."""
@@ -160,7 +164,7 @@ class _Canonicalizer:
                 f"{subject} {predicate} {obj} {graph} .\n" if graph else f"{subject} {predicate} {obj} .\n"
             )
         lines.sort()
-        digest = _sha256_hex("".join(lines))
+        digest = self.hash_hex("".join(lines))
         self.first_degree[node] = digest
         return digest
 
@@ -170,8 +174,8 @@ class _Canonicalizer:
         if identifier is None:
             identifier = self.hash_first_degree(related)
         if position == "g":
-            return _sha256_hex(position + identifier)
-        return _sha256_hex(position + quad[1] + identifier)
+            return self.hash_hex(position + identifier)
+        return self.hash_hex(position + quad[1] + identifier)
 
     def hash_to_related(self, node: str, issuer: _Issuer) -> dict[str, list[str]]:
         """Steps 1-3 of Hash N-Degree Quads: related blank nodes grouped by their related hash."""
@@ -192,7 +196,7 @@ class _Canonicalizer:
                 "jsonld.js verifiers apply by default; they would reject this document (repeated identical "
                 "blank nodes, e.g. a list of equal values)"
             )
-        data = hashlib.sha256()
+        data = self.hash()
         for related_hash, related_nodes in sorted(self.hash_to_related(node, issuer).items()):
             data.update(related_hash.encode("utf-8"))
             chosen_path = ""
@@ -279,6 +283,14 @@ def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) ->
 
     https://www.w3.org/TR/rdf-canon/#canon-algorithm ; raises CanonicalizationLimit when over budget.
     """
+    return canonical_labels(dataset, budget=budget)[0]
+
+
+def canonical_labels(
+    dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET
+) -> tuple[str, dict[str, str]]:
+    """The canonical N-Quads and the issued identifiers map (input blank node ``_:x`` → ``_:c14nN``), which
+    selective disclosure relabels from (https://www.w3.org/TR/rdf-canon/#canon-algo-algo, step 7)."""
     quads = list(dataset)
     for quad in quads:
         if not (
@@ -289,4 +301,6 @@ def canonicalize(dataset: Iterable[Quad], *, budget: Budget = DEFAULT_BUDGET) ->
             and isinstance(quad[3], str)
         ):
             raise InvalidInput("a dataset quad must be four N-Quads term strings")
-    return _Canonicalizer(quads, budget).run()
+    canonicalizer = _Canonicalizer(quads, budget)
+    result = canonicalizer.run()
+    return result, dict(canonicalizer.canonical.issued)

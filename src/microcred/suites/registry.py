@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from microcred.suites.base import Cryptosuite
+from microcred.suites.ecdsa_jcs_2019 import EcdsaJcs2019
+from microcred.suites.ecdsa_rdfc_2019 import EcdsaRdfc2019
+from microcred.suites.ecdsa_sd_2023 import EcdsaSd2023
+from microcred.suites.ecdsa_secp256k1_signature_2019 import EcdsaSecp256k1Signature2019
+from microcred.suites.ed25519_signature_2018 import Ed25519Signature2018
 from microcred.suites.ed25519_signature_2020 import Ed25519Signature2020
+from microcred.suites.eddsa_2022 import Eddsa2022
 from microcred.suites.eddsa_jcs_2022 import EddsaJcs2022
 from microcred.suites.eddsa_rdfc_2022 import EddsaRdfc2022
 from microcred.vc.errors import UnknownCryptosuite
@@ -23,6 +29,12 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     ("DataIntegrityProof", "eddsa-rdfc-2022"): EddsaRdfc2022(),
     ("Ed25519Signature2020", None): Ed25519Signature2020(),
     ("DataIntegrityProof", "eddsa-jcs-2022"): EddsaJcs2022(),
+    ("DataIntegrityProof", "ecdsa-rdfc-2019"): EcdsaRdfc2019(),
+    ("DataIntegrityProof", "ecdsa-jcs-2019"): EcdsaJcs2019(),
+    ("DataIntegrityProof", "ecdsa-sd-2023"): EcdsaSd2023(),
+    ("DataIntegrityProof", "eddsa-2022"): Eddsa2022(),
+    ("Ed25519Signature2018", None): Ed25519Signature2018(),
+    ("EcdsaSecp256k1Signature2019", None): EcdsaSecp256k1Signature2019(),
 }
 """Every cryptosuite this package verifies, by (proof ``type``, ``cryptosuite``)."""
 

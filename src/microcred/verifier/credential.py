@@ -262,7 +262,7 @@ class Verifier:
         """The issuer's DID resolves (did:key offline, did:web over guarded HTTP) and controls the signing key."""
         if issuer is None:
             return Check(id="issuer", status="failed", sentence="The credential names no issuer.")
-        if not issuer.startswith("did:"):
+        if not issuer.startswith(("did:", "https://")):
             return Check(
                 id="issuer",
                 status="not-checked",
@@ -289,12 +289,13 @@ class Verifier:
                 status="failed",
                 sentence=f"The issuer's DID could not be resolved: {exc.detail}.",
             )
-        method = issuer.split(":")[1]
+        # an https issuer is a controller document (https://www.w3.org/TR/cid-1.0/), bound the same way
+        method = f"did:{issuer.split(':')[1]}" if issuer.startswith("did:") else "controller document"
         if issuer in controllers:
             return Check(
                 id="issuer",
                 status="passed",
-                sentence=f"Signed by a key that the issuer {issuer} (did:{method}) lists for issuing credentials.",
+                sentence=f"Signed by a key that the issuer {issuer} ({method}) lists for issuing credentials.",
                 value=issuer,
             )
         if proof_check.status == "passed":

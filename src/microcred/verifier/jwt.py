@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from microcred.keys import public_key_from_multibase
-from microcred.suites import jose
+from microcred.keys import public_key_from_multikey
+from microcred.suites import jose, sole_method
 from microcred.vc.errors import InvalidInput, MicrocredError
 from microcred.verifier.dates import parse_datetime
 from microcred.verifier.did import did_of
@@ -119,6 +117,11 @@ def _claim_problems(payload: Mapping[str, Any], credential: Mapping[str, Any]) -
 def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> jose.PublicKey:
     did = did_of(kid)
     document = resolver.resolve(did)
+    if "#" not in kid:
+        # a bare DID names no key: accepted when the DID has exactly one assertionMethod key
+        sole = sole_method(document, did, "assertionMethod")
+        if sole is not None:
+            kid = sole[0]
     fragment_id = kid if "#" in kid else None
     methods = [m for m in document.get("verificationMethod", []) if isinstance(m, Mapping)]
     method = next(
@@ -135,9 +138,9 @@ def _kid_key(kid: str, alg: str, resolver: MemoResolver) -> jose.PublicKey:
         raise InvalidInput(f'"kid" {kid!r} is not listed under assertionMethod of {did}')
     if isinstance(method.get("publicKeyJwk"), Mapping):
         return jose.public_key_from_jwk(method["publicKeyJwk"])
-    if alg == "EdDSA" and isinstance(method.get("publicKeyMultibase"), str):
-        raw = public_key_from_multibase(method["publicKeyMultibase"])
-        return jose.key_from_native(Ed25519PublicKey.from_public_bytes(raw))
+    if isinstance(method.get("publicKeyMultibase"), str):
+        # any Multikey (Ed25519, P-256, P-384, secp256k1); jose checks that the key's type fits "alg"
+        return jose.public_key_from_jwk(public_key_from_multikey(method["publicKeyMultibase"]).jwk())
     raise InvalidInput(f'verification method {kid!r} has no key usable with "{alg}"')
 
 

@@ -161,11 +161,13 @@ def check_proofs(
             )
         described = ", ".join(f"{r.suite} by {r.verification_method}" for r in result.results)
         count = len(result.results)
+        # accepted with reservations (an outdated suite name, a bare DID as the key): said, never hidden
+        warnings = "".join(f" Warning: {w}." for w in result.warnings)
         return ProofOutcome(
             Check(
                 id=check_id,
                 status="passed",
-                sentence=f"The signature{'s verify' if count > 1 else ' verifies'} ({described}); the content is unchanged.",
+                sentence=f"The signature{'s verify' if count > 1 else ' verifies'} ({described}); the content is unchanged.{warnings}",
                 value=[r.suite for r in result.results],
             ),
             result.controllers,
