@@ -38,10 +38,7 @@ _MEDIA = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".
 
 # Rows the README expects "verified" whose proof suite another branch adds (issue 16 point 3): until that branch is
 # merged this one answers "not checked", naming the suite it lacks. The lead empties this set at merge.
-NEEDS_SUITE: dict[str, str] = {
-    "jff-plugfest2-ed2018.json": "Ed25519Signature2018",
-    "kpop-ob3-ed2018.json": "Ed25519Signature2018",
-}
+NEEDS_SUITE: dict[str, str] = {}
 
 # Options the README's "origin says" column gives for a row (the presentation was made for this challenge).
 OPTIONS: dict[str, dict[str, str]] = {"dcc-didauth-vp-ed2020.json": {"challenge": "test123"}}
