@@ -6,8 +6,11 @@ import copy
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from microcred import suites
+from microcred.vc.encodings import multibase_encode_b58
 from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA
 from microcred.verifier.credential import verify_credential
 from microcred.verifier.report import Policy
@@ -273,14 +276,19 @@ def test_key_not_listed_under_assertion_method_fails(world: World) -> None:
 
 
 def test_a_did_key_of_a_key_type_this_verifier_lacks_is_not_checked_naming_it(world: World) -> None:
-    p256 = "did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169"
+    point = (
+        ec.generate_private_key(ec.SECP521R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    )
+    p521 = "did:key:" + multibase_encode_b58(b"\x82\x24" + point)  # p521-pub, multicodec 0x1202
     credential = world.credential()
-    credential["issuer"]["id"] = p256
+    credential["issuer"]["id"] = p521
     signed = world.sign(credential)
-    signed["proof"]["verificationMethod"] = f"{p256}#{p256.removeprefix('did:key:')}"
+    signed["proof"]["verificationMethod"] = f"{p521}#{p521.removeprefix('did:key:')}"
     report = world.verifier().verify_credential(signed, now=NOW)
     proof = report.check("proof")
     assert proof.status == "not-checked"
-    assert f"{p256} holds a P-256 key, a key type this verifier does not implement" in proof.sentence
+    assert f"{p521} holds a P-521 key, a key type this verifier does not implement" in proof.sentence
     assert report.check("issuer").status == "not-checked"
     assert report.verdict == "could not fully check"

@@ -169,8 +169,9 @@ TAMPERS: list[tuple[str, Callable[[World, dict[str, Any]], dict[str, Any]], str,
     ("issuer swapped", issuer_swapped, "proof", "failed"),
     ("wrong proof purpose", wrong_purpose, "proof", "failed"),
     ("wrong cryptosuite", wrong_cryptosuite, "proof", "failed"),
-    # a suite or context this verifier does not implement is "not checked", never tampering (issue 16 point 1)
-    ("draft cryptosuite name", legacy_name, "proof", "not-checked"),
+    # the draft name is read as eddsa-rdfc-2022, and the proof options it signs include the name: renaming a
+    # signed proof's suite is tampering
+    ("draft cryptosuite name", legacy_name, "proof", "failed"),
     ("other proof type", other_proof_type, "proof", "failed"),
     ("expired", expired, "validity", "failed"),
     ("unknown context", unknown_context, "contexts", "not-checked"),

@@ -189,15 +189,13 @@ def check_proofs(
 
 
 _KEY_TYPES = {
-    b"\x80\x24": "P-256",
-    b"\x81\x24": "P-384",
     b"\x82\x24": "P-521",
-    b"\xe7\x01": "secp256k1",
     b"\x85\x24": "RSA",
     b"\xeb\x01": "BLS12-381 G2",
     b"\xec\x01": "X25519",
 }
-"""Multicodec headers of did:key key types (https://github.com/multiformats/multicodec/blob/master/table.csv)."""
+"""Multicodec headers of did:key key types this verifier does not implement (Ed25519, P-256, P-384 and secp256k1 it
+does: keys/public_key.py) (https://github.com/multiformats/multicodec/blob/master/table.csv)."""
 
 
 def _unsupported_key_type(did: str) -> str | None:
