@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from microcred.app import Settings, create_app
-from microcred.app.migrate import upgrade
+from microcred.app.db.migrate import upgrade
 
 KEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # bytes 0..31, base64url: a test KEK, never a real one
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"

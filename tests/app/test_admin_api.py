@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from microcred.app.apikeys import parse_api_key
+from microcred.app.institutions.apikeys import parse_api_key
 
 NewInstitution = Callable[..., dict[str, Any]]
 

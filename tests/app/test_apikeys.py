@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from microcred.app.apikeys import hash_api_key, matches, new_api_key, parse_api_key
+from microcred.app.institutions.apikeys import hash_api_key, matches, new_api_key, parse_api_key
 
 
 def test_new_key_shape_and_hash() -> None:

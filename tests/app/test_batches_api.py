@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from microcred.app import repo_issuance
-from microcred.app.issuance import create_batch, process_batch
-from microcred.app.tables import Batch, IssuedCredential
+from microcred.app.db.tables import Batch, IssuedCredential
+from microcred.app.issuance import data as repo_issuance
+from microcred.app.issuance.service import create_batch, process_batch
 from microcred.contexts import offline_loader
 from microcred.issuer.bulk import parse_rows
 from microcred.keys import GeneratedKey, KeyStore, Signer

@@ -14,9 +14,9 @@ from typer.testing import CliRunner, Result
 
 from microcred.app import Settings, create_app
 from microcred.app.cli import cli, ensure_demo
-from microcred.app.migrate import current_revision, head_revision
-from microcred.app.signing_keys import active_signer
-from microcred.app.tables import Institution
+from microcred.app.db.migrate import current_revision, head_revision
+from microcred.app.db.tables import Institution
+from microcred.app.institutions.keyring import active_signer
 from microcred.keys import public_key_from_multibase
 
 from .conftest import KEK

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.exc import DataError, OperationalError
 
-import microcred.app.db
+import microcred.app.db.engine
 from microcred.app import Settings, create_app
-from microcred.app.migrate import upgrade
+from microcred.app.db.migrate import upgrade
 
 from .conftest import ADMIN_TOKEN, KEK
 
@@ -79,7 +79,9 @@ def test_writer_waits_for_the_lock_instead_of_failing(sqlite_app: FastAPI, sqlit
 def test_lock_held_past_busy_timeout_is_503_with_retry_after(
     sqlite_app: FastAPI, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(microcred.app.db, "BUSY_TIMEOUT_MS", 50)  # read by each new connection's PRAGMA
+    monkeypatch.setattr(
+        microcred.app.db.engine, "BUSY_TIMEOUT_MS", 50
+    )  # read by each new connection's PRAGMA
     sqlite_app.state.services.engine.dispose()
     holder = _hold_write_lock(sqlite_file)
     try:
@@ -141,7 +143,7 @@ def test_readiness_does_not_wait_for_the_write_lock(
     sqlite_app: FastAPI, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        microcred.app.db, "BUSY_TIMEOUT_MS", 200
+        microcred.app.db.engine, "BUSY_TIMEOUT_MS", 200
     )  # a probe that queued for the lock would fail here
     sqlite_app.state.services.engine.dispose()
     holder = _hold_write_lock(sqlite_file)

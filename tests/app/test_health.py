@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from microcred.app import Settings, create_verifier_app
-from microcred.app.db import make_engine
+from microcred.app.db.engine import make_engine
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:

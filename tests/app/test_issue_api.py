@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from microcred.app.tables import AchievementVersion, IssuedCredential
+from microcred.app.db.tables import AchievementVersion, IssuedCredential
 from microcred.contexts import offline_loader
 from microcred.issuer import identity_hash
 from microcred.suites import StaticResolver, to_dataset, verify

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from microcred.app.cli import cli, ensure_demo
 from microcred.app.cli_issue import ensure_demo_catalogue
-from microcred.app.db import make_engine, make_sessions
+from microcred.app.core.settings import Settings
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import IssuedCredential
 from microcred.app.main import create_app
-from microcred.app.migrate import upgrade
-from microcred.app.settings import Settings
-from microcred.app.tables import IssuedCredential
 
 from .conftest import KEK
 

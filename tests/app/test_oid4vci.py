@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey
 from sqlalchemy import select
 
-from microcred.app.tables import WalletNonce, WalletOffer
+from microcred.app.db.tables import WalletNonce, WalletOffer
 from microcred.contexts import offline_loader
 from microcred.suites import StaticResolver, verify
 from tests.issuer.helpers import Issuing, definition, issuing

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from microcred.app.logs import JsonFormatter
+from microcred.app.core.logs import JsonFormatter
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 

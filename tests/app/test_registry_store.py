@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from microcred.app import Settings
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.registry_store import registry_signer
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.registry.service import registry_signer
 from microcred.keys import LocalKeyStore
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from microcred.app import Settings
 from microcred.app.cli import cli
-from microcred.app.logs import JsonFormatter
-from microcred.app.signing_keys import active_signer
-from microcred.app.tables import Institution, SigningKey
+from microcred.app.core.logs import JsonFormatter
+from microcred.app.db.tables import Institution, SigningKey
+from microcred.app.institutions.keyring import active_signer
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import b64url_encode
 from microcred.vc.errors import KeyMaterialError

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from microcred.app import Settings
-from microcred.app.status_lists import Actor, StatusConfig, change_status
-from microcred.app.tables import Institution, StatusEntry, StatusEvent, StatusList, StatusListPublication
+from microcred.app.db.tables import Institution, StatusEntry, StatusEvent, StatusList, StatusListPublication
+from microcred.app.status.service import Actor, StatusConfig, change_status
 from microcred.contexts import offline_loader
 from microcred.issuer.status_list import MIN_ENTRIES
 from microcred.suites import StaticResolver, verify
@@ -366,7 +366,7 @@ def test_a_crash_after_the_commit_loses_no_change(settings: Settings, admin: dic
 
 def test_allocation_uses_the_injected_randomness(settings: Settings, admin: dict[str, str]) -> None:
     """Random probes first; once they keep hitting taken indices, a random free one (never a taken one)."""
-    from microcred.app.status_lists import allocate_entry
+    from microcred.app.status.service import allocate_entry
 
     with status_app(settings, status_list_size=16) as (app, client, _clock):
         new_institution(client, admin, "uni-a")

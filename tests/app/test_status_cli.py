@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microcred.app import Settings, create_app
-from microcred.app.migrate import upgrade
+from microcred.app.db.migrate import upgrade
 
 from .conftest import ADMIN_TOKEN, KEK
 from .status_helpers import bit_of, entries, issue, new_institution
@@ -91,8 +91,8 @@ def test_revoke_suspend_reinstate_from_the_command_line(env: Settings) -> None:
 
 
 def test_the_report_names_each_wallet_copy_that_followed(capsys: pytest.CaptureFixture[str]) -> None:
+    from microcred.app.status.service import StatusChange
     from microcred.app.status_cli import _report
-    from microcred.app.status_lists import StatusChange
 
     change = StatusChange(
         "urn:uuid:a",

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from microcred.app import Settings
-from microcred.app.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
+from microcred.app.db.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
 
 from .status_helpers import entries, fetch_list, issue, new_institution, set_status, status_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from microcred.app.tables import ApiKey, Institution, SigningKey
+from microcred.app.db.tables import ApiKey, Institution, SigningKey
 from microcred.keys import GeneratedKey, Signer
 
 

@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from microcred.app import wallet_store
-from microcred.app.tables import IssuedCredential, StatusEntry, WalletOffer
+from microcred.app.db.tables import IssuedCredential, StatusEntry, WalletOffer
+from microcred.app.wallets import service as wallet_store
 from microcred.vc.errors import InvalidInput
 from tests.app.status_helpers import bit_of, entries, set_status
 from tests.app.test_exchanges import Holder, signed, start

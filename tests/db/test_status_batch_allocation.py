@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from microcred.app import repo
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.status_lists import StatusConfig, allocate_entries
-from microcred.app.tables import StatusEntry, StatusList
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.tables import StatusEntry, StatusList
+from microcred.app.institutions import data as repo
+from microcred.app.status.service import StatusConfig, allocate_entries
 
 from .test_status_concurrency import BASE, NOW, prepare
 

@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred.app import repo
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.institutions import create_institution
-from microcred.app.issuance import Issuer, create_achievement
-from microcred.app.migrate import upgrade
-from microcred.app.status_lists import Actor, StatusAllocator, StatusConfig, change_status, publish
-from microcred.app.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
+from microcred.app.institutions import data as repo
+from microcred.app.institutions.service import create_institution
+from microcred.app.issuance.service import Issuer, create_achievement
+from microcred.app.status.service import Actor, StatusAllocator, StatusConfig, change_status, publish
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import decode_bitstring

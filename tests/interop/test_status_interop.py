@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from microcred.app import Settings
-from microcred.app.migrate import upgrade
+from microcred.app.db.migrate import upgrade
 from microcred.issuer.status_list import MIN_ENTRIES, Bitstring
 from microcred.vc.encodings import decode_bitstring
 from tests.app.status_helpers import Clock, entries, issue, new_institution, set_status, status_app

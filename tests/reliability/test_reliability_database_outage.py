@@ -22,9 +22,9 @@ from sqlalchemy import create_engine, func, make_url, select
 from sqlalchemy.orm import sessionmaker
 
 from microcred.app import Settings, create_app
-from microcred.app.db import make_engine
-from microcred.app.migrate import upgrade
-from microcred.app.tables import IssuedCredential
+from microcred.app.db.engine import make_engine
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import IssuedCredential
 from tests.app.conftest import ADMIN_TOKEN, KEK
 from tests.conftest import POSTGRES_URL
 from tests.issuer.helpers import DID_KEY, Issuing, issuing

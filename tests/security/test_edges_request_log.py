@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from microcred.app.logs import JsonFormatter, configure_logging, redact
+from microcred.app.core.logs import JsonFormatter, configure_logging, redact
 from tests.app.conftest import admin as admin
 from tests.app.conftest import app as app
 from tests.app.conftest import client as client

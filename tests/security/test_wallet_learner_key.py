@@ -23,8 +23,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from microcred.app import Settings, create_app, repo_issuance
-from microcred.app.migrate import upgrade
-from microcred.app.tables import IssuedCredential, LearnerKey, WalletOffer
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import IssuedCredential, LearnerKey, WalletOffer
 from tests.app.conftest import (  # noqa: F401
     ADMIN_TOKEN,
     KEK,

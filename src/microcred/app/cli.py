@@ -24,12 +24,15 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred.app import repo
 from microcred.app.cli_issue import ensure_demo_catalogue
 from microcred.app.cli_issue import register as register_issue_commands
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.deps import utc_now
-from microcred.app.institutions import (
+from microcred.app.core.deps import utc_now
+from microcred.app.core.settings import Settings
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.migrate import current_revision, downgrade, head_revision, upgrade
+from microcred.app.institutions import data as repo
+from microcred.app.institutions.keyring import key_summary, retire_keys, rotate_key
+from microcred.app.institutions.service import (
     authenticate,
     create_institution,
     created_view,
@@ -38,11 +41,8 @@ from microcred.app.institutions import (
     revoke_api_key,
 )
 from microcred.app.learner_link_cli import register as register_learner_link_commands
-from microcred.app.migrate import current_revision, downgrade, head_revision, upgrade
 from microcred.app.registry_cli import ensure_demo_listing
 from microcred.app.registry_cli import register as register_registry_commands
-from microcred.app.settings import Settings
-from microcred.app.signing_keys import key_summary, retire_keys, rotate_key
 from microcred.app.status_cli import register as register_status_commands
 from microcred.app.verify_cli import verify_command
 from microcred.issuer.lifeline import die_with_parent

@@ -13,19 +13,20 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from microcred.app import repo, repo_issuance
-from microcred.app.deps import utc_now
-from microcred.app.issuance import (
+from microcred.app.batches.routes import SIGNING_WORKERS
+from microcred.app.core.deps import utc_now
+from microcred.app.core.settings import Settings
+from microcred.app.db.tables import AchievementVersion, Institution
+from microcred.app.institutions import data as repo
+from microcred.app.issuance import data as repo_issuance
+from microcred.app.issuance.service import (
     BatchProgress,
     achievement_url,
     create_achievement,
     create_batch,
     process_batch,
 )
-from microcred.app.routes.batches import SIGNING_WORKERS
-from microcred.app.settings import Settings
-from microcred.app.status_lists import StatusAllocator
-from microcred.app.tables import AchievementVersion, Institution
+from microcred.app.status.service import StatusAllocator
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.bulk import parse_rows
 from microcred.vc.errors import MicrocredError

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from microcred.app.deps import utc_now
-from microcred.app.learner_keys import new_learner_key, revoke_learner_key
+from microcred.app.core.deps import utc_now
+from microcred.app.core.settings import Settings
+from microcred.app.db.tables import IssuedCredential
+from microcred.app.issuance.learner_keys import new_learner_key, revoke_learner_key
 from microcred.app.pages.learner import learner_page_url
-from microcred.app.settings import Settings
-from microcred.app.tables import IssuedCredential
 from microcred.vc.errors import NotFound
 
 __all__ = ["learner_link", "register"]

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from microcred.app.deps import utc_now
-from microcred.app.registry_store import (
+from microcred.app.core.deps import utc_now
+from microcred.app.core.settings import Settings
+from microcred.app.registry.service import (
     change_state,
     ensure_listed,
     list_entries,
@@ -22,7 +23,6 @@ from microcred.app.registry_store import (
     retire_registry_key,
     rotate_registry_key,
 )
-from microcred.app.settings import Settings
 from microcred.registry import dcc_export, export_document, sign_export
 from microcred.vc.errors import InvalidInput
 

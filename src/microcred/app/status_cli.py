@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from microcred.app import repo
-from microcred.app.deps import utc_now
-from microcred.app.settings import Settings
-from microcred.app.status_lists import Actor, StatusChange, change_status
-from microcred.app.tables import Institution, IssuedCredential
+from microcred.app.core.deps import utc_now
+from microcred.app.core.settings import Settings
+from microcred.app.db.tables import Institution, IssuedCredential
+from microcred.app.institutions import data as repo
+from microcred.app.status.service import Actor, StatusChange, change_status
 from microcred.vc.errors import NotFound
 
 __all__ = ["register", "reinstate", "revoke", "suspend"]

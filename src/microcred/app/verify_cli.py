@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from microcred.app.settings import Settings
-from microcred.app.verifier_routes import build_verifier, verify_read
+from microcred.app.core.settings import Settings
+from microcred.app.verification.routes import build_verifier, verify_read
 from microcred.vc.errors import MicrocredError
 from microcred.verifier.inputs import InputLimits, read_input
 

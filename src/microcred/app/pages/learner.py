@@ -22,13 +22,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from microcred.app import repo_issuance as repo
-from microcred.app.deps import ServicesDep, SessionDep
-from microcred.app.learner_keys import with_learner_key
+from microcred.app.core.deps import ServicesDep, SessionDep
+from microcred.app.core.settings import Settings
+from microcred.app.db.tables import IssuedCredential, StatusEntry, StatusList
+from microcred.app.issuance import data as repo
+from microcred.app.issuance.learner_keys import with_learner_key
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
-from microcred.app.settings import Settings
-from microcred.app.tables import IssuedCredential, StatusEntry, StatusList
 from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 
 __all__ = ["LearnerLinks", "learner_links", "learner_page", "learner_page_url", "router"]
