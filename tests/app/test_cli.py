@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from microcred.app import Settings, create_app
-from microcred.app.cli import cli, ensure_demo
+from microcred.app.cli import cli
+from microcred.app.cli.institutions import ensure_demo
 from microcred.app.db.migrate import current_revision, head_revision
 from microcred.app.db.tables import Institution
 from microcred.app.institutions.keyring import active_signer

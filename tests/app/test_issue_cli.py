@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from microcred.app.cli import cli, ensure_demo
-from microcred.app.cli_issue import ensure_demo_catalogue
+from microcred.app.cli import cli
+from microcred.app.cli.institutions import ensure_demo
+from microcred.app.cli.issue import ensure_demo_catalogue
 from microcred.app.core.settings import Settings
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.migrate import upgrade

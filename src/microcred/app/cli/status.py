@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import Institution, IssuedCredential
@@ -32,13 +33,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 def _change(
     credential: str, *, purpose: str, status: bool, institution: str | None, reason: str | None, as_json: bool
 ) -> None:
-    from microcred.app.cli import (  # the command's own helpers (app.cli imports this module)
-        _database,
-        _errors,
-    )
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         if institution is not None:
             owner = repo.get_institution(session, slug=institution)
         else:

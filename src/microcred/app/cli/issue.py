@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from microcred.app.batches.routes import SIGNING_WORKERS
+from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import AchievementVersion, Institution
@@ -67,9 +68,7 @@ def ensure_demo_achievement(
 
 def ensure_demo_catalogue(settings: Settings) -> str:
     """Give the demo institution its demo micro-credential if it has none; return the achievement's URL."""
-    from microcred.app.cli import _database
-
-    with _database(settings) as db, db.sessions.begin() as session:
+    with database(settings) as db, db.sessions.begin() as session:
         institution = repo.get_institution(session, slug=settings.demo_slug)
         version = ensure_demo_achievement(session, institution=institution, base_url=settings.base_url)
         return achievement_url(settings.base_url, version.achievement.public_id)
@@ -93,13 +92,8 @@ def issue(
     workers: Annotated[int, typer.Option(min=0, max=64, help="signing processes (0: one per core)")] = 0,
 ) -> None:
     """Issue one credential per CSV row, with a progress bar; row errors are listed and do not stop the others."""
-    from microcred.app.cli import (  # the command's own helpers (app.cli imports this module)
-        _database,
-        _errors,
-    )
-
     settings = Settings()
-    with _errors(), _database(settings) as db:
+    with errors(), database(settings) as db:
         rows = parse_rows(csv.read_bytes(), media_type="text/csv")
         with db.sessions.begin() as session:
             owner = repo.get_institution(session, slug=institution or settings.demo_slug)
@@ -136,10 +130,10 @@ def issue(
                 status=StatusAllocator.from_settings(settings, utc_now),
             )
         with db.sessions() as session:
-            errors = repo_issuance.batch_errors(
+            failed_rows = repo_issuance.batch_errors(
                 session, batch=repo_issuance.get_batch(session, public_id=public_id)
             )
-            for row in errors:
+            for row in failed_rows:
                 typer.echo(f"row {row.row_number}: {row.error}", err=True)
     typer.echo(f"issued {result.done}, failed {result.failed}, remaining {result.remaining}")
 
@@ -148,10 +142,8 @@ def worker(
     chunk: Annotated[int, typer.Option(min=1, max=5000, help="rows per transaction")] = 200,
 ) -> None:
     """Finish every batch that has pending rows (after a crash, or as an extra worker; safe to run several)."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
-    with _errors(), _database(settings) as db:
+    with errors(), database(settings) as db:
         with db.sessions() as session:
             batches = [(b.id, b.public_id) for b in repo_issuance.pending_batches(session)]
         for batch_id, public_id in batches:

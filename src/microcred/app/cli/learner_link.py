@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import IssuedCredential
@@ -28,13 +29,8 @@ def learner_link(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Print a new private learner link (the old one stops working), or revoke it with --revoke."""
-    from microcred.app.cli import (  # the command's own helpers (app.cli imports this module)
-        _database,
-        _errors,
-    )
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         public_id = credential.removeprefix("urn:uuid:")
         row = session.scalar(select(IssuedCredential).where(IssuedCredential.public_id == public_id))
         if row is None:

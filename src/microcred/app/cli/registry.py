@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.registry.service import (
@@ -79,13 +80,8 @@ def add_institution(
     as_json: Annotated[bool, typer.Option("--json", help="print the entry as JSON")] = False,
 ) -> None:
     """List a microcred institution from its record (name, country, region, web site, did:web) in one step."""
-    from microcred.app.cli import (  # the command's own helpers (app.cli imports this module)
-        _database,
-        _errors,
-    )
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         entry, created = ensure_listed(
             session,
             slug=slug,
@@ -109,10 +105,8 @@ def add_institution(
 @registry_cli.command("list")
 def list_command(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Every entry with its current state."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         entries = list_entries(session)
     if as_json:
         _print_json([e.as_json() for e in entries])
@@ -128,10 +122,8 @@ def state_command(
     reason: Annotated[str, typer.Option(help="why; kept in the entry's history")] = "",
 ) -> None:
     """Suspend, reactivate or withdraw an entry."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         entry = change_state(session, entry_id=entry_id, state=state, reason=reason, now=utc_now())
     typer.echo(f"{entry.id}: {entry.state}")
 
@@ -146,11 +138,9 @@ def export_command(
     ] = False,
 ) -> None:
     """The signed export (a compact JWS a verifier can use offline as a "file" registry) or the DCC JSON."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
     now = utc_now()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         entries = list_entries(session)
         if dcc:
             created = min((e.history[0].at for e in entries), default=now)
@@ -176,10 +166,8 @@ def export_command(
 def rotate_key_command() -> None:
     """Make a new registry signing key; earlier keys stay in the registry's DID document until retired, so
     exports signed before the rotation keep verifying."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         key = rotate_registry_key(session, keystore=db.keystore, now=utc_now())
     typer.echo(f"registry: new signing key {key.kid} ({registry_did(settings.base_url)}#{key.kid})")
 
@@ -189,19 +177,15 @@ def retire_key_command(
     kid: Annotated[str, typer.Argument(help='the key to remove from the DID document, e.g. "key-1"')],
 ) -> None:
     """Remove an earlier registry key from the DID document (exports it signed stop verifying)."""
-    from microcred.app.cli import _database, _errors
-
     settings = Settings()
-    with _errors(), _database(settings) as db, db.sessions.begin() as session:
+    with errors(), database(settings) as db, db.sessions.begin() as session:
         retire_registry_key(session, kid=kid, now=utc_now())
     typer.echo(f"registry: retired {kid}")
 
 
 def ensure_demo_listing(settings: Settings) -> str:
     """List the demo institution in the demo registry (``serve --dev``); returns a line for the start banner."""
-    from microcred.app.cli import _database
-
-    with _database(settings) as db, db.sessions.begin() as session:
+    with database(settings) as db, db.sessions.begin() as session:
         entry, _created = ensure_listed(
             session,
             slug=settings.demo_slug,
