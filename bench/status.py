@@ -37,12 +37,12 @@ from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from microcred.app import Settings, create_app
+from microcred.app.achievements.service import create_achievement
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import Institution, IssuedCredential, StatusEntry, StatusList
 from microcred.app.institutions.keyring import active_signer
 from microcred.app.institutions.service import create_institution
-from microcred.app.issuance.service import create_achievement
 from microcred.app.status.service import Actor, StatusConfig, allocate_entry, change_status, list_url, publish
 from microcred.contexts import offline_loader
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition

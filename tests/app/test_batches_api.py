@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from microcred.app.achievements import data as achievements_data
+from microcred.app.batches.service import create_batch, process_batch
 from microcred.app.db.tables import Batch, IssuedCredential
-from microcred.app.issuance import data as repo_issuance
-from microcred.app.issuance.service import create_batch, process_batch
 from microcred.contexts import offline_loader
 from microcred.issuer.bulk import parse_rows
 from microcred.keys import GeneratedKey, KeyStore, Signer
@@ -142,8 +142,8 @@ def test_a_crash_then_a_restart_finishes_without_duplicates(
         media_type="text/csv",
     )
     with services.sessions() as session, session.begin():
-        achievement = repo_issuance.get_achievement(session, public_id=it.achievement_id)
-        version = repo_issuance.latest_version(session, achievement=achievement)
+        achievement = achievements_data.get_achievement(session, public_id=it.achievement_id)
+        version = achievements_data.latest_version(session, achievement=achievement)
         batch = create_batch(
             session,
             institution=achievement.institution,
@@ -239,8 +239,8 @@ def test_signing_worker_processes_issue_the_same_valid_credentials(
         media_type="text/csv",
     )
     with services.sessions() as session, session.begin():
-        achievement = repo_issuance.get_achievement(session, public_id=it.achievement_id)
-        version = repo_issuance.latest_version(session, achievement=achievement)
+        achievement = achievements_data.get_achievement(session, public_id=it.achievement_id)
+        version = achievements_data.latest_version(session, achievement=achievement)
         batch_id = create_batch(
             session,
             institution=achievement.institution,
@@ -276,8 +276,8 @@ def test_two_workers_share_one_batch_without_duplicates(
         media_type="text/csv",
     )
     with services.sessions() as session, session.begin():
-        achievement = repo_issuance.get_achievement(session, public_id=it.achievement_id)
-        version = repo_issuance.latest_version(session, achievement=achievement)
+        achievement = achievements_data.get_achievement(session, public_id=it.achievement_id)
+        version = achievements_data.latest_version(session, achievement=achievement)
         batch_id = create_batch(
             session,
             institution=achievement.institution,

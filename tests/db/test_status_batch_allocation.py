@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.tables import StatusEntry, StatusList
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.status.service import StatusConfig, allocate_entries
 
 from .test_status_concurrency import BASE, NOW, prepare
@@ -34,7 +34,7 @@ def _counting(engine: Engine) -> Iterator[list[str]]:
 
 
 def _allocate(session: Session, ids: list[str], config: StatusConfig) -> list[tuple[int, int]]:
-    institution = repo.get_institution(session, slug="uni-a")
+    institution = institutions_data.get_institution(session, slug="uni-a")
     claims = allocate_entries(
         session,
         institution=institution,

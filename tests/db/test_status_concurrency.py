@@ -19,12 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred.app.achievements.service import create_achievement
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.service import create_institution
-from microcred.app.issuance.service import Issuer, create_achievement
+from microcred.app.issuance.service import Issuer
 from microcred.app.status.service import Actor, StatusAllocator, StatusConfig, change_status, publish
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
 from microcred.keys import LocalKeyStore
@@ -81,7 +82,7 @@ def prepare(url: str) -> int:
 
 def _issue_one(sessions: sessionmaker[Session], version_id: int, config: StatusConfig) -> str:
     with sessions.begin() as session:
-        institution = repo.get_institution(session, slug="uni-a")
+        institution = institutions_data.get_institution(session, slug="uni-a")
         version = session.get(AchievementVersion, version_id)
         assert version is not None
         issuer = Issuer(
@@ -94,7 +95,7 @@ def _issue_one(sessions: sessionmaker[Session], version_id: int, config: StatusC
 
 def _revoke(sessions: sessionmaker[Session], public_id: str, actor: str) -> bool:
     with sessions.begin() as session:
-        institution = repo.get_institution(session, slug="uni-a")
+        institution = institutions_data.get_institution(session, slug="uni-a")
         change = change_status(
             session,
             institution=institution,

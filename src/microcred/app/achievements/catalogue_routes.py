@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator, Field
 
+from microcred.app.achievements import data as achievements_data
+from microcred.app.achievements.service import achievement_url, version_url
 from microcred.app.core.deps import ServicesDep, SessionDep
-from microcred.app.issuance import data as repo
-from microcred.app.issuance.service import achievement_url, version_url
 from microcred.app.pages.public import catalogue_page
 from microcred.contexts.loader import FILES_DIR
 from microcred.issuer import EU_CONTEXT
@@ -49,7 +49,7 @@ def catalogue(
 ) -> Response:
     """Every institution's micro-credentials (newest versions), filtered by title, EQF level, field, ECTS."""
     base = services.settings.base_url
-    rows = repo.catalogue(
+    rows = achievements_data.catalogue(
         session, title=title, level=level, field=field, ects_min=ects_min, ects_max=ects_max
     )
     items: list[dict[str, Any]] = [

@@ -11,15 +11,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
-from microcred.app.db.tables import Achievement, AchievementVersion
-from microcred.app.issuance import data as repo
-from microcred.app.issuance.service import (
+from microcred.app.achievements import data as achievements_data
+from microcred.app.achievements.service import (
     achievement_url,
     create_achievement,
     update_achievement,
     version_url,
 )
+from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
+from microcred.app.db.tables import Achievement, AchievementVersion
 from microcred.app.pages.public import achievement_page
 from microcred.issuer import CONTEXTS, AchievementDefinition
 
@@ -71,7 +71,7 @@ def put_achievement(
 ) -> dict[str, Any]:
     """Change a definition: edits the newest version until a credential used it, then makes a new version."""
     base = services.settings.base_url
-    achievement = repo.get_achievement(session, public_id=achievement_id, institution=caller)
+    achievement = achievements_data.get_achievement(session, public_id=achievement_id, institution=caller)
     version = update_achievement(
         session, achievement=achievement, definition=definition, base_url=base, now=services.clock()
     )
@@ -83,8 +83,8 @@ def list_achievements(caller: CallerDep, session: SessionDep, services: Services
     """The caller's achievements, each with its newest version and version count."""
     base = services.settings.base_url
     items = []
-    for achievement in repo.list_achievements(session, institution=caller):
-        latest = repo.latest_version(session, achievement=achievement)
+    for achievement in achievements_data.list_achievements(session, institution=caller):
+        latest = achievements_data.latest_version(session, achievement=achievement)
         items.append({**_summary(base, achievement, latest), "versions": len(achievement.versions)})
     return {"achievements": items}
 
@@ -101,8 +101,10 @@ def _achievement_response(
 @router.get("/achievements/{achievement_id}", response_model=None)
 def get_achievement(achievement_id: str, request: Request, session: SessionDep) -> Response:
     """The newest version: OB 3.0 Achievement JSON-LD, or an HTML page for a browser."""
-    achievement = repo.get_achievement(session, public_id=achievement_id)
-    return _achievement_response(request, repo.latest_version(session, achievement=achievement), achievement)
+    achievement = achievements_data.get_achievement(session, public_id=achievement_id)
+    return _achievement_response(
+        request, achievements_data.latest_version(session, achievement=achievement), achievement
+    )
 
 
 @router.get("/achievements/{achievement_id}/versions/{version}", response_model=None)
@@ -110,7 +112,7 @@ def get_achievement_version(
     achievement_id: str, version: int, request: Request, session: SessionDep
 ) -> Response:
     """One immutable version (the ``achievement.id`` of credentials issued from it)."""
-    achievement = repo.get_achievement(session, public_id=achievement_id)
+    achievement = achievements_data.get_achievement(session, public_id=achievement_id)
     return _achievement_response(
-        request, repo.version_of(session, achievement=achievement, version=version), achievement
+        request, achievements_data.version_of(session, achievement=achievement, version=version), achievement
     )

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from microcred.app.batches.runner import SIGNING_WORKERS, BatchRunner
+from microcred.app.achievements import data as achievements_data
+from microcred.app.batches import data as batches_data
+from microcred.app.batches.runner import BatchRunner
+from microcred.app.batches.service import SIGNING_WORKERS, create_batch
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
-from microcred.app.issuance import data as repo
-from microcred.app.issuance.service import create_batch
 from microcred.issuer.bulk import parse_rows
 from microcred.vc.errors import InvalidInput
 
@@ -31,7 +32,7 @@ def run_batch(runner: BatchRunner, batch_id: int) -> None:
 
 
 def _view(session: Any, batch: Any, base_url: str) -> dict[str, Any]:
-    counts = repo.batch_counts(session, batch=batch)
+    counts = batches_data.batch_counts(session, batch=batch)
     return {
         "id": batch.public_id,
         "url": f"{base_url}/batches/{batch.public_id}",
@@ -40,7 +41,9 @@ def _view(session: Any, batch: Any, base_url: str) -> dict[str, Any]:
         "failed": counts["failed"],
         "remaining": counts["pending"],
         "finished": counts["pending"] == 0,
-        "errors": [{"row": r.row_number, "error": r.error} for r in repo.batch_errors(session, batch=batch)],
+        "errors": [
+            {"row": r.row_number, "error": r.error} for r in batches_data.batch_errors(session, batch=batch)
+        ],
     }
 
 
@@ -63,8 +66,8 @@ async def post_batch(
     def start() -> tuple[int, dict[str, Any]]:
         # parsing (100,000 rows take seconds) and the database work block: never on the event loop
         rows = parse_rows(data, media_type=media_type)
-        found = repo.get_achievement(session, public_id=achievement, institution=caller)
-        version = repo.latest_version(session, achievement=found)
+        found = achievements_data.get_achievement(session, public_id=achievement, institution=caller)
+        version = achievements_data.latest_version(session, achievement=found)
         batch = create_batch(
             session, institution=caller, version=version, rows=rows, suite=cryptosuite, now=services.clock()
         )
@@ -80,5 +83,5 @@ async def post_batch(
 @router.get("/batches/{batch_id}", responses=_AUTH)
 def get_batch(batch_id: str, caller: CallerDep, session: SessionDep, services: ServicesDep) -> dict[str, Any]:
     """Progress of a batch: done, failed (with row numbers and errors), remaining."""
-    batch = repo.get_batch(session, public_id=batch_id, institution=caller)
+    batch = batches_data.get_batch(session, public_id=batch_id, institution=caller)
     return _view(session, batch, services.settings.base_url)

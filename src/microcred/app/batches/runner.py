@@ -9,20 +9,18 @@ the unique (batch, row) key forbids duplicates (ADR 0002). Within one process a 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from microcred.app.batches import data as batches_data
+from microcred.app.batches.service import SIGNING_WORKERS, process_batch
 from microcred.app.core.deps import Services
-from microcred.app.issuance import data as repo
-from microcred.app.issuance.service import process_batch
 from microcred.app.status.service import StatusAllocator
 
-__all__ = ["SIGNING_WORKERS", "BatchRunner"]
+__all__ = ["BatchRunner"]
 
-SIGNING_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 _CHUNKS_PER_RUN = 10
 """The resuming thread checks for shutdown between runs of this many chunks (a signing pool per run)."""
 log = logging.getLogger("microcred.batches")
@@ -75,7 +73,7 @@ class BatchRunner:
         """Ids of the batches with pending rows (oldest first); empty while the database cannot be read."""
         try:
             with self.services.sessions() as session:
-                return [batch.id for batch in repo.pending_batches(session)]
+                return [batch.id for batch in batches_data.pending_batches(session)]
         except SQLAlchemyError as exc:
             log.warning("cannot look for pending batches: %s", type(exc).__name__)
             return []

@@ -10,7 +10,7 @@ import typer
 from microcred.app.cli.common import database, errors, print_json, write_private
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.keyring import key_summary, retire_keys, rotate_key
 from microcred.app.institutions.service import (
     authenticate,
@@ -69,7 +69,7 @@ def institution_list(as_json: Annotated[bool, typer.Option("--json", help="print
     """List institutions."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        rows = [institution_summary(i) for i in repo.list_institutions(session)]
+        rows = [institution_summary(i) for i in institutions_data.list_institutions(session)]
     if as_json:
         print_json(rows)
         return
@@ -84,7 +84,7 @@ def keys_rotate(
     """Make a new active key; the previous one stays in the DID document (old credentials verify) until retired."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        institution = repo.get_institution(session, slug=slug)
+        institution = institutions_data.get_institution(session, slug=slug)
         key = rotate_key(session, keystore=db.keystore, institution=institution, now=utc_now())
         summary = key_summary(institution, key)
     if as_json:
@@ -107,7 +107,7 @@ def keys_retire(
         if not key and not all_inactive:
             raise MicrocredError("name keys with --key KID or use --all-inactive")
         with database(settings) as db, db.sessions.begin() as session:
-            institution = repo.get_institution(session, slug=slug)
+            institution = institutions_data.get_institution(session, slug=slug)
             retired = retire_keys(
                 session, institution=institution, kids=key or [], all_inactive=all_inactive, now=utc_now()
             )
@@ -120,7 +120,7 @@ def keys_list(slug: str) -> None:
     """List an institution's signing keys (public parts only) as JSON."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        institution = repo.get_institution(session, slug=slug)
+        institution = institutions_data.get_institution(session, slug=slug)
         rows = [key_summary(institution, k) for k in institution.signing_keys]
     print_json(rows)
 
@@ -132,7 +132,7 @@ def apikey_create(
     """Mint an API key for the institution (shown once)."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        institution = repo.get_institution(session, slug=slug)
+        institution = institutions_data.get_institution(session, slug=slug)
         minted = mint_api_key(session, institution=institution, label=label, now=utc_now())
     typer.echo(minted.key)
 
@@ -142,7 +142,7 @@ def apikey_revoke(slug: str, prefix: str) -> None:
     """Revoke an API key by its prefix (the 8 characters after ``mc_``)."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        institution = repo.get_institution(session, slug=slug)
+        institution = institutions_data.get_institution(session, slug=slug)
         revoke_api_key(session, institution=institution, prefix=prefix, now=utc_now())
     typer.echo(f"{slug}: revoked API key {prefix}")
 
@@ -151,7 +151,7 @@ def ensure_demo(settings: Settings) -> tuple[str, str, str]:
     """Create the demo institution if missing; return (DID, API key, how the key was obtained)."""
     path = settings.demo_api_key_file
     with database(settings) as db, db.sessions.begin() as session:
-        institution = repo.find_institution(session, slug=settings.demo_slug)
+        institution = institutions_data.find_institution(session, slug=settings.demo_slug)
         if institution is None:
             created = create_institution(
                 session,

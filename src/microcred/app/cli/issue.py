@@ -13,20 +13,15 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from microcred.app.batches.routes import SIGNING_WORKERS
+from microcred.app.achievements import data as achievements_data
+from microcred.app.achievements.service import achievement_url, create_achievement
+from microcred.app.batches import data as batches_data
+from microcred.app.batches.service import SIGNING_WORKERS, BatchProgress, create_batch, process_batch
 from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import AchievementVersion, Institution
-from microcred.app.institutions import data as repo
-from microcred.app.issuance import data as repo_issuance
-from microcred.app.issuance.service import (
-    BatchProgress,
-    achievement_url,
-    create_achievement,
-    create_batch,
-    process_batch,
-)
+from microcred.app.institutions import data as institutions_data
 from microcred.app.status.service import StatusAllocator
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.bulk import parse_rows
@@ -52,9 +47,9 @@ def ensure_demo_achievement(
     session: Session, *, institution: Institution, base_url: str
 ) -> AchievementVersion:
     """The demo institution's complete demo micro-credential, created once (``serve --dev``)."""
-    existing = repo_issuance.list_achievements(session, institution=institution)
+    existing = achievements_data.list_achievements(session, institution=institution)
     if existing:
-        return repo_issuance.latest_version(session, achievement=existing[0])
+        return achievements_data.latest_version(session, achievement=existing[0])
     definition = AchievementDefinition.model_validate(DEMO_ACHIEVEMENT)
     return create_achievement(
         session,
@@ -69,7 +64,7 @@ def ensure_demo_achievement(
 def ensure_demo_catalogue(settings: Settings) -> str:
     """Give the demo institution its demo micro-credential if it has none; return the achievement's URL."""
     with database(settings) as db, db.sessions.begin() as session:
-        institution = repo.get_institution(session, slug=settings.demo_slug)
+        institution = institutions_data.get_institution(session, slug=settings.demo_slug)
         version = ensure_demo_achievement(session, institution=institution, base_url=settings.base_url)
         return achievement_url(settings.base_url, version.achievement.public_id)
 
@@ -96,15 +91,15 @@ def issue(
     with errors(), database(settings) as db:
         rows = parse_rows(csv.read_bytes(), media_type="text/csv")
         with db.sessions.begin() as session:
-            owner = repo.get_institution(session, slug=institution or settings.demo_slug)
+            owner = institutions_data.get_institution(session, slug=institution or settings.demo_slug)
             if achievement:
-                found = repo_issuance.get_achievement(session, public_id=achievement, institution=owner)
+                found = achievements_data.get_achievement(session, public_id=achievement, institution=owner)
             else:
-                mine = repo_issuance.list_achievements(session, institution=owner)
+                mine = achievements_data.list_achievements(session, institution=owner)
                 if not mine:
                     raise MicrocredError(f'institution "{owner.slug}" has no achievement: create one first')
                 found = mine[0]
-            version = repo_issuance.latest_version(session, achievement=found)
+            version = achievements_data.latest_version(session, achievement=found)
             batch = create_batch(
                 session, institution=owner, version=version, rows=rows, suite=cryptosuite, now=utc_now()
             )
@@ -130,8 +125,8 @@ def issue(
                 status=StatusAllocator.from_settings(settings, utc_now),
             )
         with db.sessions() as session:
-            failed_rows = repo_issuance.batch_errors(
-                session, batch=repo_issuance.get_batch(session, public_id=public_id)
+            failed_rows = batches_data.batch_errors(
+                session, batch=batches_data.get_batch(session, public_id=public_id)
             )
             for row in failed_rows:
                 typer.echo(f"row {row.row_number}: {row.error}", err=True)
@@ -145,7 +140,7 @@ def worker(
     settings = Settings()
     with errors(), database(settings) as db:
         with db.sessions() as session:
-            batches = [(b.id, b.public_id) for b in repo_issuance.pending_batches(session)]
+            batches = [(b.id, b.public_id) for b in batches_data.pending_batches(session)]
         for batch_id, public_id in batches:
             result = process_batch(
                 db.sessions,

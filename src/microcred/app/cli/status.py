@@ -16,7 +16,7 @@ from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import Institution, IssuedCredential
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.status.service import Actor, StatusChange, change_status
 from microcred.vc.errors import NotFound
 
@@ -36,7 +36,7 @@ def _change(
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
         if institution is not None:
-            owner = repo.get_institution(session, slug=institution)
+            owner = institutions_data.get_institution(session, slug=institution)
         else:
             public_id = credential.removeprefix("urn:uuid:")
             owner_id = session.scalar(

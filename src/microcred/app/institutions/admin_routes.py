@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from microcred.app.core.deps import AdminDep, ServicesDep, SessionDep
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.service import (
     api_key_summary,
     create_institution,
@@ -68,7 +68,7 @@ def create(body: InstitutionIn, session: SessionDep, services: ServicesDep) -> d
 @router.get("/institutions", responses=_ERRORS)
 def list_all(session: SessionDep) -> dict[str, Any]:
     """Every institution."""
-    return {"institutions": [institution_summary(i) for i in repo.list_institutions(session)]}
+    return {"institutions": [institution_summary(i) for i in institutions_data.list_institutions(session)]}
 
 
 @router.post("/institutions/{slug}/api-keys", status_code=201, responses={**_ERRORS, 404: {}})
@@ -76,7 +76,7 @@ def create_api_key(
     slug: str, session: SessionDep, services: ServicesDep, body: ApiKeyIn | None = None
 ) -> dict[str, Any]:
     """A new API key for the institution (the key is shown only in this response)."""
-    institution = repo.get_institution(session, slug=slug)
+    institution = institutions_data.get_institution(session, slug=slug)
     minted = mint_api_key(
         session, institution=institution, label=body.label if body else "", now=services.clock()
     )
@@ -86,7 +86,7 @@ def create_api_key(
 @router.delete("/institutions/{slug}/api-keys/{prefix}", status_code=204, responses={**_ERRORS, 404: {}})
 def revoke(slug: str, prefix: str, session: SessionDep, services: ServicesDep) -> Response:
     """Revoke an API key: it answers 401 from now on."""
-    institution = repo.get_institution(session, slug=slug)
+    institution = institutions_data.get_institution(session, slug=slug)
     revoke_api_key(session, institution=institution, prefix=prefix, now=services.clock())
     return Response(status_code=204)
 
@@ -94,5 +94,5 @@ def revoke(slug: str, prefix: str, session: SessionDep, services: ServicesDep) -
 @router.get("/institutions/{slug}/api-keys", responses={**_ERRORS, 404: {}})
 def list_api_keys(slug: str, session: SessionDep) -> dict[str, Any]:
     """The institution's API keys (prefixes and dates, never secrets)."""
-    institution = repo.get_institution(session, slug=slug)
+    institution = institutions_data.get_institution(session, slug=slug)
     return {"apiKeys": [api_key_summary(k) for k in institution.api_keys]}

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microcred.app.db.tables import Institution, SigningKey
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.keys import KeyStore, PublishedKey, Signer, did_key, did_web_document
 from microcred.vc.errors import Conflict, KeyMaterialError, NotFound
 
@@ -42,9 +42,9 @@ def new_signing_key(
     session: Session, *, keystore: KeyStore, institution: Institution, now: datetime
 ) -> SigningKey:
     """Generate the institution's next key (``key-N``) as its active key; any other key must be inactive."""
-    kid = f"key-{repo.count_signing_keys(session, institution=institution) + 1}"
+    kid = f"key-{institutions_data.count_signing_keys(session, institution=institution) + 1}"
     generated = keystore.generate(key_id=verification_method(institution, kid))
-    return repo.add_signing_key(
+    return institutions_data.add_signing_key(
         session,
         institution=institution,
         kid=kid,
@@ -58,7 +58,7 @@ def rotate_key(
     session: Session, *, keystore: KeyStore, institution: Institution, now: datetime
 ) -> SigningKey:
     """Make a new active key; the previous one stays published (it still verifies) but no longer signs."""
-    for key in repo.signing_keys(session, institution=institution, states=("active",)):
+    for key in institutions_data.signing_keys(session, institution=institution, states=("active",)):
         key.state = "inactive"
         key.deactivated_at = now
     session.flush()
@@ -70,7 +70,10 @@ def retire_keys(
 ) -> list[SigningKey]:
     """Take inactive keys out of the DID document; the active key cannot be retired (rotate first)."""
     keys = {
-        k.kid: k for k in repo.signing_keys(session, institution=institution, states=("active", "inactive"))
+        k.kid: k
+        for k in institutions_data.signing_keys(
+            session, institution=institution, states=("active", "inactive")
+        )
     }
     chosen = [k for k in keys.values() if k.state == "inactive"] if all_inactive else []
     for kid in kids:
@@ -89,7 +92,7 @@ def retire_keys(
 
 def published_keys(session: Session, *, institution: Institution) -> Sequence[SigningKey]:
     """Keys listed in the DID document (active and inactive)."""
-    return repo.signing_keys(session, institution=institution, states=PUBLISHED_STATES)
+    return institutions_data.signing_keys(session, institution=institution, states=PUBLISHED_STATES)
 
 
 def did_document(session: Session, *, institution: Institution) -> dict[str, Any]:
@@ -119,7 +122,7 @@ def key_summary(institution: Institution, key: SigningKey) -> dict[str, Any]:
 
 def active_signer(session: Session, *, keystore: KeyStore, institution: Institution) -> Signer:
     """The Signer of the institution's active key (verification method ``did:web:…#key-N``)."""
-    active = repo.signing_keys(session, institution=institution, states=("active",))
+    active = institutions_data.signing_keys(session, institution=institution, states=("active",))
     if not active:
         raise KeyMaterialError(f'institution "{institution.slug}" has no active signing key')
     key = active[0]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from microcred.app.db.tables import ApiKey, Institution, SigningKey
 from microcred.app.geo import check_country, check_region
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.apikeys import NewApiKey, matches, new_api_key, parse_api_key
 from microcred.app.institutions.keyring import key_summary, new_signing_key, published_keys
 from microcred.keys import KeyStore, did_key, did_web
@@ -76,10 +76,10 @@ def create_institution(
 ) -> CreatedInstitution:
     """Validate and insert an institution with did:web under ``base_url``, an active key and an API key."""
     _check_fields(slug=slug, name=name, url=url, country=country, region=region)
-    if repo.find_institution(session, slug=slug) is not None:
+    if institutions_data.find_institution(session, slug=slug) is not None:
         raise Conflict(f'an institution with slug "{slug}" already exists', pointer="#/slug")
     try:
-        institution = repo.add_institution(
+        institution = institutions_data.add_institution(
             session,
             slug=slug,
             name=name.strip(),
@@ -100,7 +100,7 @@ def create_institution(
 def mint_api_key(session: Session, *, institution: Institution, label: str, now: datetime) -> NewApiKey:
     """A new API key for the institution; the caller shows ``key`` once."""
     minted = new_api_key()
-    repo.add_api_key(
+    institutions_data.add_api_key(
         session,
         institution=institution,
         prefix=minted.prefix,
@@ -113,7 +113,7 @@ def mint_api_key(session: Session, *, institution: Institution, label: str, now:
 
 def revoke_api_key(session: Session, *, institution: Institution, prefix: str, now: datetime) -> ApiKey:
     """Revoke one of the institution's API keys (idempotent: the first revocation time is kept)."""
-    record = repo.find_api_key(session, prefix=prefix)
+    record = institutions_data.find_api_key(session, prefix=prefix)
     if record is None or record.institution_id != institution.id:
         raise NotFound(f'institution "{institution.slug}" has no API key "{prefix}"', pointer="#/prefix")
     if record.revoked_at is None:
@@ -127,7 +127,7 @@ def authenticate(session: Session, *, key: str | None) -> Institution:
     if not key:
         raise Unauthorized("an API key is required: Authorization: Bearer mc_…")
     prefix = parse_api_key(key)
-    record = repo.find_api_key(session, prefix=prefix) if prefix else None
+    record = institutions_data.find_api_key(session, prefix=prefix) if prefix else None
     if record is None or not matches(key, record.secret_hash):
         raise Unauthorized("the API key is not valid")
     if record.revoked_at is not None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
 from microcred.app.db.tables import Institution, IssuedCredential
-from microcred.app.issuance import data as repo
+from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import new_learner_key, revoke_learner_key
 from microcred.app.pages.learner import learner_page_url
 from microcred.vc.errors import NotFound
@@ -26,7 +26,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _own(session: SessionDep, caller: Institution, credential_id: str) -> IssuedCredential:
-    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    row = issuance_data.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     if row.institution_id != caller.id:
         raise NotFound(f'no credential "{credential_id}"')
     return row

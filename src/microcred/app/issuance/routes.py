@@ -17,25 +17,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import Session
 
+from microcred.app.achievements import data as achievements_data
+from microcred.app.achievements.service import resolve_achievement_url
+from microcred.app.batches import data as batches_data
 from microcred.app.core.deps import CallerDep, Services, ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution, IssuedCredential
-from microcred.app.issuance import data as repo
+from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import new_learner_key
-from microcred.app.issuance.service import (
-    SUITES,
-    Issuer,
-    credential_json,
-    evidence_items,
-    issue_idempotent,
-    learner_from_fields,
-    parse_vcapi_credential,
-    request_hash,
-    resolve_achievement_url,
-)
+from microcred.app.issuance.service import Issuer, credential_json, issue_idempotent, request_hash
 from microcred.app.pages.learner import learner_page, learner_page_url
 from microcred.app.pages.templating import wants_html
 from microcred.app.status.service import StatusAllocator
 from microcred.issuer import Award
+from microcred.issuer.issue_requests import evidence_items, learner_from_fields, parse_vcapi_credential
+from microcred.issuer.signing import check_signing_suite
 from microcred.vc.errors import InvalidInput
 
 __all__ = ["router"]
@@ -212,12 +207,11 @@ def award_achievement(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Award the newest version of an achievement to one learner."""
-    if body.cryptosuite not in SUITES:
-        raise InvalidInput(f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/cryptosuite")
+    check_signing_suite(body.cryptosuite, pointer="/cryptosuite")
 
     def wanted(now: datetime) -> tuple[AchievementVersion, Award, str]:
-        achievement = repo.get_achievement(session, public_id=achievement_id, institution=caller)
-        version = repo.latest_version(session, achievement=achievement)
+        achievement = achievements_data.get_achievement(session, public_id=achievement_id, institution=caller)
+        version = achievements_data.latest_version(session, achievement=achievement)
         learner = learner_from_fields(
             did=body.learner.did, name=body.learner.name, email=body.learner.email, pointer="/learner"
         )
@@ -250,7 +244,7 @@ def get_credential(
     credential_id: str, request: Request, session: SessionDep, services: ServicesDep
 ) -> Response:
     """An issued credential by its (unguessable) id, as issued; a browser gets the learner page."""
-    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    row = issuance_data.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     if wants_html(request):
         return learner_page(services.settings, row)
     return Response(row.document.encode("utf-8"), media_type="application/ld+json")
@@ -269,14 +263,14 @@ def list_credentials(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """The caller's credentials, newest first, filtered by achievement, learner DID, batch or issue date."""
-    rows = repo.list_credentials(
+    rows = issuance_data.list_credentials(
         session,
         institution=caller,
-        achievement=repo.get_achievement(session, public_id=achievement, institution=caller)
+        achievement=achievements_data.get_achievement(session, public_id=achievement, institution=caller)
         if achievement
         else None,
         subject=subject,
-        batch=repo.get_batch(session, public_id=batch, institution=caller) if batch else None,
+        batch=batches_data.get_batch(session, public_id=batch, institution=caller) if batch else None,
         issued_after=_aware(issued_after, "/issued_after"),
         issued_before=_aware(issued_before, "/issued_before"),
         limit=limit,

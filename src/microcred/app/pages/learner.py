@@ -25,7 +25,7 @@ from sqlalchemy.orm import object_session
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import IssuedCredential, StatusEntry, StatusList
-from microcred.app.issuance import data as repo
+from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import with_learner_key
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
@@ -137,7 +137,7 @@ def _filename(view: CredentialView, extension: str) -> str:
 
 
 def _row(session: SessionDep, credential_id: str) -> tuple[IssuedCredential, CredentialView]:
-    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    row = issuance_data.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     return row, credential_view(json.loads(row.document))
 
 

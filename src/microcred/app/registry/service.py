@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from microcred.app.db.tables import RegistryEntry, RegistryEntryDid, RegistryKey, RegistryStateEvent
 from microcred.app.geo import check_country, check_region
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.issuer.vocab import vocabulary
 from microcred.keys import KeyStore, PublishedKey, Signer, did_web, did_web_document
 from microcred.registry import (
@@ -245,7 +245,7 @@ def ensure_listed(
 
     Returns the entry and whether it was created; an institution already listed and active now is left as is.
     """
-    institution = repo.get_institution(session, slug=slug)
+    institution = institutions_data.get_institution(session, slug=slug)
     for entry in list_entries(session):
         if institution.did in entry.dids and entry.active_at(now):
             return entry, False

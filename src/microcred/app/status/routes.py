@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.db.tables import Institution
-from microcred.app.institutions import data as repo
+from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.apikeys import parse_api_key
 from microcred.app.institutions.service import authenticate
 from microcred.app.status.service import Actor, StatusConfig, change_status, credential_status_view, publish
@@ -41,7 +41,7 @@ def get_actor(
     key = credentials.credentials if credentials else None
     institution = authenticate(session, key=key)
     prefix = parse_api_key(key or "")
-    record = repo.find_api_key(session, prefix=prefix) if prefix else None
+    record = institutions_data.find_api_key(session, prefix=prefix) if prefix else None
     return institution, Actor(label=f"api-key:{prefix}", api_key_id=record.id if record else None)
 
 

@@ -20,18 +20,21 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
 
+from microcred.app.achievements import data as achievements_data
+from microcred.app.achievements.service import resolve_achievement_url
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
 from microcred.app.db.tables import WalletOffer
-from microcred.app.issuance import data as repo
 from microcred.app.issuance.learner_keys import with_learner_key
 from microcred.app.issuance.routes import AwardRequest
-from microcred.app.issuance.service import SUITES, Issuer, evidence_items, resolve_achievement_url
+from microcred.app.issuance.service import Issuer
 from microcred.app.wallets.service import (
     DELIVERY_OFFER_TTL,
     create_offer,
     offer_issued_credential,
     offer_status,
 )
+from microcred.issuer.issue_requests import evidence_items
+from microcred.issuer.signing import check_signing_suite
 from microcred.vc.errors import InvalidInput, NotFound
 
 __all__ = ["OfferRequest", "router"]
@@ -65,8 +68,7 @@ def offer_award(
     """Offer an award to a wallet (OpenID4VCI pre-authorized code, VC-API exchange); secrets are shown once."""
     settings = services.settings
     now = services.clock()
-    if body.cryptosuite not in SUITES:
-        raise InvalidInput(f'"cryptosuite" must be one of {", ".join(SUITES)}', pointer="/cryptosuite")
+    check_signing_suite(body.cryptosuite, pointer="/cryptosuite")
     if body.expires_in is not None and body.expires_in > settings.wallet_offer_ttl_seconds:
         raise InvalidInput(
             f'"expiresIn" may be at most {settings.wallet_offer_ttl_seconds} seconds', pointer="/expiresIn"
@@ -88,8 +90,10 @@ def offer_award(
             pointer="/achievement",
         )
     else:
-        achievement = repo.get_achievement(session, public_id=body.achievement, institution=caller)
-        version = repo.latest_version(session, achievement=achievement)
+        achievement = achievements_data.get_achievement(
+            session, public_id=body.achievement, institution=caller
+        )
+        version = achievements_data.latest_version(session, achievement=achievement)
     award = body.model_dump(
         mode="json",
         by_alias=True,

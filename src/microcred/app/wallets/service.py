@@ -26,10 +26,11 @@ from microcred.app.db.tables import (
     WalletNonce,
     WalletOffer,
 )
-from microcred.app.issuance.service import Issuer, credential_json, evidence_items, learner_from_fields
+from microcred.app.issuance.service import Issuer, credential_json
 from microcred.app.pages.learner import set_statuses
 from microcred.app.status.service import StatusAllocator
 from microcred.issuer import Award, Learner, check_before_signing
+from microcred.issuer.issue_requests import evidence_items, learner_from_fields
 from microcred.issuer.offer_state import (
     BLOCKED,
     MAX_TX_CODE_FAILURES,
