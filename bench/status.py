@@ -43,7 +43,9 @@ from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import Institution, IssuedCredential, StatusEntry, StatusList
 from microcred.app.institutions.keyring import active_signer
 from microcred.app.institutions.service import create_institution
-from microcred.app.status.service import Actor, StatusConfig, allocate_entry, change_status, list_url, publish
+from microcred.app.status.allocation import StatusConfig, allocate_entry, list_url
+from microcred.app.status.changes import Actor, change_status
+from microcred.app.status.publishing import publish
 from microcred.contexts import offline_loader
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.status_list import Bitstring, list_credential

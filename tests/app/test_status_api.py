@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from microcred.app import Settings
 from microcred.app.db.tables import Institution, StatusEntry, StatusEvent, StatusList, StatusListPublication
-from microcred.app.status.service import Actor, StatusConfig, change_status
+from microcred.app.status.allocation import StatusConfig
+from microcred.app.status.changes import Actor, change_status
 from microcred.contexts import offline_loader
 from microcred.issuer.status_list import MIN_ENTRIES
 from microcred.suites import StaticResolver, verify
@@ -366,7 +367,7 @@ def test_a_crash_after_the_commit_loses_no_change(settings: Settings, admin: dic
 
 def test_allocation_uses_the_injected_randomness(settings: Settings, admin: dict[str, str]) -> None:
     """Random probes first; once they keep hitting taken indices, a random free one (never a taken one)."""
-    from microcred.app.status.service import allocate_entry
+    from microcred.app.status.allocation import allocate_entry
 
     with status_app(settings, status_list_size=16) as (app, client, _clock):
         new_institution(client, admin, "uni-a")

@@ -92,7 +92,7 @@ def test_revoke_suspend_reinstate_from_the_command_line(env: Settings) -> None:
 
 def test_the_report_names_each_wallet_copy_that_followed(capsys: pytest.CaptureFixture[str]) -> None:
     from microcred.app.cli.status import _report
-    from microcred.app.status.service import StatusChange
+    from microcred.app.status.changes import StatusChange
 
     change = StatusChange(
         "urn:uuid:a",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.tables import StatusEntry, StatusList
 from microcred.app.institutions import data as institutions_data
-from microcred.app.status.service import StatusConfig, allocate_entries
+from microcred.app.status.allocation import StatusConfig, allocate_entries
 
 from .test_status_concurrency import BASE, NOW, prepare
 

@@ -26,7 +26,9 @@ from microcred.app.db.tables import AchievementVersion, IssuedCredential, Status
 from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.service import create_institution
 from microcred.app.issuance.service import Issuer
-from microcred.app.status.service import Actor, StatusAllocator, StatusConfig, change_status, publish
+from microcred.app.status.allocation import StatusAllocator, StatusConfig
+from microcred.app.status.changes import Actor, change_status
+from microcred.app.status.publishing import publish
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition, Award, Learner
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import decode_bitstring

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from microcred.app.batches import data as batches_data
 from microcred.app.batches.service import SIGNING_WORKERS, process_batch
 from microcred.app.core.deps import Services
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 
 __all__ = ["BatchRunner"]
 

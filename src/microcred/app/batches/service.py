@@ -28,7 +28,7 @@ from microcred.app.db.tables import (
     IssuedCredential,
 )
 from microcred.app.issuance.service import Issuer
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import (
     Award,
 )

@@ -22,7 +22,7 @@ from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import AchievementVersion, Institution
 from microcred.app.institutions import data as institutions_data
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.bulk import parse_rows
 from microcred.vc.errors import MicrocredError

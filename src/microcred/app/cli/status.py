@@ -17,7 +17,7 @@ from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import Institution, IssuedCredential
 from microcred.app.institutions import data as institutions_data
-from microcred.app.status.service import Actor, StatusChange, change_status
+from microcred.app.status.changes import Actor, StatusChange, change_status
 from microcred.vc.errors import NotFound
 
 __all__ = ["register", "reinstate", "revoke", "suspend"]

@@ -27,7 +27,7 @@ from microcred.app.issuance.learner_keys import new_learner_key
 from microcred.app.issuance.service import Issuer, credential_json, issue_idempotent, request_hash
 from microcred.app.pages.learner import learner_page, learner_page_url
 from microcred.app.pages.templating import wants_html
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import Award
 from microcred.issuer.issue_requests import evidence_items, learner_from_fields, parse_vcapi_credential
 from microcred.issuer.signing import check_signing_suite

@@ -28,7 +28,7 @@ from microcred.app.db.tables import (
 from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.keyring import verification_method
 from microcred.app.issuance import data as issuance_data
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.contexts import DocumentLoader, offline_loader
 from microcred.issuer import (
     Award,

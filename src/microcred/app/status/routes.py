@@ -16,7 +16,9 @@ from microcred.app.db.tables import Institution
 from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.apikeys import parse_api_key
 from microcred.app.institutions.service import authenticate
-from microcred.app.status.service import Actor, StatusConfig, change_status, credential_status_view, publish
+from microcred.app.status.allocation import StatusConfig
+from microcred.app.status.changes import Actor, change_status, credential_status_view
+from microcred.app.status.publishing import publish
 
 __all__ = ["LIST_MEDIA_TYPE", "router"]
 

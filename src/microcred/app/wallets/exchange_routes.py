@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.core.problems import problem_response
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.app.wallets.service import (
     admit_step,
     check_open,

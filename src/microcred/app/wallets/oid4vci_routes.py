@@ -20,7 +20,7 @@ from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution
 from microcred.app.pages.learner import learner_page_url
 from microcred.app.pages.templating import render
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.app.wallets.service import (
     consume_nonce,
     credential_refusal,

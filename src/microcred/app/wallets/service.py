@@ -28,7 +28,7 @@ from microcred.app.db.tables import (
 )
 from microcred.app.issuance.service import Issuer, credential_json
 from microcred.app.pages.learner import set_statuses
-from microcred.app.status.service import StatusAllocator
+from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import Award, Learner, check_before_signing
 from microcred.issuer.issue_requests import evidence_items, learner_from_fields
 from microcred.issuer.offer_state import (
