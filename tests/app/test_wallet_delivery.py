@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from microcred.app.db.tables import IssuedCredential, StatusEntry, WalletOffer
-from microcred.app.wallets import service as wallet_store
+from microcred.app.wallets import service as wallet_service
 from microcred.vc.errors import InvalidInput
 from tests.app.status_helpers import bit_of, entries, set_status
 from tests.app.test_exchanges import Holder, signed, start
@@ -275,7 +275,7 @@ def test_a_failed_reissue_leaves_nothing_written(
     def refuse(*_args: Any, **_kwargs: Any) -> str:
         raise InvalidInput("refused by the test")
 
-    monkeypatch.setattr(wallet_store, "check_and_sign", refuse)
+    monkeypatch.setattr(wallet_service, "check_and_sign", refuse)
     nonce = wallet.nonce()
     failed = wallet.credential(token, {"jwt": [wallet.proof(nonce=nonce, iat=clock.now.timestamp())]})
     assert failed.status_code == 422
@@ -291,7 +291,7 @@ def test_a_failed_reissue_leaves_nothing_written(
 def test_reissues_per_credential_are_capped(
     client: TestClient, app: FastAPI, it: Issuing, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wallet_store, "MAX_REISSUES", 2)
+    monkeypatch.setattr(wallet_service, "MAX_REISSUES", 2)
     body = issue(it)
     first, second = Wallet(client), Wallet(client)
     for wallet in (first, second):

@@ -22,9 +22,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from microcred.app import Settings, create_app, repo_issuance
+from microcred.app import Settings, create_app
 from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import IssuedCredential, LearnerKey, WalletOffer
+from microcred.app.issuance import data as issuance_data
 from tests.app.conftest import (  # noqa: F401
     ADMIN_TOKEN,
     KEK,
@@ -241,7 +242,7 @@ def test_a_request_that_loses_the_idempotency_race_still_answers_a_working_learn
             return None
         return session.scalar(select(IssuedCredential).where(IssuedCredential.idempotency_key == key))
 
-    monkeypatch.setattr(repo_issuance, "credential_by_idempotency_key", miss_once)
+    monkeypatch.setattr(issuance_data, "credential_by_idempotency_key", miss_once)
     again = client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert again.status_code == 200, again.text
     assert len(calls) == 2

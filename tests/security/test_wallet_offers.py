@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from microcred.app.db.tables import IssuedCredential, WalletOffer
-from microcred.app.wallets.service import MAX_TX_CODE_FAILURES
+from microcred.app.wallets.redemption import MAX_TX_CODE_FAILURES
 from tests.app.conftest import admin, app, client, new_institution, settings  # noqa: F401
 from tests.app.test_exchanges import Holder, exchange_path, signed, start
 from tests.app.test_oid4vci import Clock, Wallet, error_of, make_offer

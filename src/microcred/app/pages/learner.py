@@ -19,16 +19,15 @@ from urllib.parse import quote, urlencode
 import segno
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.core.settings import Settings
-from microcred.app.db.tables import IssuedCredential, StatusEntry, StatusList
+from microcred.app.db.tables import IssuedCredential
 from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import with_learner_key
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
+from microcred.app.status.data import set_statuses
 from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 
 __all__ = ["LearnerLinks", "learner_links", "learner_page", "learner_page_url", "router"]
@@ -94,19 +93,6 @@ def _qr(link: str) -> segno.QRCode:
 
 def _qr_svg(link: str) -> str:
     return str(_qr(link).svg_inline(scale=3, title="QR code of the verification link"))
-
-
-def set_statuses(row: IssuedCredential) -> list[str]:
-    """The status purposes whose bit is set for ``row`` (``revocation``, ``suspension``), from the issuer's lists."""
-    session = object_session(row)
-    if session is None:
-        return []
-    query = (
-        select(StatusList.purpose)
-        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
-        .where(StatusEntry.credential_public_id == row.public_id, StatusEntry.status.is_(True))
-    )
-    return sorted(session.scalars(query))
 
 
 def learner_page(settings: Settings, row: IssuedCredential, *, key: str | None = None) -> HTMLResponse:

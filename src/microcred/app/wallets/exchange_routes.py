@@ -19,14 +19,8 @@ from fastapi.responses import JSONResponse
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.core.problems import problem_response
 from microcred.app.status.allocation import StatusAllocator
-from microcred.app.wallets.service import (
-    admit_step,
-    check_open,
-    exchange_refusal,
-    issue_offer,
-    offer_by_reference,
-    wallet_links,
-)
+from microcred.app.wallets.redemption import admit_step, check_open, exchange_refusal
+from microcred.app.wallets.service import issue_offer, offer_by_reference, wallet_links
 from microcred.contexts import offline_loader
 from microcred.issuer.exchanges import check_did_authentication, credentials_presentation, did_auth_request
 from microcred.issuer.offer_state import Path

@@ -21,17 +21,14 @@ from microcred.app.db.tables import AchievementVersion, Institution
 from microcred.app.pages.learner import learner_page_url
 from microcred.app.pages.templating import render
 from microcred.app.status.allocation import StatusAllocator
-from microcred.app.wallets.service import (
+from microcred.app.wallets.redemption import (
     consume_nonce,
     credential_refusal,
-    current_code,
     grant_token,
-    issue_offer,
     new_nonce,
-    offer_by_reference,
     offer_by_token,
-    wallet_links,
 )
+from microcred.app.wallets.service import current_code, issue_offer, offer_by_reference, wallet_links
 from microcred.issuer.offers import (
     CREDENTIAL_CONFIGURATION_ID,
     PRE_AUTHORIZED_GRANT,
