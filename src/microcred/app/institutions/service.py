@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.app.db.tables import ApiKey, Institution, SigningKey
-from microcred.app.geo import check_country, check_region
 from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.apikeys import NewApiKey, matches, new_api_key, parse_api_key
 from microcred.app.institutions.keyring import key_summary, new_signing_key, published_keys
+from microcred.issuer.geo import check_country, check_region
 from microcred.keys import KeyStore, did_key, did_web
 from microcred.vc.errors import Conflict, InvalidInput, NotFound, Unauthorized
 

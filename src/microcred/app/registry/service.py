@@ -1,6 +1,6 @@
 """The trust registry's database side: entries with their DIDs and state history, and the registry's signing key.
 
-Validation lives in ``registry/`` (DIDs, scope codes, periods, overlaps, state changes) and ``app.geo`` (country,
+Validation lives in ``registry/`` (DIDs, scope codes, periods, overlaps, state changes) and ``issuer.geo`` (country,
 region); these functions keep the rows in step and turn them into ``registry.Entry`` values.
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from microcred.app.db.tables import RegistryEntry, RegistryEntryDid, RegistryKey, RegistryStateEvent
-from microcred.app.geo import check_country, check_region
 from microcred.app.institutions import data as institutions_data
+from microcred.issuer.geo import check_country, check_region
 from microcred.issuer.vocab import vocabulary
 from microcred.keys import KeyStore, PublishedKey, Signer, did_web, did_web_document
 from microcred.registry import (

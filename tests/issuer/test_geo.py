@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from microcred.app.geo import ISO_3166_1_ALPHA2, check_country, check_region
+from microcred.issuer.geo import ISO_3166_1_ALPHA2, check_country, check_region
 from microcred.vc.errors import InvalidInput
 
 
