@@ -17,7 +17,7 @@ from microcred.app import Settings
 from microcred.app.cli.institutions import ensure_demo
 from microcred.app.cli.registry import DEMO_QA_BODY, ensure_demo_listing
 from microcred.app.main import create_verifier_app
-from microcred.app.verification.routes import build_verifier, trust_sources
+from microcred.app.verification.service import build_verifier, trust_sources
 from tests.issuer.helpers import DID_KEY, issuing
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
-from microcred.app.verification.routes import fetch_policy
+from microcred.app.verification.service import fetch_policy
 from microcred.vc.encodings import b64url_encode
 from tests.verifier.conftest import NOW, World, controller, key_signer
 from tests.verifier.conftest import loader as loader

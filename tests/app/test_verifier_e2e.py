@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
-from microcred.app.verification.routes import build_verifier
+from microcred.app.verification.service import build_verifier
 from tests.issuer.helpers import DID_KEY, issuing
 
 

@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from microcred.app import Settings, create_app
 from microcred.app.db.migrate import upgrade
 from microcred.app.main import create_verifier_app
-from microcred.app.verification.routes import build_verifier
+from microcred.app.verification.service import build_verifier
 from microcred.issuer import DEMO_ACHIEVEMENT
 from microcred.verifier.trust import TrustAnswer
 

@@ -14,7 +14,7 @@ import httpx
 import typer
 
 from microcred.app.core.settings import Settings
-from microcred.app.verification.routes import build_verifier, verify_read
+from microcred.app.verification.service import build_verifier, verify_read
 from microcred.vc.errors import MicrocredError
 from microcred.verifier.inputs import InputLimits, read_input
 

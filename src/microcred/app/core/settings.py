@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     demo_country: str = Field(default="IE", description="its country (ISO 3166-1 alpha-2)")
     demo_region: str | None = Field(default="IE-D", description="its region (ISO 3166-2 or NUTS)")
 
-    # --- verifier: outbound fetching, clock skew, policy. Read by app/verification/routes.py. ---------
+    # --- verifier: outbound fetching, clock skew, policy. Read by app/verification/service.py. ---------
     verifier_clock_skew_seconds: float = Field(
         default=300.0,
         ge=0,
@@ -160,7 +160,7 @@ class Settings(BaseSettings):
         default=False, description="policy: `verified` also needs every mandatory EU micro-credential element"
     )
 
-    # --- trust registry: which registries the verifier consults. Read by app/verification/routes.py. -----
+    # --- trust registry: which registries the verifier consults. Read by app/verification/service.py. -----
     verifier_trust_registries: list[TrustSource] = Field(
         default_factory=list,
         description='registries the verifier consults, in order (JSON list of `{"type": "microcred" | "file" | "dcc" | "ebsi", "url" or "path", "did", "name", and for ebsi an optional "did_registry"}`, see docs/trust-registry.md); empty: none in production, the demo registry of the local issuer app in dev; whether "not listed" fails a credential is `verifier_require_trust`',

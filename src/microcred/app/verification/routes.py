@@ -10,120 +10,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import anyio
 import anyio.to_thread
-import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from microcred.app.core.settings import Settings
-from microcred.contexts import offline_loader
-from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
-from microcred.vc.errors import DeadlineExceeded, InvalidInput, UnsupportedMediaType
+from microcred.app.verification.runtime import VerifierRuntime, run_verification
+from microcred.app.verification.service import build_verifier, verifier_limits, verify_read
+from microcred.suites.isolation import ProcessCanonicalizer
+from microcred.vc.errors import InvalidInput, UnsupportedMediaType
 from microcred.verifier.credential import Verifier
-from microcred.verifier.did import DidResolver
-from microcred.verifier.fetch import (
-    FetchPolicy,
-    GuardedFetcher,
-    HostResolver,
-    deadline_transport,
-    fetch_allowance,
-    system_resolver,
-)
 from microcred.verifier.inputs import JSON_MEDIA_TYPES, InputLimits, ReadInput, parse_json, read_input
-from microcred.verifier.limits import Limits, SizedCache
 from microcred.verifier.presentation import verify_presentation
-from microcred.verifier.report import Policy
-from microcred.verifier.trust_policy import TrustSource, build_trust, dev_sources
 
-__all__ = [
-    "VerifierDep",
-    "VerifierRuntime",
-    "build_verifier",
-    "fetch_policy",
-    "install_verifier",
-    "router",
-    "run_verification",
-    "trust_sources",
-    "verifier_limits",
-    "verify_read",
-]
+__all__ = ["VerifierDep", "get_verifier", "install_verifier", "router"]
 
 T = TypeVar("T")
 
 router = APIRouter(tags=["verifier"])
 _ENVELOPED_JWT = ("data:application/vc+jwt,", "data:application/vc+ld+json+jwt,", "data:application/jwt,")
-
-
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    """The guarded client's limits from settings; in dev, the local issuer's origin is reachable over http."""
-    http_hosts = set(settings.verifier_http_hosts)
-    allow_private = set(settings.verifier_allow_private)
-    if settings.mode == "dev":
-        issuer = urlsplit(settings.base_url)
-        if issuer.hostname:
-            http_hosts.add(f"{issuer.hostname}:{issuer.port or 80}")
-            allow_private.add(issuer.hostname)
-        http_hosts.add(f"{settings.host}:{settings.issuer_port}")
-        allow_private.add(settings.host)
-    return FetchPolicy(
-        http_hosts=frozenset(http_hosts),
-        allow_private=frozenset(allow_private),
-        max_bytes=settings.verifier_fetch_max_bytes,
-        timeout=settings.verifier_fetch_timeout_seconds,
-        max_cache_age=settings.verifier_cache_max_age_seconds,
-        cache_entries=settings.verifier_cache_entries,
-        cache_bytes=settings.verifier_cache_bytes,
-    )
-
-
-def trust_sources(settings: Settings) -> list[TrustSource]:
-    """The registries to consult: as configured; in dev, by default the demo registry inside the issuer app."""
-    if settings.verifier_trust_registries or settings.mode != "dev":
-        return list(settings.verifier_trust_registries)
-    return dev_sources(settings.base_url)
-
-
-def build_verifier(
-    settings: Settings, *, client: httpx.Client | None = None, resolve: HostResolver = system_resolver
-) -> Verifier:
-    """The verifier's collaborators wired once from settings (offline contexts, guarded fetcher, did resolver)."""
-    policy = fetch_policy(settings)
-    fetcher = GuardedFetcher(
-        client or httpx.Client(transport=deadline_transport(), follow_redirects=False, trust_env=False),
-        policy=policy,
-        resolve=resolve,
-    )
-    resolver = DidResolver(fetcher, policy=policy)
-    return Verifier(
-        document_loader=offline_loader(),
-        fetcher=fetcher,
-        resolver=resolver,
-        trust=build_trust(trust_sources(settings), fetcher=fetcher, resolver=resolver),
-        policy=Policy(
-            require_trust=settings.verifier_require_trust,
-            require_eu_complete=settings.verifier_require_eu_complete,
-        ),
-        skew_seconds=settings.verifier_clock_skew_seconds,
-        decoded_lists=SizedCache(max_entries=16, max_bytes=settings.verifier_cache_bytes),
-    )
-
-
-def verifier_limits(settings: Settings) -> Limits:
-    """The fan-out and memory bounds of one verification, from settings."""
-    return Limits(
-        max_status_entries=settings.verifier_max_status_entries,
-        max_proofs=settings.verifier_max_proofs,
-        max_presentation_credentials=settings.verifier_max_presentation_credentials,
-        max_fetches=settings.verifier_max_fetches,
-        max_status_list_bits=settings.verifier_max_status_list_bits,
-    )
 
 
 def install_verifier(app: FastAPI, settings: Settings) -> None:
@@ -216,56 +127,6 @@ def _credential_input(value: Any) -> ReadInput:
             "the enveloped credential must be a data: URL of a VC-JWT", pointer="/verifiableCredential/id"
         )
     return ReadInput(kind="json", source="json", document=value)
-
-
-def verify_read(verifier: Verifier, read: ReadInput, *, now: datetime) -> dict[str, Any]:
-    """The JSON report for one read input: a VC-JWT, a presentation (holder proof unchecked) or a credential."""
-    if read.kind == "jwt" and read.jws is not None:
-        return verifier.verify_jwt(read.jws, now=now, fmt=read.source).as_json()
-    document = read.document or {}
-    types = document.get("type")
-    if "VerifiablePresentation" in (types if isinstance(types, list) else [types]):
-        return verify_presentation(document, verifier=verifier, now=now, challenge=None).as_json()
-    return verifier.verify_credential(document, now=now, fmt=read.source).as_json()
-
-
-@dataclass
-class VerifierRuntime:
-    """How verification requests run: in a worker thread under a total deadline, JSON-LD work in worker processes
-    (``suites.isolation``) under a per-request work budget, with bounded fan-out."""
-
-    deadline_seconds: float
-    work_seconds: float
-    limits: Limits
-    pool: ProcessCanonicalizer | None = None
-
-    def bind(self, verifier: Verifier) -> Verifier:
-        """``verifier`` for one request: its JSON-LD work goes to the pool with this request's budget (when the
-        verifier uses the pinned loader, the one the workers use), and the configured limits apply."""
-        budget = replace(verifier.budget, max_proofs=self.limits.max_proofs)
-        if self.pool is not None and verifier.document_loader is offline_loader():
-            budget = replace(budget, runner=self.pool.until(WorkDeadline.after(self.work_seconds)))
-        return replace(verifier, budget=budget, limits=self.limits)
-
-
-async def run_verification(request: Request, work: Callable[[Verifier], T]) -> T:
-    """Run ``work`` with the app's verifier in a worker thread, never on the event loop; past the total deadline
-    the request is answered with a 503 problem and the thread is abandoned (its fetches and JSON-LD work end at
-    their own deadlines)."""
-    runtime: VerifierRuntime = request.app.state.verifier_runtime
-    verifier = runtime.bind(request.app.state.verifier)
-
-    def run() -> T:
-        with fetch_allowance(runtime.limits.max_fetches):
-            return work(verifier)
-
-    try:
-        with anyio.fail_after(runtime.deadline_seconds):
-            return await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
-    except TimeoutError:
-        raise DeadlineExceeded(
-            f"the verification did not finish within {runtime.deadline_seconds:g} s; try again later"
-        ) from None
 
 
 @router.post("/credentials/verify", summary="Verify a credential (VC-API)")
