@@ -41,7 +41,7 @@ from microcred.app.achievements.service import create_achievement
 from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import Institution, IssuedCredential, StatusEntry, StatusList
-from microcred.app.institutions.keyring import active_signer
+from microcred.app.institutions.keys import institution_keys
 from microcred.app.institutions.service import create_institution
 from microcred.app.status.allocation import StatusConfig, allocate_entry, list_url
 from microcred.app.status.changes import Actor, change_status
@@ -300,7 +300,7 @@ def bench_regeneration(
             )
         )
         institution = session.get(Institution, institution_id)
-        signer = active_signer(session, keystore=keystore, institution=institution)
+        signer = institution_keys(institution).signer(session, keystore=keystore)
     build_wall, _, bits = timed(lambda: Bitstring.with_set(size, indices))
     encode_wall, _, _ = timed(bits.encoded)
     document = list_credential(

@@ -17,7 +17,7 @@ from microcred.app.cli import cli
 from microcred.app.cli.institutions import ensure_demo
 from microcred.app.db.migrate import current_revision, head_revision
 from microcred.app.db.tables import Institution
-from microcred.app.institutions.keyring import active_signer
+from microcred.app.institutions.keys import institution_keys
 from microcred.keys import public_key_from_multibase
 
 from .conftest import KEK
@@ -140,7 +140,7 @@ def test_rotate_keeps_old_key_verifiable_until_retired(env: dict[str, str]) -> N
     services = app.state.services
     with services.sessions() as session:
         institution = session.query(Institution).one()
-        old_signer = active_signer(session, keystore=services.keystore, institution=institution)
+        old_signer = institution_keys(institution).signer(session, keystore=services.keystore)
     message = b"credential signed before the rotation"
     old_signature = old_signer.sign(message)
     assert old_signer.verification_method.endswith("#key-1")
@@ -163,7 +163,7 @@ def test_rotate_keeps_old_key_verifiable_until_retired(env: dict[str, str]) -> N
     # ...and new signatures come from key-2.
     with services.sessions() as session:
         institution = session.query(Institution).one()
-        new_signer = active_signer(session, keystore=services.keystore, institution=institution)
+        new_signer = institution_keys(institution).signer(session, keystore=services.keystore)
     app.state.services.engine.dispose()
     assert new_signer.verification_method == f"{did}#key-2"
     assert new_signer.public_key_multibase == published[f"{did}#key-2"]

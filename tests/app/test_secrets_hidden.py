@@ -17,7 +17,7 @@ from microcred.app import Settings
 from microcred.app.cli import cli
 from microcred.app.core.logs import JsonFormatter
 from microcred.app.db.tables import Institution, SigningKey
-from microcred.app.institutions.keyring import active_signer
+from microcred.app.institutions.keys import institution_keys
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import b64url_encode
 from microcred.vc.errors import KeyMaterialError
@@ -79,8 +79,8 @@ def test_no_secret_leaks(
             )
         # A KeyMaterialError (wrong KEK) names the key, not the material.
         with pytest.raises(KeyMaterialError) as info:
-            active_signer(session, keystore=LocalKeyStore(bytes(32)), institution=institution)
-        signer = active_signer(session, keystore=services.keystore, institution=institution)
+            institution_keys(institution).signer(session, keystore=LocalKeyStore(bytes(32)))
+        signer = institution_keys(institution).signer(session, keystore=services.keystore)
     assert len(seeds) == 2
     assert all(len(s) == 32 for s in seeds)
 

@@ -11,7 +11,7 @@ from microcred.app.cli.common import database, errors, print_json, write_private
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.institutions import data as institutions_data
-from microcred.app.institutions.keyring import key_summary, retire_keys, rotate_key
+from microcred.app.institutions.keys import institution_keys, key_summary, retire_keys
 from microcred.app.institutions.service import (
     authenticate,
     create_institution,
@@ -85,7 +85,7 @@ def keys_rotate(
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
         institution = institutions_data.get_institution(session, slug=slug)
-        key = rotate_key(session, keystore=db.keystore, institution=institution, now=utc_now())
+        key = institution_keys(institution).rotate(session, keystore=db.keystore, now=utc_now())
         summary = key_summary(institution, key)
     if as_json:
         print_json(summary)

@@ -15,15 +15,8 @@ import typer
 from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
-from microcred.app.registry.service import (
-    change_state,
-    ensure_listed,
-    list_entries,
-    registry_did,
-    registry_signer,
-    retire_registry_key,
-    rotate_registry_key,
-)
+from microcred.app.registry.keys import registry_signer, retire_registry_key, rotate_registry_key
+from microcred.app.registry.service import change_state, ensure_listed, list_entries, registry_did
 from microcred.registry import dcc_export, export_document, sign_export
 from microcred.vc.errors import InvalidInput
 
@@ -168,7 +161,7 @@ def rotate_key_command() -> None:
     exports signed before the rotation keep verifying."""
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
-        key = rotate_registry_key(session, keystore=db.keystore, now=utc_now())
+        key = rotate_registry_key(session, keystore=db.keystore, base_url=settings.base_url, now=utc_now())
     typer.echo(f"registry: new signing key {key.kid} ({registry_did(settings.base_url)}#{key.kid})")
 
 

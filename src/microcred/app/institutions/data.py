@@ -1,17 +1,21 @@
-"""Data access: small keyword-only functions over a Session; the caller owns the transaction."""
+"""Data access for institutions, their API keys and signing keys; the caller owns the transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from microcred.app.db.tables import ApiKey, Institution, SigningKey
+from microcred.keys import GeneratedKey
 from microcred.vc.errors import NotFound
 
 __all__ = [
+    "PUBLISHED_STATES",
+    "InstitutionKeyRows",
     "add_api_key",
     "add_institution",
     "add_signing_key",
@@ -22,6 +26,9 @@ __all__ = [
     "list_institutions",
     "signing_keys",
 ]
+
+PUBLISHED_STATES = ("active", "inactive")
+"""The states of the keys a DID document lists (``retired`` keys are taken out)."""
 
 
 def find_institution(session: Session, *, slug: str) -> Institution | None:
@@ -135,3 +142,41 @@ def count_signing_keys(session: Session, *, institution: Institution) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class InstitutionKeyRows:
+    """An institution's key ring rows (``signing_key``): each key ``active``, ``inactive`` or ``retired``."""
+
+    institution: Institution
+
+    def count(self, session: Session) -> int:
+        """How many keys the institution ever had."""
+        return count_signing_keys(session, institution=self.institution)
+
+    def published(self, session: Session) -> Sequence[SigningKey]:
+        """Active and inactive keys, oldest first."""
+        return signing_keys(session, institution=self.institution, states=PUBLISHED_STATES)
+
+    def active(self, session: Session) -> SigningKey | None:
+        """The key in state ``active`` (a unique index allows one)."""
+        active = signing_keys(session, institution=self.institution, states=("active",))
+        return active[0] if active else None
+
+    def add(self, session: Session, *, kid: str, generated: GeneratedKey, now: datetime) -> SigningKey:
+        """Insert the new active key."""
+        return add_signing_key(
+            session,
+            institution=self.institution,
+            kid=kid,
+            public_key_multibase=generated.public_key_multibase,
+            sealed_secret=generated.sealed_secret,
+            now=now,
+        )
+
+    def deactivate(self, session: Session, *, now: datetime) -> None:
+        """The active key becomes ``inactive``: published, no longer signing."""
+        for key in signing_keys(session, institution=self.institution, states=("active",)):
+            key.state = "inactive"
+            key.deactivated_at = now
+        session.flush()

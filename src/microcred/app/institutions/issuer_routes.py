@@ -11,7 +11,7 @@ from microcred.app.achievements import data as achievements_data
 from microcred.app.achievements.service import achievement_url
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.institutions import data as institutions_data
-from microcred.app.institutions.keyring import did_document
+from microcred.app.institutions.keys import institution_keys
 from microcred.app.institutions.service import profile_document
 from microcred.app.pages.public import issuer_page
 from microcred.app.pages.templating import wants_html
@@ -41,5 +41,6 @@ def issuer_profile(slug: str, request: Request, session: SessionDep, services: S
 @router.get("/issuers/{slug}/did.json", response_class=JSONResponse)
 def issuer_did_document(slug: str, session: SessionDep) -> JSONResponse:
     """The did:web document of ``did:web:HOST:issuers:SLUG`` with every published key."""
-    document = did_document(session, institution=institutions_data.get_institution(session, slug=slug))
+    institution = institutions_data.get_institution(session, slug=slug)
+    document = institution_keys(institution).did_document(session)
     return JSONResponse(document, media_type="application/did+json")

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 
 from microcred.app.core.deps import CallerDep, SessionDep
 from microcred.app.db.tables import SigningKey
-from microcred.app.institutions.keyring import key_summary
+from microcred.app.institutions.keys import key_summary
 from microcred.app.institutions.service import for_caller, institution_summary
 
 __all__ = ["router"]

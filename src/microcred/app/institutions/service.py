@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from microcred.app.db.tables import ApiKey, Institution, SigningKey
 from microcred.app.institutions import data as institutions_data
 from microcred.app.institutions.apikeys import NewApiKey, matches, new_api_key, parse_api_key
-from microcred.app.institutions.keyring import key_summary, new_signing_key, published_keys
+from microcred.app.institutions.keys import institution_keys, key_summary
 from microcred.issuer.geo import check_country, check_region
 from microcred.keys import KeyStore, did_key, did_web
 from microcred.vc.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -92,7 +92,7 @@ def create_institution(
     except IntegrityError:
         # A concurrent request created the same slug between the check and the insert.
         raise Conflict(f'an institution with slug "{slug}" already exists', pointer="#/slug") from None
-    key = new_signing_key(session, keystore=keystore, institution=institution, now=now)
+    key = institution_keys(institution).make(session, keystore=keystore, now=now)
     api_key = mint_api_key(session, institution=institution, label="initial", now=now)
     return CreatedInstitution(institution, key, api_key)
 
@@ -180,7 +180,7 @@ def profile_document(session: Session, *, institution: Institution) -> dict[str,
                 "identifier": did_key(k.public_key_multibase),
                 "identifierType": "identifier",
             }
-            for k in published_keys(session, institution=institution)
+            for k in institution_keys(institution).published(session)
         ],
     }
 

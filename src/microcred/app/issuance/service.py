@@ -25,8 +25,7 @@ from microcred.app.db.tables import (
     Institution,
     IssuedCredential,
 )
-from microcred.app.institutions import data as institutions_data
-from microcred.app.institutions.keyring import verification_method
+from microcred.app.institutions.keys import institution_keys
 from microcred.app.issuance import data as issuance_data
 from microcred.app.status.allocation import StatusAllocator
 from microcred.contexts import DocumentLoader, offline_loader
@@ -40,7 +39,6 @@ from microcred.keys import KeyStore, Signer
 from microcred.vc.errors import (
     Conflict,
     InvalidInput,
-    KeyMaterialError,
     MicrocredError,
 )
 
@@ -78,20 +76,18 @@ class Issuer:
         """The active key's Signer (unsealed once per Issuer): ``#key-N`` (Multikey) for eddsa-rdfc-2022,
         ``#key-N-2020`` (the same key as Ed25519VerificationKey2020 in the DID document) for Ed25519Signature2020."""
         if suite not in self._signers:
-            active = institutions_data.signing_keys(session, institution=self.institution, states=("active",))
-            if not active:
-                raise KeyMaterialError(f'institution "{self.institution.slug}" has no active signing key')
-            vm = verification_method(self.institution, active[0].kid)
-            method = f"{vm}-2020" if suite == "Ed25519Signature2020" else vm
+            ring = institution_keys(self.institution)
+            key = ring.active(session)
+            method = ring.method_for(key.kid, suite)
             # Unsealing costs ~0.7 ms; the opened Signer is kept per keystore, keyed by the sealed secret itself,
             # so a rotated key (another sealed secret) is never served from the cache.
             cache = _OPENED.setdefault(self.keystore, {})
-            cache_key = (method, active[0].sealed_secret)
+            cache_key = (method, key.sealed_secret)
             if cache_key not in cache:
                 if len(cache) >= 1024:
                     cache.clear()
                 cache[cache_key] = self.keystore.signer(
-                    key_id=vm, sealed_secret=active[0].sealed_secret, verification_method=method
+                    key_id=ring.store_id(key.kid), sealed_secret=key.sealed_secret, verification_method=method
                 )
             self._signers[suite] = cache[cache_key]
         return self._signers[suite]
@@ -221,16 +217,7 @@ class Issuer:
 
     def recipe(self, session: Session, *, suite: str, kek: bytes) -> SignerRecipe:
         """How a worker process opens this institution's active signer itself (sealed seed + key-encryption key)."""
-        active = institutions_data.signing_keys(session, institution=self.institution, states=("active",))
-        if not active:
-            raise KeyMaterialError(f'institution "{self.institution.slug}" has no active signing key')
-        vm = verification_method(self.institution, active[0].kid)
-        return SignerRecipe(
-            kek=kek,
-            key_id=vm,
-            sealed_secret=active[0].sealed_secret,
-            verification_method=f"{vm}-2020" if suite == "Ed25519Signature2020" else vm,
-        )
+        return institution_keys(self.institution).recipe(session, kek=kek, suite=suite)
 
 
 def request_hash(route: str, body: Any) -> str:

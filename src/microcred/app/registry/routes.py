@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from microcred.app.core.deps import AdminDep, ServicesDep, SessionDep
+from microcred.app.registry.keys import registry_did_document, registry_signer
 from microcred.app.registry.service import (
     EntryFields,
     add_entry,
@@ -27,8 +28,6 @@ from microcred.app.registry.service import (
     get_entry,
     list_entries,
     registry_did,
-    registry_did_document,
-    registry_signer,
     update_entry,
 )
 from microcred.registry import dcc_export, export_document, parse_query, sign_export, trqp_response

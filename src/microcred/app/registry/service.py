@@ -1,4 +1,4 @@
-"""The trust registry's database side: entries with their DIDs and state history, and the registry's signing key.
+"""The trust registry's database side: entries with their DIDs and state history.
 
 Validation lives in ``registry/`` (DIDs, scope codes, periods, overlaps, state changes) and ``issuer.geo`` (country,
 region); these functions keep the rows in step and turn them into ``registry.Entry`` values.
@@ -11,18 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from microcred.app.db.tables import RegistryEntry, RegistryEntryDid, RegistryKey, RegistryStateEvent
+from microcred.app.db.tables import RegistryEntry, RegistryEntryDid, RegistryStateEvent
 from microcred.app.institutions import data as institutions_data
 from microcred.issuer.geo import check_country, check_region
 from microcred.issuer.vocab import vocabulary
-from microcred.keys import KeyStore, PublishedKey, Signer, did_web, did_web_document
+from microcred.keys import did_web
 from microcred.registry import (
     STATES,
     Entry,
@@ -35,7 +33,7 @@ from microcred.registry import (
     check_period,
     check_transition,
 )
-from microcred.vc.errors import Conflict, InvalidInput, NotFound
+from microcred.vc.errors import InvalidInput, NotFound
 
 __all__ = [
     "EntryFields",
@@ -45,15 +43,9 @@ __all__ = [
     "get_entry",
     "list_entries",
     "registry_did",
-    "registry_did_document",
-    "registry_signer",
-    "retire_registry_key",
-    "rotate_registry_key",
     "scope_vocabulary",
     "update_entry",
 ]
-
-FIRST_KEY_ID = "key-1"
 
 
 @cache
@@ -269,83 +261,3 @@ def ensure_listed(
     return add_entry(
         session, fields=fields, now=now, reason=f"listed from microcred institution {slug}"
     ), True
-
-
-def _new_key(session: Session, *, keystore: KeyStore, kid: str, now: datetime) -> RegistryKey:
-    generated = keystore.generate(key_id=f"registry:{kid}")
-    key = RegistryKey(
-        kid=kid,
-        public_key_multibase=generated.public_key_multibase,
-        sealed_secret=generated.sealed_secret,
-        created_at=now,
-    )
-    with session.begin_nested():  # the unique kid: of two concurrent makers, one wins
-        session.add(key)
-    return key
-
-
-def _published(session: Session) -> list[RegistryKey]:
-    """The unretired keys, oldest first (all are in the DID document; the newest signs)."""
-    return list(
-        session.scalars(select(RegistryKey).where(RegistryKey.retired_at.is_(None)).order_by(RegistryKey.id))
-    )
-
-
-def _active_key(session: Session, *, keystore: KeyStore, now: datetime) -> RegistryKey:
-    """The newest unretired key; the first one (``key-1``) is made on first use."""
-    published = _published(session)
-    if published:
-        return published[-1]
-    try:
-        return _new_key(session, keystore=keystore, kid=FIRST_KEY_ID, now=now)
-    except IntegrityError:  # two first requests at once
-        return session.scalars(select(RegistryKey).where(RegistryKey.kid == FIRST_KEY_ID)).one()
-
-
-def rotate_registry_key(session: Session, *, keystore: KeyStore, now: datetime) -> RegistryKey:
-    """A new signing key (``key-N``); earlier keys stay in the DID document until retired."""
-    _active_key(session, keystore=keystore, now=now)
-    number = 1 + max(int(kid.rsplit("-", 1)[1]) for kid in session.scalars(select(RegistryKey.kid)))
-    try:
-        return _new_key(session, keystore=keystore, kid=f"key-{number}", now=now)
-    except IntegrityError:
-        raise Conflict(
-            "another rotation of the registry key happened at the same time; run it again"
-        ) from None
-
-
-def retire_registry_key(session: Session, *, kid: str, now: datetime) -> RegistryKey:
-    """Remove ``kid`` from the DID document (exports it signed stop verifying); never the signing key."""
-    key = session.scalar(select(RegistryKey).where(RegistryKey.kid == kid).with_for_update())
-    if key is None:
-        raise NotFound(f'the registry has no key "{kid}"')
-    if key.retired_at is not None:
-        return key
-    published = _published(session)
-    if published and published[-1].id == key.id:
-        raise Conflict(f'"{kid}" is the key that signs the exports: rotate first, then retire it')
-    key.retired_at = now
-    session.flush()
-    return key
-
-
-def registry_signer(session: Session, *, keystore: KeyStore, base_url: str, now: datetime) -> Signer:
-    """The registry's signer: its newest unretired key (made on first use and sealed like institution keys)."""
-    key = _active_key(session, keystore=keystore, now=now)
-    return keystore.signer(
-        key_id=f"registry:{key.kid}",
-        sealed_secret=key.sealed_secret,
-        verification_method=f"{registry_did(base_url)}#{key.kid}",
-    )
-
-
-def registry_did_document(
-    session: Session, *, keystore: KeyStore, base_url: str, now: datetime
-) -> dict[str, Any]:
-    """The registry's DID document: every unretired key as Multikey under ``assertionMethod``."""
-    _active_key(session, keystore=keystore, now=now)
-    return did_web_document(
-        registry_did(base_url),
-        [PublishedKey(key.kid, key.public_key_multibase) for key in _published(session)],
-        ed25519_2020=False,
-    )

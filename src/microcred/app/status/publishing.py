@@ -21,7 +21,7 @@ from microcred.app.db.tables import (
     StatusList,
     StatusListPublication,
 )
-from microcred.app.institutions.keyring import active_signer
+from microcred.app.institutions.keys import institution_keys
 from microcred.app.status.allocation import StatusConfig, list_url
 from microcred.contexts import offline_loader
 from microcred.issuer.status_list import (
@@ -112,7 +112,7 @@ def publish(
         valid_for=timedelta(seconds=config.validity_seconds),
         ttl_ms=config.ttl_seconds * 1000,
     )
-    signer = active_signer(session, keystore=keystore, institution=institution)
+    signer = institution_keys(institution).signer(session, keystore=keystore)
     signed = sign(unsigned, signer=signer, loader=_LOADER, created=now)
     text = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
     etag = hashlib.sha256(text.encode("utf-8")).hexdigest()
