@@ -14,8 +14,7 @@ from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import IssuedCredential
-from microcred.app.issuance.learner_keys import new_learner_key, revoke_learner_key
-from microcred.app.pages.learner import learner_page_url
+from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key, revoke_learner_key
 from microcred.vc.errors import NotFound
 
 __all__ = ["learner_link", "register"]

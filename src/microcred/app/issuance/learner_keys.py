@@ -25,6 +25,7 @@ __all__ = [
     "NOT_THE_LEARNER",
     "NewLearnerKey",
     "learner_link",
+    "learner_page_url",
     "new_learner_key",
     "revoke_learner_key",
     "with_learner_key",
@@ -40,6 +41,11 @@ class NewLearnerKey:
 
     key: str
     link: str
+
+
+def learner_page_url(base_url: str, public_id: str) -> str:
+    """The learner page of a credential: its unguessable (random UUID) link, returned at issuance."""
+    return f"{base_url}/credentials/{public_id}"
 
 
 def learner_link(base_url: str, public_id: str, key: str) -> str:

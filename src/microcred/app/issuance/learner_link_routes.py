@@ -12,8 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
 from microcred.app.db.tables import Institution, IssuedCredential
 from microcred.app.issuance import data as issuance_data
-from microcred.app.issuance.learner_keys import new_learner_key, revoke_learner_key
-from microcred.app.pages.learner import learner_page_url
+from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key, revoke_learner_key
 from microcred.vc.errors import NotFound
 
 __all__ = ["router"]

@@ -23,9 +23,9 @@ from microcred.app.batches import data as batches_data
 from microcred.app.core.deps import CallerDep, Services, ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution, IssuedCredential
 from microcred.app.issuance import data as issuance_data
-from microcred.app.issuance.learner_keys import new_learner_key
+from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key
 from microcred.app.issuance.service import Issuer, credential_json, issue_idempotent, request_hash
-from microcred.app.pages.learner import learner_page, learner_page_url
+from microcred.app.pages.learner import learner_page
 from microcred.app.pages.templating import wants_html
 from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import Award

@@ -24,13 +24,13 @@ from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.core.settings import Settings
 from microcred.app.db.tables import IssuedCredential
 from microcred.app.issuance import data as issuance_data
-from microcred.app.issuance.learner_keys import with_learner_key
+from microcred.app.issuance.learner_keys import learner_page_url, with_learner_key
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
 from microcred.app.status.data import set_statuses
 from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 
-__all__ = ["LearnerLinks", "learner_links", "learner_page", "learner_page_url", "router"]
+__all__ = ["LearnerLinks", "learner_links", "learner_page", "router"]
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -48,11 +48,6 @@ class LearnerLinks:
     linkedin: str
     wallet: str
     """The "Add to a wallet" form's target (POST): offers this credential to a wallet, see ``docs/wallets.md``."""
-
-
-def learner_page_url(base_url: str, public_id: str) -> str:
-    """The learner page of a credential: its unguessable (random UUID) link, returned at issuance."""
-    return f"{base_url}/credentials/{public_id}"
 
 
 def verifier_url(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""Data access for the trust registry's signing keys; the caller owns the transaction."""
+"""Data access for the trust registry: entries and signing keys; the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -6,12 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from microcred.app.db.tables import RegistryKey
+from microcred.app.db.tables import RegistryEntry, RegistryKey
 from microcred.keys import GeneratedKey
+from microcred.vc.errors import NotFound
 
-__all__ = ["RegistryKeyRows", "registry_key"]
+__all__ = ["RegistryKeyRows", "entry_row", "entry_rows", "registry_key"]
+
+
+def entry_rows(session: Session, *, limit: int | None = None, offset: int = 0) -> Sequence[RegistryEntry]:
+    """Entries with their DIDs and state history, oldest first (``limit`` from ``offset`` on)."""
+    return session.scalars(
+        select(RegistryEntry)
+        .options(selectinload(RegistryEntry.dids), selectinload(RegistryEntry.events))
+        .order_by(RegistryEntry.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
+def entry_row(session: Session, *, public_id: str) -> RegistryEntry:
+    """The entry ``public_id``; NotFound otherwise."""
+    row = session.scalar(select(RegistryEntry).where(RegistryEntry.public_id == public_id))
+    if row is None:
+        raise NotFound(f'no registry entry "{public_id}"')
+    return row
 
 
 def registry_key(session: Session, *, kid: str, for_update: bool = False) -> RegistryKey | None:

@@ -13,11 +13,11 @@ from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from microcred.app.db.tables import RegistryEntry, RegistryEntryDid, RegistryStateEvent
 from microcred.app.institutions import data as institutions_data
+from microcred.app.registry import data as registry_data
 from microcred.issuer.geo import check_country, check_region
 from microcred.issuer.vocab import vocabulary
 from microcred.keys import did_web
@@ -33,7 +33,7 @@ from microcred.registry import (
     check_period,
     check_transition,
 )
-from microcred.vc.errors import InvalidInput, NotFound
+from microcred.vc.errors import InvalidInput
 
 __all__ = [
     "EntryFields",
@@ -107,31 +107,14 @@ def _state(value: str) -> State:
     return next(s for s in STATES if s == value)
 
 
-def _rows(session: Session, *, limit: int | None = None, offset: int = 0) -> Sequence[RegistryEntry]:
-    return session.scalars(
-        select(RegistryEntry)
-        .options(selectinload(RegistryEntry.dids), selectinload(RegistryEntry.events))
-        .order_by(RegistryEntry.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-
-
 def list_entries(session: Session, *, limit: int | None = None, offset: int = 0) -> list[Entry]:
     """The entries, oldest first: all of them, or ``limit`` from ``offset`` on (a page of the public listing)."""
-    return [_entry(row) for row in _rows(session, limit=limit, offset=offset)]
-
-
-def _row(session: Session, public_id: str) -> RegistryEntry:
-    row = session.scalar(select(RegistryEntry).where(RegistryEntry.public_id == public_id))
-    if row is None:
-        raise NotFound(f'no registry entry "{public_id}"')
-    return row
+    return [_entry(row) for row in registry_data.entry_rows(session, limit=limit, offset=offset)]
 
 
 def get_entry(session: Session, *, entry_id: str) -> Entry:
     """One entry; NotFound otherwise."""
-    return _entry(_row(session, entry_id))
+    return _entry(registry_data.entry_row(session, public_id=entry_id))
 
 
 def _checked(fields: EntryFields) -> tuple[list[str], Scope]:
@@ -196,7 +179,7 @@ def add_entry(session: Session, *, fields: EntryFields, now: datetime, reason: s
 
 def update_entry(session: Session, *, entry_id: str, fields: EntryFields) -> Entry:
     """Replace an entry's facts (not its state); the same checks as when adding."""
-    row = _row(session, entry_id)
+    row = registry_data.entry_row(session, public_id=entry_id)
     dids, scope = _checked(fields)
     check_no_overlap(
         dids, fields.valid_from, fields.valid_until, others=list_entries(session), ignore=entry_id
@@ -208,7 +191,7 @@ def update_entry(session: Session, *, entry_id: str, fields: EntryFields) -> Ent
 
 def change_state(session: Session, *, entry_id: str, state: str, reason: str, now: datetime) -> Entry:
     """Suspend, reactivate or withdraw an entry, recording when and why (withdrawn is final)."""
-    row = _row(session, entry_id)
+    row = registry_data.entry_row(session, public_id=entry_id)
     current = _entry(row)
     new = check_transition(current.state, state)
     if len(reason) > 500:

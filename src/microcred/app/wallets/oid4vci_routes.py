@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution
-from microcred.app.pages.learner import learner_page_url
+from microcred.app.issuance.learner_keys import learner_page_url
 from microcred.app.pages.templating import render
 from microcred.app.status.allocation import StatusAllocator
 from microcred.app.wallets.redemption import (
