@@ -5,7 +5,7 @@ process's CPU time per request are printed with the load average: other work on 
 
 Both apps run in this process (ASGI through Starlette's TestClient, so no socket time is counted; the database is
 a temporary SQLite file); the verifier's guarded client reaches the issuer app in process, as in
-tests/app/test_verifier_e2e.py, so the result pages include a complete verification (did:web document and status
+tests/app/verification/test_verifier_e2e.py, so the result pages include a complete verification (did:web document and status
 list fetched once, then cached as in production). Figures go into docs/benchmarks.md (## Pages).
 """
 

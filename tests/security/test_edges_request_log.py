@@ -20,8 +20,8 @@ from tests.app.conftest import app as app
 from tests.app.conftest import client as client
 from tests.app.conftest import new_institution as new_institution
 from tests.app.conftest import settings as settings
-from tests.app.test_oid4vci import Wallet, make_offer, query_value
-from tests.app.test_pages import issue
+from tests.app.pages.factories import issue
+from tests.app.wallets.factories import Wallet, make_offer, query_value
 from tests.issuer.helpers import issuing
 
 

@@ -24,7 +24,7 @@ from microcred.app.db.migrate import upgrade
 from microcred.app.main import create_verifier_app
 from microcred.app.verification.service import build_verifier
 from tests.app.conftest import ADMIN_TOKEN, KEK
-from tests.app.status_helpers import T0, new_institution, set_status, status_app
+from tests.app.status.factories import T0, new_institution, set_status, status_app
 from tests.issuer.helpers import DID_KEY
 
 from .signed_rewrites import (

@@ -35,9 +35,8 @@ from tests.app.conftest import (  # noqa: F401
     new_institution,
     settings,
 )
-from tests.app.test_oid4vci import BASE, Clock, Wallet
-from tests.app.test_pages import HTML, issue
-from tests.app.test_wallet_delivery import page_links, press_button, wallet_forms
+from tests.app.pages.factories import HTML, issue
+from tests.app.wallets.factories import BASE, Clock, Wallet, page_links, press_button, wallet_forms
 from tests.issuer.helpers import Issuing, issuing
 
 

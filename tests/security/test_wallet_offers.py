@@ -19,8 +19,16 @@ from sqlalchemy import func, select
 from microcred.app.db.tables import IssuedCredential, WalletOffer
 from microcred.app.wallets.redemption import MAX_TX_CODE_FAILURES
 from tests.app.conftest import admin, app, client, new_institution, settings  # noqa: F401
-from tests.app.test_exchanges import Holder, exchange_path, signed, start
-from tests.app.test_oid4vci import Clock, Wallet, error_of, make_offer
+from tests.app.wallets.factories import (
+    Clock,
+    Holder,
+    Wallet,
+    error_of,
+    exchange_path,
+    make_offer,
+    signed,
+    start,
+)
 from tests.issuer.helpers import Issuing, issuing
 
 pytestmark = pytest.mark.interop

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
 from microcred.app.verification.service import fetch_policy
-from microcred.vc.encodings import b64url_encode
+from tests.app.verification.factories import jwt_for
 from tests.verifier.conftest import NOW, World, controller, key_signer
 from tests.verifier.conftest import loader as loader
 from tests.verifier.conftest import world as world
@@ -86,24 +86,6 @@ def test_a_bad_credential_is_still_200_with_verified_false(client: TestClient, w
     assert body["verified"] is False
     assert body["verdict"] == "not valid"
     assert any(e["check"] == "proof" for e in body["errors"])
-
-
-def jwt_for(world: World) -> str:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    credential = world.credential()
-    payload = {
-        **credential,
-        "iss": controller(world.issuer),
-        "jti": credential["id"],
-        "sub": credential["credentialSubject"]["id"],
-    }
-    header = {"alg": "EdDSA", "kid": world.issuer.verification_method, "typ": "JWT"}
-    signing_input = (
-        b64url_encode(json.dumps(header).encode()) + "." + b64url_encode(json.dumps(payload).encode())
-    )
-    signature = Ed25519PrivateKey.from_private_bytes(bytes(range(32))).sign(signing_input.encode())
-    return signing_input + "." + b64url_encode(signature)
 
 
 def test_enveloped_vc_jwt(client: TestClient, world: World) -> None:

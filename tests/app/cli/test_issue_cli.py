@@ -20,8 +20,7 @@ from microcred.app.db.engine import make_engine, make_sessions
 from microcred.app.db.migrate import upgrade
 from microcred.app.db.tables import IssuedCredential
 from microcred.app.main import create_app
-
-from .conftest import KEK
+from tests.app.conftest import KEK
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def demo(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 
 def readme_curl_body() -> dict[str, Any]:
     """The JSON body of the README's one-curl issue command."""
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     match = re.search(
         r"curl -X POST http://127\.0\.0\.1:8000/credentials/issue .*?-d '(\{.*?\})'\n", text, re.S
     )

@@ -4,50 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from microcred.app import Settings, create_app
-from microcred.app.cli import cli
 from microcred.app.cli.institutions import ensure_demo
 from microcred.app.db.migrate import current_revision, head_revision
 from microcred.app.db.tables import Institution
 from microcred.app.institutions.keys import institution_keys
 from microcred.keys import public_key_from_multibase
-
-from .conftest import KEK
-
-CREATE = ["institution", "create", "--slug", "uni-a", "--name", "University A", "--url", "https://uni-a.example",
-          "--country", "IE", "--region", "IE-D"]  # fmt: skip
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The CLI's environment: a test database, a KEK and a fixed public URL."""
-    values = {
-        "MICROCRED_DATABASE_URL": database_url,
-        "MICROCRED_DATA_DIR": str(tmp_path / "var"),
-        "MICROCRED_KEY_ENCRYPTION_KEY": KEK,
-        "MICROCRED_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
-
-
-def ok(*args: str) -> str:
-    result = run(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.app.cli.factories import CREATE, ok, run
 
 
 def did_doc(env: dict[str, str], slug: str = "uni-a") -> dict[str, Any]:

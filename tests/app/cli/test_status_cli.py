@@ -11,9 +11,8 @@ from typer.testing import CliRunner
 
 from microcred.app import Settings, create_app
 from microcred.app.db.migrate import upgrade
-
-from .conftest import ADMIN_TOKEN, KEK
-from .status_helpers import bit_of, entries, issue, new_institution
+from tests.app.conftest import ADMIN_TOKEN, KEK
+from tests.app.status.factories import bit_of, entries, issue, new_institution
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from microcred.app import Settings, create_verifier_app
 from microcred.app.verification.service import build_verifier
 from microcred.verifier.credential import Verifier
-
-from .status_helpers import Clock, entries, issue, new_institution, set_status, status_app
+from tests.app.status.factories import Clock, entries, issue, new_institution, set_status, status_app
 
 
 class Monotonic:

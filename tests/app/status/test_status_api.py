@@ -16,8 +16,16 @@ from microcred.app.status.changes import Actor, change_status
 from microcred.contexts import offline_loader
 from microcred.issuer.status_list import MIN_ENTRIES
 from microcred.suites import StaticResolver, verify
-
-from .status_helpers import T0, bit_of, entries, fetch_list, issue, new_institution, set_status, status_app
+from tests.app.status.factories import (
+    T0,
+    bit_of,
+    entries,
+    fetch_list,
+    issue,
+    new_institution,
+    set_status,
+    status_app,
+)
 
 
 def _count(app: FastAPI, table: Any) -> int:

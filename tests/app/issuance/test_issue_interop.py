@@ -13,13 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.interop.harness import run_di
+from tests.app.issuance.factories import node
 from tests.issuer.helpers import DID_KEY, issuing
 
 pytestmark = pytest.mark.interop
-
-
-node = run_di
 
 
 def test_issued_credentials_verify_in_node_with_both_suites(

@@ -92,7 +92,7 @@ def test_each_way_in_gives_the_result_page_with_the_verdict_content_and_every_ch
 
 
 def test_a_pasted_vc_jwt_shows_its_claims_and_checks(client: TestClient, world: World) -> None:
-    from tests.app.test_verifier_api import jwt_for
+    from tests.app.verification.factories import jwt_for
 
     answer = client.post("/check", data={"text": jwt_for(world)}, files={"file": ("", b"", "")})
     assert answer.status_code == 200

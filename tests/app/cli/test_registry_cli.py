@@ -15,10 +15,8 @@ from microcred.suites import StaticResolver
 from microcred.vc.encodings import b64url_decode
 from microcred.verifier.trust import TrustQuery
 from microcred.verifier.trust_policy import TrustSource, build_trust
+from tests.app.cli.factories import CREATE, ok, run
 
-from .test_cli import CREATE, env, ok, run
-
-__all__ = ["env"]
 REGISTRY_DID = "did:web:127.0.0.1%3A8000:registry"
 
 

@@ -9,11 +9,8 @@ refused or failed redemption writes nothing.
 
 from __future__ import annotations
 
-import html as html_lib
 import json
-import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -24,46 +21,26 @@ from sqlalchemy import func, select
 from microcred.app.db.tables import IssuedCredential, StatusEntry, WalletOffer
 from microcred.app.wallets import service as wallet_service
 from microcred.vc.errors import InvalidInput
-from tests.app.status_helpers import bit_of, entries, set_status
-from tests.app.test_exchanges import Holder, signed, start
-from tests.app.test_issue_interop import node
-from tests.app.test_oid4vci import BASE, Clock, Wallet, error_of, query_value, verified
-from tests.app.test_pages import HTML, issue
+from tests.app.issuance.factories import node
+from tests.app.pages.factories import HTML, issue
+from tests.app.status.factories import bit_of, entries, set_status
+from tests.app.wallets.factories import (
+    BASE,
+    Clock,
+    Holder,
+    Wallet,
+    error_of,
+    page_links,
+    press_button,
+    query_value,
+    signed,
+    start,
+    verified,
+    wallet_forms,
+)
 from tests.issuer.helpers import Issuing, issuing
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-class Forms(HTMLParser):
-    """Every ``<form>``: its method, action and the text of its buttons."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self._in_button = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(
-                {"method": values.get("method", ""), "action": values.get("action", ""), "text": ""}
-            )
-        elif tag == "button":
-            self._in_button = True
-
-    def handle_data(self, data: str) -> None:
-        if self._in_button and self.forms:
-            self.forms[-1]["text"] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "button":
-            self._in_button = False
-
-
-def wallet_forms(page: str) -> list[dict[str, str]]:
-    parser = Forms()
-    parser.feed(page)
-    return [form for form in parser.forms if form["text"].strip() == "Add to a wallet"]
 
 
 @pytest.fixture
@@ -82,34 +59,6 @@ def key_of(body: dict[str, Any]) -> dict[str, str]:
     """The form field the private learner page posts: the learner key from the private link."""
     link: str = body["learnerLink"]
     return {"key": link.rsplit("/learner/", 1)[1]}
-
-
-def press_button(client: TestClient, learner_link: str) -> str:
-    """Press "Add to a wallet" on the learner's private page, as a browser without JS: the wallet page's path."""
-    page = client.get(learner_link.removeprefix(BASE), headers=HTML).text
-    (form,) = wallet_forms(page)
-    assert form["method"] == "post"
-    response = client.post(
-        form["action"].removeprefix(BASE),
-        data={"key": html_lib.unescape(re.search(r'name="key" value="([^"]+)"', page)[1])},  # type: ignore[index]
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["cache-control"] == "no-store"
-    location = response.headers["location"]
-    assert re.fullmatch(rf"{BASE}/wallet/[A-Za-z0-9_-]{{43}}", location), location
-    return location.removeprefix(BASE)
-
-
-def page_links(client: TestClient, wallet_page: str) -> tuple[str, str]:
-    """The wallet page's OpenID4VCI and LCW deep links (the two QR codes are of them)."""
-    response = client.get(wallet_page)
-    assert response.status_code == 200, response.text
-    text = response.text
-    assert text.count("<svg") == 2
-    found = dict(re.findall(r'<a href="([^"]+)">Open in (?:an |the )([^<]+)</a>', text))
-    by_name = {name: html_lib.unescape(href) for href, name in found.items()}
-    return by_name["OpenID4VCI wallet"], by_name["Learner Credential Wallet"]
 
 
 def offer_rows(app: FastAPI) -> list[WalletOffer]:

@@ -7,94 +7,29 @@ issued credential is verified by node too. A missing node or node_modules fails,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import base58
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.app.test_issue_interop import node
-from tests.app.test_oid4vci import BASE, Clock, make_offer
+from tests.app.issuance.factories import node
+from tests.app.wallets.factories import (
+    BASE,
+    VC_V1,
+    VC_V2,
+    Clock,
+    Holder,
+    exchange_path,
+    lcw_offer,
+    signed,
+    start,
+)
 from tests.issuer.helpers import Issuing, issuing
 
 pytestmark = pytest.mark.interop
-
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-
-
-class Holder:
-    """A wallet key: an Ed25519 seed and its did:key."""
-
-    def __init__(self, byte: int) -> None:
-        self.seed = bytes([byte]) * 32
-        public = (
-            Ed25519PrivateKey.from_private_bytes(self.seed)
-            .public_key()
-            .public_bytes(Encoding.Raw, PublicFormat.Raw)
-        )
-        self.multibase = "z" + base58.b58encode(b"\xed\x01" + public).decode()
-        self.did = f"did:key:{self.multibase}"
-
-    def sign_job(
-        self,
-        *,
-        challenge: str,
-        domain: str,
-        suite: str = "Ed25519Signature2020",
-        context: str = VC_V1,
-        holder: str | None = None,
-    ) -> dict[str, Any]:
-        """The node job that signs a DID-auth presentation as the LCW does."""
-        return {
-            "action": "sign",
-            "kind": "presentation",
-            "suite": suite,
-            "document": {
-                "@context": [context],
-                "type": ["VerifiablePresentation"],
-                "holder": holder or self.did,
-            },
-            "seed": self.seed.hex(),
-            "verificationMethod": f"{self.did}#{self.multibase}",
-            "controller": self.did,
-            "challenge": challenge,
-            "domain": domain,
-            "created": "2026-11-23T12:00:00Z",
-        }
-
-
-def lcw_offer(it: Issuing, **fields: Any) -> dict[str, Any]:
-    """An offer for the LCW, which cannot send a transaction code: made without one."""
-    return make_offer(it, txCode=False, **fields)
-
-
-def exchange_path(answer: dict[str, Any]) -> str:
-    """What the LCW reads from its deep link: the vcapi exchange URL (as a test-client path)."""
-    link = answer["links"]["vcapi"]["lcw"]
-    request = json.loads(parse_qs(urlsplit(link).query)["request"][0])
-    assert request["credentialRequestOrigin"] == BASE
-    url: str = request["protocols"]["vcapi"]
-    return url.removeprefix(BASE)
-
-
-def start(client: TestClient, path: str) -> dict[str, Any]:
-    response = client.post(path, json={})
-    assert response.status_code == 200, response.text
-    request: dict[str, Any] = response.json()["verifiablePresentationRequest"]
-    return request
-
-
-def signed(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    results = node(jobs)
-    assert all("document" in r for r in results), results
-    return [r["document"] for r in results]
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from sqlalchemy.exc import DataError, OperationalError
 import microcred.app.db.engine
 from microcred.app import Settings, create_app
 from microcred.app.db.migrate import upgrade
-
-from .conftest import ADMIN_TOKEN, KEK
+from tests.app.conftest import ADMIN_TOKEN, KEK
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

@@ -115,7 +115,7 @@ def test_secrets_are_hidden_in_repr() -> None:
 
 
 def test_readme_documents_every_setting() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- settings:begin -->", 1)[1].split("<!-- settings:end -->", 1)[0]
     missing = [name for name in Settings.model_fields if f"`MICROCRED_{name.upper()}`" not in table]
     assert missing == []

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -20,24 +17,17 @@ from joserfc.jwk import ECKey, OKPKey
 from sqlalchemy import select
 
 from microcred.app.db.tables import WalletNonce, WalletOffer
-from microcred.contexts import offline_loader
-from microcred.suites import StaticResolver, verify
+from tests.app.wallets.factories import (
+    BASE,
+    Clock,
+    Wallet,
+    error_of,
+    granted,
+    make_offer,
+    query_value,
+    verified,
+)
 from tests.issuer.helpers import Issuing, definition, issuing
-from tests.issuer.test_offers import did_key_of, proof_jwt
-
-BASE = "http://testserver"
-START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -50,121 +40,6 @@ def clock(app: FastAPI) -> Clock:
 @pytest.fixture
 def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
     return issuing(client, new_institution())
-
-
-def make_offer(it: Issuing, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "achievement": it.achievement_id,
-        "learner": {"name": "Ana Andromeda", "email": "ana@example.org"},
-        "result": {"grade": "Pass"},
-    }
-    body.update(fields)
-    response = it.client.post("/credentials/offers", json=body, headers=it.headers)
-    assert response.status_code == 201, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-def query_value(link: str, name: str) -> str:
-    return parse_qs(urlsplit(link).query)[name][0]
-
-
-@dataclass
-class Wallet:
-    """A holder's wallet speaking OpenID4VCI 1.0 to the issuer through the test client."""
-
-    client: TestClient
-    key: OKPKey | ECKey = field(default_factory=lambda: OKPKey.generate_key("Ed25519"))
-    binding: str = "kid"
-
-    @property
-    def did(self) -> str:
-        return did_key_of(self.key)
-
-    def offer(self, link: str) -> dict[str, Any]:
-        """Resolve an openid-credential-offer:// link (by reference or by value)."""
-        assert link.startswith("openid-credential-offer://?")
-        if "credential_offer_uri=" in link:
-            uri = query_value(link, "credential_offer_uri")
-            response = self.client.get(uri.removeprefix(BASE))
-            assert response.status_code == 200, response.text
-            assert response.headers["cache-control"] == "no-store"
-            offer: dict[str, Any] = response.json()
-            return offer
-        value: dict[str, Any] = json.loads(query_value(link, "credential_offer"))
-        return value
-
-    def token(self, code: str, tx_code: str | None = None, **extra: str) -> Any:
-        form = {
-            "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            "pre-authorized_code": code,
-        }
-        if tx_code is not None:
-            form["tx_code"] = tx_code
-        form.update(extra)
-        return self.client.post("/oid4vci/token", data=form)
-
-    def nonce(self) -> str:
-        response = self.client.post("/oid4vci/nonce")
-        assert response.status_code == 200
-        assert response.headers["cache-control"] == "no-store"
-        value: str = response.json()["c_nonce"]
-        return value
-
-    def proof(self, *, nonce: str | None, iat: float, **options: Any) -> str:
-        return proof_jwt(
-            self.key, binding=self.binding, aud=options.pop("aud", BASE), nonce=nonce, iat=iat, **options
-        )
-
-    def credential(self, access_token: str, proofs: Any, **body: Any) -> Any:
-        request: dict[str, Any] = {"credential_configuration_id": "AchievementCredential_ldp_vc"}
-        request.update(body)
-        if proofs is not None:
-            request["proofs"] = proofs
-        return self.client.post(
-            "/oid4vci/credential", json=request, headers={"Authorization": f"Bearer {access_token}"}
-        )
-
-    def accept(self, link: str, tx_code: str | None, now: datetime) -> dict[str, Any]:
-        """The whole flow: offer, metadata, token, nonce, credential."""
-        offer = self.offer(link)
-        metadata = self.client.get("/.well-known/openid-credential-issuer").json()
-        assert metadata["credential_issuer"] == offer["credential_issuer"]
-        assert offer["credential_configuration_ids"][0] in metadata["credential_configurations_supported"]
-        grant = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
-        response = self.token(grant["pre-authorized_code"], tx_code if "tx_code" in grant else None)
-        assert response.status_code == 200, response.text
-        access_token = response.json()["access_token"]
-        proof = self.proof(nonce=self.nonce(), iat=now.timestamp())
-        answer = self.credential(access_token, {"jwt": [proof]})
-        assert answer.status_code == 200, answer.text
-        credential: dict[str, Any] = answer.json()["credentials"][0]["credential"]
-        return credential
-
-
-def verified(client: TestClient, it: Issuing, credential: dict[str, Any]) -> bool:
-    did_document = client.get(f"/issuers/{it.slug}/did.json").json()
-    result = verify(credential, resolver=StaticResolver({it.did: did_document}), loader=offline_loader())
-    return result.verified
-
-
-def granted(wallet: Wallet, answer: dict[str, Any]) -> str:
-    """Redeem the offer's code (with its tx_code) for an access token."""
-    offer = wallet.offer(answer["links"]["openid4vci"]["byReference"])
-    code = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
-    response = wallet.token(code, answer["txCode"])
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
-def error_of(response: Any, status: int = 400) -> str:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) <= {"error", "error_description"}
-    code: str = body["error"]
-    return code
 
 
 # --- metadata -----------------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -20,64 +19,8 @@ from fastapi.testclient import TestClient
 from microcred.app import Settings
 from microcred.issuer.baking import badge_png, bake_png
 from microcred.verifier.inputs import extract_png, extract_svg
-from tests.app.pages_helpers import verifier_app
+from tests.app.pages.factories import HTML, issue, links, verifier_app
 from tests.issuer.helpers import Issuing, issuing
-
-HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-class Links(HTMLParser):
-    """Every ``<a href>`` with its text, and every element id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: dict[str, str] = {}
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links["".join(self._text).strip()] = self._href
-            self._href = None
-
-
-def links(html: str) -> dict[str, str]:
-    parser = Links()
-    parser.feed(html)
-    return parser.links
-
-
-def issue(it: Issuing) -> dict[str, Any]:
-    subject = it.subject(
-        identifier=[
-            {
-                "type": "IdentityObject",
-                "identityType": "emailAddress",
-                "hashed": False,
-                "identityHash": "ana@example.org",
-            },
-            {
-                "type": "IdentityObject",
-                "identityType": "name",
-                "hashed": False,
-                "identityHash": "Ana Andromeda",
-            },
-        ],
-        result=[{"type": ["Result"], "value": "Pass"}],
-    )
-    response = it.issue(subject)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from microcred.app.institutions.keys import institution_keys
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import b64url_encode
 from microcred.vc.errors import KeyMaterialError
-
-from .conftest import ADMIN_TOKEN, KEK
+from tests.app.conftest import ADMIN_TOKEN, KEK
 
 NewInstitution = Callable[..., dict[str, Any]]
 

@@ -17,8 +17,7 @@ from sqlalchemy import select
 
 from microcred.app import Settings
 from microcred.app.db.tables import IssuedCredential, StatusEntry, StatusEvent, WalletOffer
-
-from .status_helpers import entries, fetch_list, issue, new_institution, set_status, status_app
+from tests.app.status.factories import entries, fetch_list, issue, new_institution, set_status, status_app
 
 
 def test_parallel_issue_and_status_requests(settings: Settings, admin: dict[str, str]) -> None:
