@@ -13,8 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from microcred.app.achievements import data as achievements_data
@@ -24,6 +23,7 @@ from microcred.app.core.deps import CallerDep, Services, ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution, IssuedCredential
 from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key
+from microcred.app.issuance.requests import AwardRequest, IssueRequest
 from microcred.app.issuance.service import Issuer, credential_json, issue_idempotent, request_hash
 from microcred.app.pages.learner import learner_page
 from microcred.app.pages.templating import wants_html
@@ -43,55 +43,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "invalid input, or missing EU elements (each one listed)"},
 }
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-
-
-class IssueOptions(BaseModel):
-    """VC-API issue options; ``cryptosuite`` picks the proof (eddsa-rdfc-2022 by default)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cryptosuite: str = "eddsa-rdfc-2022"
-
-
-class IssueRequest(BaseModel):
-    """The VC-API request: an unsigned credential whose achievement may be only ``{"id": <catalogue URL>}``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    credential: dict[str, Any]
-    options: IssueOptions = Field(default_factory=IssueOptions)
-
-
-class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class LearnerIn(_Camel):
-    """A DID, or a name and e-mail address (hashed into the credential with a per-credential salt)."""
-
-    did: str | None = Field(default=None, max_length=500)
-    name: str | None = Field(default=None, max_length=300)
-    email: str | None = Field(default=None, max_length=320)
-
-
-class ResultIn(_Camel):
-    """The result: grade, ECTS awarded, date of the assessment."""
-
-    grade: str | None = Field(default=None, max_length=100)
-    ects_awarded: float | None = Field(default=None, ge=0)
-    assessment_date: datetime | None = None
-
-
-class AwardRequest(_Camel):
-    """``POST /achievements/{id}/awards``: who gets the newest version, with what result, valid when."""
-
-    learner: LearnerIn
-    result: ResultIn = Field(default_factory=ResultIn)
-    awarded_date: datetime | None = None
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-    evidence: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
-    cryptosuite: str = "eddsa-rdfc-2022"
 
 
 def _status(services: Services) -> StatusAllocator:

@@ -25,7 +25,7 @@ from microcred.app.achievements.service import resolve_achievement_url
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
 from microcred.app.db.tables import WalletOffer
 from microcred.app.issuance.learner_keys import with_learner_key
-from microcred.app.issuance.routes import AwardRequest
+from microcred.app.issuance.requests import AwardRequest
 from microcred.app.issuance.service import Issuer
 from microcred.app.wallets.service import (
     DELIVERY_OFFER_TTL,
