@@ -195,7 +195,7 @@ class Settings(BaseSettings):
         description="public URL of the verifier app (learner pages link to it); default `http://<host>:<verifier_port>`",
     )
 
-    # --- status lists: revocation and suspension. Read by app/status/service.py, app/status/routes.py. --
+    # --- status lists: revocation and suspension. Read by app/status/allocation.py, app/status/routes.py.
     status_list_size: int = Field(
         default=131_072,
         ge=8,
