@@ -7,12 +7,9 @@ issued credential is verified by node too. A missing node or node_modules fails,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.app.issuance.factories import node
@@ -27,21 +24,9 @@ from tests.app.wallets.factories import (
     signed,
     start,
 )
-from tests.issuer.helpers import Issuing, issuing
+from tests.issuer.helpers import Issuing
 
 pytestmark = pytest.mark.interop
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    clock = Clock()
-    app.state.services.clock = clock
-    return clock
-
-
-@pytest.fixture
-def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
-    return issuing(client, new_institution())
 
 
 def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Issuing, clock: Clock) -> None:

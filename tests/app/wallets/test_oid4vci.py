@@ -7,10 +7,7 @@ refusal is checked for the error code the specification defines.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey
@@ -27,20 +24,7 @@ from tests.app.wallets.factories import (
     query_value,
     verified,
 )
-from tests.issuer.helpers import Issuing, definition, issuing
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    clock = Clock()
-    app.state.services.clock = clock
-    return clock
-
-
-@pytest.fixture
-def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
-    return issuing(client, new_institution())
-
+from tests.issuer.helpers import Issuing, definition
 
 # --- metadata -----------------------------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ refused or failed redemption writes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -38,21 +37,9 @@ from tests.app.wallets.factories import (
     verified,
     wallet_forms,
 )
-from tests.issuer.helpers import Issuing, issuing
+from tests.issuer.helpers import Issuing
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    clock = Clock()
-    app.state.services.clock = clock
-    return clock
-
-
-@pytest.fixture
-def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
-    return issuing(client, new_institution())
 
 
 def key_of(body: dict[str, Any]) -> dict[str, str]:
