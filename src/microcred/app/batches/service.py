@@ -29,9 +29,7 @@ from microcred.app.db.tables import (
 )
 from microcred.app.issuance.service import Issuer
 from microcred.app.status.allocation import StatusAllocator
-from microcred.issuer import (
-    Award,
-)
+from microcred.issuer import Award
 from microcred.issuer.issue_requests import award_from_row
 from microcred.issuer.signing import check_and_sign, check_signing_suite, sign_in_worker, signing_pool
 from microcred.keys import KeyStore

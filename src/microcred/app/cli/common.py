@@ -39,6 +39,8 @@ def errors() -> Iterator[None]:
 
 @dataclass
 class Db:
+    """What a command works with: sessions of the migrated database, the key store, the settings."""
+
     sessions: sessionmaker[Session]
     keystore: KeyStore
     settings: Settings
@@ -61,6 +63,7 @@ def database(settings: Settings) -> Iterator[Db]:
 
 
 def print_json(value: Any) -> None:
+    """Print ``value`` as indented JSON."""
     typer.echo(json.dumps(value, indent=2))
 
 

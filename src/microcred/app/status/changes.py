@@ -21,9 +21,7 @@ from microcred.app.db.tables import (
     WalletOffer,
 )
 from microcred.app.status.allocation import list_url, lock_for_writing
-from microcred.issuer.status_list import (
-    PURPOSES,
-)
+from microcred.issuer.status_list import PURPOSES
 from microcred.vc.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [

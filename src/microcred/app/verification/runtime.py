@@ -15,9 +15,7 @@ from microcred.contexts import offline_loader
 from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
 from microcred.vc.errors import DeadlineExceeded
 from microcred.verifier.credential import Verifier
-from microcred.verifier.fetch import (
-    fetch_allowance,
-)
+from microcred.verifier.fetch import fetch_allowance
 from microcred.verifier.limits import Limits
 
 T = TypeVar("T")

@@ -30,9 +30,7 @@ from microcred.app.status.data import set_statuses
 from microcred.app.wallets.redemption import exchange_refusal
 from microcred.issuer import Award, Learner, check_before_signing
 from microcred.issuer.issue_requests import evidence_items, learner_from_fields
-from microcred.issuer.offer_state import (
-    Refusal,
-)
+from microcred.issuer.offer_state import Refusal
 from microcred.issuer.offers import (
     TX_CODE_LENGTH,
     OfferLinks,
