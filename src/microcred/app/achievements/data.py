@@ -24,6 +24,7 @@ __all__ = [
     "latest_version",
     "list_achievements",
     "newest_version_by_public_id",
+    "version_by_id",
     "version_of",
 ]
 
@@ -66,6 +67,11 @@ def add_version(
     session.add(row)
     session.flush()
     return row
+
+
+def version_by_id(session: Session, *, version_id: int) -> AchievementVersion | None:
+    """The achievement version with the row id ``version_id``, or None."""
+    return session.get(AchievementVersion, version_id)
 
 
 def get_achievement(

@@ -8,12 +8,11 @@ import json
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
-from microcred.app.db.tables import IssuedCredential
+from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key, revoke_learner_key
 from microcred.vc.errors import NotFound
 
@@ -31,7 +30,7 @@ def learner_link(
     settings = Settings()
     with errors(), database(settings) as db, db.sessions.begin() as session:
         public_id = credential.removeprefix("urn:uuid:")
-        row = session.scalar(select(IssuedCredential).where(IssuedCredential.public_id == public_id))
+        row = issuance_data.credential_or_none(session, public_id=public_id)
         if row is None:
             raise NotFound(f'no credential "{credential}"')
         if revoke:

@@ -10,13 +10,12 @@ import json
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from microcred.app.cli.common import database, errors
 from microcred.app.core.deps import utc_now
 from microcred.app.core.settings import Settings
-from microcred.app.db.tables import Institution, IssuedCredential
 from microcred.app.institutions import data as institutions_data
+from microcred.app.issuance import data as issuance_data
 from microcred.app.status.changes import Actor, StatusChange, change_status
 from microcred.vc.errors import NotFound
 
@@ -39,10 +38,12 @@ def _change(
             owner = institutions_data.get_institution(session, slug=institution)
         else:
             public_id = credential.removeprefix("urn:uuid:")
-            owner_id = session.scalar(
-                select(IssuedCredential.institution_id).where(IssuedCredential.public_id == public_id)
+            issued = issuance_data.credential_or_none(session, public_id=public_id)
+            found = (
+                institutions_data.institution_by_id(session, institution_id=issued.institution_id)
+                if issued is not None
+                else None
             )
-            found = session.get(Institution, owner_id) if owner_id is not None else None
             if found is None:
                 raise NotFound(f'no credential "{credential}"')
             owner = found

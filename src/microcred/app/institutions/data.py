@@ -23,6 +23,7 @@ __all__ = [
     "find_api_key",
     "find_institution",
     "get_institution",
+    "institution_by_id",
     "list_institutions",
     "signing_keys",
 ]
@@ -42,6 +43,11 @@ def get_institution(session: Session, *, slug: str) -> Institution:
     if institution is None:
         raise NotFound(f'no institution "{slug}"', pointer="#/slug")
     return institution
+
+
+def institution_by_id(session: Session, *, institution_id: int) -> Institution | None:
+    """The institution with the row id ``institution_id``, or None."""
+    return session.get(Institution, institution_id)
 
 
 def list_institutions(session: Session) -> Sequence[Institution]:

@@ -19,6 +19,7 @@ from microcred.vc.errors import NotFound
 
 __all__ = [
     "credential_by_idempotency_key",
+    "credential_or_none",
     "find_credential",
     "list_credentials",
 ]
@@ -35,9 +36,14 @@ def credential_by_idempotency_key(
     )
 
 
+def credential_or_none(session: Session, *, public_id: str) -> IssuedCredential | None:
+    """The credential ``public_id``, or None."""
+    return session.scalar(select(IssuedCredential).where(IssuedCredential.public_id == public_id))
+
+
 def find_credential(session: Session, *, public_id: str) -> IssuedCredential:
     """The credential ``public_id``; NotFound otherwise."""
-    row = session.scalar(select(IssuedCredential).where(IssuedCredential.public_id == public_id))
+    row = credential_or_none(session, public_id=public_id)
     if row is None:
         raise NotFound(f'no credential "{public_id}"')
     return row

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Body, Depends, Form
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from microcred.app.achievements import data as achievements_data
 from microcred.app.core.deps import ServicesDep, SessionDep
-from microcred.app.db.tables import AchievementVersion, Institution
+from microcred.app.institutions import data as institutions_data
 from microcred.app.issuance.learner_keys import learner_page_url
 from microcred.app.pages.templating import render
 from microcred.app.status.allocation import StatusAllocator
@@ -248,8 +249,8 @@ def wallet_page(reference: str, session: SessionDep, services: ServicesDep) -> H
         base_url=services.settings.base_url, reference=reference, with_tx_code=row.tx_code_hash is not None
     )
     qr = links.qr()
-    version = session.get(AchievementVersion, row.achievement_version_id)
-    institution = session.get(Institution, row.institution_id)
+    version = achievements_data.version_by_id(session, version_id=row.achievement_version_id)
+    institution = institutions_data.institution_by_id(session, institution_id=row.institution_id)
     return render(
         "wallet.html",
         state="offered",

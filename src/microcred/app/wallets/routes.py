@@ -18,15 +18,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from microcred.app.achievements import data as achievements_data
 from microcred.app.achievements.service import resolve_achievement_url
 from microcred.app.core.deps import CallerDep, ServicesDep, SessionDep
-from microcred.app.db.tables import WalletOffer
 from microcred.app.issuance.learner_keys import with_learner_key
 from microcred.app.issuance.requests import AwardRequest
 from microcred.app.issuance.service import Issuer
+from microcred.app.wallets import data as wallets_data
 from microcred.app.wallets.service import (
     DELIVERY_OFFER_TTL,
     create_offer,
@@ -121,9 +120,7 @@ def offer_award(
 @router.get("/credentials/offers/{offer_id}", responses=_RESPONSES)
 def get_offer(offer_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """An offer's state (offered, token, issued, blocked), its expiry, and the credential once issued."""
-    row = session.scalar(
-        select(WalletOffer).where(WalletOffer.public_id == offer_id, WalletOffer.institution_id == caller.id)
-    )
+    row = wallets_data.offer_of(session, public_id=offer_id, institution=caller)
     if row is None:
         raise NotFound("no such offer")
     return offer_status(row)
