@@ -146,3 +146,15 @@ def test_the_cli_imports_at_module_level() -> None:
                 for target, line in everywhere - set(imports(path, top_level_only=True))
             }
     assert offending == set()
+
+
+def test_routes_pages_and_commands_query_through_data_access() -> None:
+    """A route, a page or a command builds no SQL statement itself: that is its feature's data access."""
+    statements = {"select", "insert", "update", "delete", "text"}
+    offending = set()
+    for name, path in app_modules().items():
+        if is_routes(name) or is_page(name) or name.split(".")[0] == "cli" or name == "main":
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
+                    offending |= {f"{name}: {a.name}" for a in node.names if a.name in statements}
+    assert offending == set()
