@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from microcred.app.migrate import upgrade
+from microcred.app.db.migrate import upgrade
 from microcred.contexts import offline_loader
 from microcred.issuer import DEMO_ACHIEVEMENT
 from microcred.keys import Ed25519Signer
@@ -120,8 +120,8 @@ def breakdown(count: int) -> dict[str, float]:
     """CPU ms per credential of each step of the bulk path, in this process (SQLite in a temp dir, 200 per chunk)."""
     from sqlalchemy import event, insert
 
-    from microcred.app.db import make_engine, make_sessions
-    from microcred.app.tables import Base, IssuedCredential
+    from microcred.app.db.engine import make_engine, make_sessions
+    from microcred.app.db.tables import Base, IssuedCredential
     from microcred.issuer import (
         AchievementDefinition,
         Award,

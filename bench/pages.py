@@ -5,7 +5,7 @@ process's CPU time per request are printed with the load average: other work on 
 
 Both apps run in this process (ASGI through Starlette's TestClient, so no socket time is counted; the database is
 a temporary SQLite file); the verifier's guarded client reaches the issuer app in process, as in
-tests/app/test_verifier_e2e.py, so the result pages include a complete verification (did:web document and status
+tests/app/verification/test_verifier_e2e.py, so the result pages include a complete verification (did:web document and status
 list fetched once, then cached as in production). Figures go into docs/benchmarks.md (## Pages).
 """
 
@@ -27,9 +27,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from microcred.app import Settings, create_app
+from microcred.app.db.migrate import upgrade
 from microcred.app.main import create_verifier_app
-from microcred.app.migrate import upgrade
-from microcred.app.verifier_routes import build_verifier
+from microcred.app.verification.service import build_verifier
 from microcred.issuer import DEMO_ACHIEVEMENT
 from microcred.verifier.trust import TrustAnswer
 

@@ -37,13 +37,15 @@ from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from microcred.app import Settings, create_app
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.institutions import create_institution
-from microcred.app.issuance import create_achievement
-from microcred.app.migrate import upgrade
-from microcred.app.signing_keys import active_signer
-from microcred.app.status_lists import Actor, StatusConfig, allocate_entry, change_status, list_url, publish
-from microcred.app.tables import Institution, IssuedCredential, StatusEntry, StatusList
+from microcred.app.achievements.service import create_achievement
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import Institution, IssuedCredential, StatusEntry, StatusList
+from microcred.app.institutions.keys import institution_keys
+from microcred.app.institutions.service import create_institution
+from microcred.app.status.allocation import StatusConfig, allocate_entry, list_url
+from microcred.app.status.changes import Actor, change_status
+from microcred.app.status.publishing import publish
 from microcred.contexts import offline_loader
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.issuer.status_list import Bitstring, list_credential
@@ -196,7 +198,7 @@ def bench_http(url: str, tmp: Path, count: int) -> dict[str, float]:
                 institution_id = session.scalar(select(Institution.id).where(Institution.slug == slug))
             achievement = client.post("/achievements", json=DEMO_ACHIEVEMENT, headers=headers).json()
             with app.state.services.sessions() as session:
-                from microcred.app.tables import AchievementVersion
+                from microcred.app.db.tables import AchievementVersion
 
                 version_id = session.scalar(
                     select(AchievementVersion.id).order_by(AchievementVersion.id.desc()).limit(1)
@@ -298,7 +300,7 @@ def bench_regeneration(
             )
         )
         institution = session.get(Institution, institution_id)
-        signer = active_signer(session, keystore=keystore, institution=institution)
+        signer = institution_keys(institution).signer(session, keystore=keystore)
     build_wall, _, bits = timed(lambda: Bitstring.with_set(size, indices))
     encode_wall, _, _ = timed(bits.encoded)
     document = list_credential(

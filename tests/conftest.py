@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, MetaData
 
-from microcred.app.db import make_engine
+from microcred.app.db.engine import make_engine
 from microcred.contexts import DocumentLoader, offline_loader
 from microcred.keys import Ed25519Signer
 from tests.factories import (

@@ -11,9 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
-# The app tests are being restructured in the same release (their helpers move into factories there); until
-# then their imports, and other packages' imports of them, are left out of this check.
-EXEMPT = TESTS / "app"
 
 
 def imported_modules(source: str, package: list[str]) -> Iterator[tuple[int, str]]:
@@ -37,7 +34,7 @@ def named_test_module(name: str) -> Path | None:
         return None
     file = ROOT.joinpath(*name.split(".")).with_suffix(".py")
     is_test = file.name.startswith("test_") or file.name == "conftest.py"
-    if not is_test or not file.is_file() or file.is_relative_to(EXEMPT):
+    if not is_test or not file.is_file():
         return None
     return file
 
@@ -56,7 +53,7 @@ def test_no_test_module_imports_another() -> None:
     offenders = [
         problem
         for path in sorted(TESTS.rglob("*.py"))
-        if "node_modules" not in path.parts and not path.is_relative_to(EXEMPT)
+        if "node_modules" not in path.parts
         for problem in offending_imports(path)
     ]
     assert offenders == [], "move what they share into factories.py:\n" + "\n".join(offenders)
@@ -78,7 +75,7 @@ def test_the_scan_finds_every_import_form(source: str) -> None:
     assert [name for name in names if named_test_module(name)] != []
 
 
-def test_factories_and_the_exempt_app_tests_are_allowed() -> None:
-    source = "from tests.verifier.factories import NOW\nfrom tests.app.conftest import KEK\nimport tests.factories\n"
+def test_factories_are_allowed() -> None:
+    source = "from tests.verifier.factories import NOW\nfrom tests.app.factories import KEK\nimport tests.factories\n"
     names = [name for _, name in imported_modules(source, ["tests", "db"])]
     assert [name for name in names if named_test_module(name)] == []

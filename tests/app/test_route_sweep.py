@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
-from tests.issuer.helpers import Issuing, issuing
+from tests.issuer.factories import Issuing, issuing
 
 HOSTILE_SEGMENTS = ["0", "-1", "99999999999999999999999", "x" * 3000, "%00", "%FF", "..", "ü", "urn:uuid:%20"]
 

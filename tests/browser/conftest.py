@@ -19,9 +19,9 @@ import pytest
 from pydantic import SecretStr
 
 from microcred.app import Settings, create_app
+from microcred.app.db.migrate import upgrade
 from microcred.app.main import create_verifier_app
-from microcred.app.migrate import upgrade
-from microcred.app.verifier_routes import build_verifier
+from microcred.app.verification.service import build_verifier
 from microcred.issuer import DEMO_ACHIEVEMENT
 from tests.browser.factories import (
     ADMIN,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.institutions import create_institution
-from microcred.app.issuance import create_achievement
-from microcred.app.migrate import upgrade
+from microcred.app.achievements.service import create_achievement
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.migrate import upgrade
+from microcred.app.institutions.service import create_institution
 from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
 from microcred.keys import LocalKeyStore
 

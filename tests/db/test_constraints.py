@@ -10,8 +10,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from microcred.app.migrate import upgrade
-from microcred.app.tables import ApiKey, Institution, SigningKey
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import ApiKey, Institution, SigningKey
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from microcred.app.migrate import (
+from microcred.app.db.migrate import (
     alembic_config,
     current_revision,
     downgrade,
@@ -18,7 +18,7 @@ from microcred.app.migrate import (
     migrations_dir,
     upgrade,
 )
-from microcred.app.tables import Base
+from microcred.app.db.tables import Base
 
 TABLES = set(Base.metadata.tables)  # every model's table: the migrations must create exactly these
 

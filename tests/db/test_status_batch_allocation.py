@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from microcred.app import repo
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.status_lists import StatusConfig, allocate_entries
-from microcred.app.tables import StatusEntry, StatusList
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.tables import StatusEntry, StatusList
+from microcred.app.institutions import data as institutions_data
+from microcred.app.status.allocation import StatusConfig, allocate_entries
 from tests.db.factories import BASE, NOW, prepare
 
 
@@ -33,7 +33,7 @@ def _counting(engine: Engine) -> Iterator[list[str]]:
 
 
 def _allocate(session: Session, ids: list[str], config: StatusConfig) -> list[tuple[int, int]]:
-    institution = repo.get_institution(session, slug="uni-a")
+    institution = institutions_data.get_institution(session, slug="uni-a")
     claims = allocate_entries(
         session,
         institution=institution,

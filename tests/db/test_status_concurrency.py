@@ -18,11 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcred.app import repo
-from microcred.app.db import make_engine, make_sessions
-from microcred.app.issuance import Issuer
-from microcred.app.status_lists import Actor, StatusAllocator, StatusConfig, change_status, publish
-from microcred.app.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
+from microcred.app.db.engine import make_engine, make_sessions
+from microcred.app.db.tables import AchievementVersion, IssuedCredential, StatusEntry, StatusEvent, StatusList
+from microcred.app.institutions import data as institutions_data
+from microcred.app.issuance.service import Issuer
+from microcred.app.status.allocation import StatusAllocator, StatusConfig
+from microcred.app.status.changes import Actor, change_status
+from microcred.app.status.publishing import publish
 from microcred.issuer import Award, Learner
 from microcred.keys import LocalKeyStore
 from microcred.vc.encodings import decode_bitstring
@@ -46,7 +48,7 @@ def _retrying(url: str, work: Callable[[], T]) -> T:
 
 def _issue_one(sessions: sessionmaker[Session], version_id: int, config: StatusConfig) -> str:
     with sessions.begin() as session:
-        institution = repo.get_institution(session, slug="uni-a")
+        institution = institutions_data.get_institution(session, slug="uni-a")
         version = session.get(AchievementVersion, version_id)
         assert version is not None
         issuer = Issuer(
@@ -59,7 +61,7 @@ def _issue_one(sessions: sessionmaker[Session], version_id: int, config: StatusC
 
 def _revoke(sessions: sessionmaker[Session], public_id: str, actor: str) -> bool:
     with sessions.begin() as session:
-        institution = repo.get_institution(session, slug="uni-a")
+        institution = institutions_data.get_institution(session, slug="uni-a")
         change = change_status(
             session,
             institution=institution,

@@ -3,11 +3,18 @@ app), and an institution issuing through the library front door."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import base58
 from fastapi.testclient import TestClient
+from joserfc import jwt
+from joserfc.errors import SecurityWarning
+from joserfc.jwk import ECKey, OKPKey
 
 from microcred.issuer import DEMO_ACHIEVEMENT, Issuer, IssuerProfile
 from microcred.keys import LocalKeyStore, did_key, did_key_verification_method
@@ -71,3 +78,54 @@ def institution(*, kek: bytes = bytes(range(32)), name: str = "Demo University")
         did=did_key(key.public_key_multibase), name=name, url="https://demo.example", country="IE"
     )
     return Issuer(profile, signer)
+
+
+# A wallet's keys and key proofs, made with joserfc (OpenID4VCI tests here and in tests/app/wallets).
+ISSUER = "https://issuer.example"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def b64url(data: bytes) -> str:
+    """base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def did_key_of(key: OKPKey | ECKey) -> str:
+    """did:key of a joserfc public key: Ed25519 (0xed01) or compressed P-256 (0x8024)."""
+    public = key.as_dict(private=False)
+    if public["kty"] == "OKP":
+        raw = b"\xed\x01" + base64.urlsafe_b64decode(public["x"] + "==")
+    else:
+        x = base64.urlsafe_b64decode(public["x"] + "==")
+        y = base64.urlsafe_b64decode(public["y"] + "==")
+        raw = b"\x80\x24" + bytes([2 + (y[-1] & 1)]) + x
+    return "did:key:z" + base58.b58encode(raw).decode()
+
+
+def proof_jwt(
+    key: OKPKey | ECKey,
+    *,
+    alg: str | None = None,
+    binding: str = "kid",
+    aud: Any = ISSUER,
+    nonce: str | None = "n-1",
+    iat: float | None = None,
+    typ: str = "openid4vci-proof+jwt",
+    signer: OKPKey | ECKey | None = None,
+    extra_header: dict[str, Any] | None = None,
+) -> str:
+    """A key proof JWT as a wallet makes it (OpenID4VCI 1.0 Appendix F.1)."""
+    alg = alg or ("EdDSA" if key.as_dict(private=False)["kty"] == "OKP" else "ES256")
+    header: dict[str, Any] = {"alg": alg, "typ": typ}
+    if binding == "kid":
+        did = did_key_of(key)
+        header["kid"] = f"{did}#{did.removeprefix('did:key:')}"
+    elif binding == "jwk":
+        header["jwk"] = key.as_dict(private=False)
+    header.update(extra_header or {})
+    claims: dict[str, Any] = {"aud": aud, "iat": int(NOW.timestamp()) if iat is None else iat}
+    if nonce is not None:
+        claims["nonce"] = nonce
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)  # joserfc prefers "Ed25519" to "EdDSA" (RFC 9864)
+        return jwt.encode(header, claims, signer or key, algorithms=[alg])

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from microcred.app.tables import Batch, BatchRow, IssuedCredential
+from microcred.app.db.tables import Batch, BatchRow, IssuedCredential
 
 from .processes import cmdline, descendants, parent, running
 

@@ -22,10 +22,10 @@ from sqlalchemy import create_engine, func, make_url, select
 from sqlalchemy.orm import sessionmaker
 
 from microcred.app import Settings, create_app
-from microcred.app.db import make_engine
-from microcred.app.migrate import upgrade
-from microcred.app.tables import IssuedCredential
-from tests.app.conftest import ADMIN_TOKEN, KEK
+from microcred.app.db.engine import make_engine
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import IssuedCredential
+from tests.app.factories import ADMIN_TOKEN, KEK
 from tests.factories import POSTGRES_URL
 from tests.issuer.factories import DID_KEY, Issuing, issuing
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from microcred.app.tables import IssuedCredential
+from microcred.app.db.tables import IssuedCredential
 from tests.issuer.factories import DID_KEY, issuing
 
 CLIENTS = 16

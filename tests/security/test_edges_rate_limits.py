@@ -19,10 +19,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from microcred.app import Settings, create_app
+from microcred.app.core.rate_limits import VERIFIER_ROUTES, ClientLimiter, RateLimitMiddleware, client_key
 from microcred.app.main import create_verifier_app
-from microcred.app.rate_limits import VERIFIER_ROUTES, ClientLimiter, RateLimitMiddleware, client_key
 from microcred.vc.errors import ConfigurationError
-from tests.app.conftest import settings as settings
+from tests.app.factories import settings as settings
 
 PROBLEM = "application/problem+json"
 ISSUER_ENDPOINTS = [

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from microcred.app.logs import JsonFormatter, configure_logging, redact
-from tests.app.conftest import admin as admin
-from tests.app.conftest import app as app
-from tests.app.conftest import client as client
-from tests.app.conftest import new_institution as new_institution
-from tests.app.conftest import settings as settings
-from tests.app.test_oid4vci import Wallet, make_offer, query_value
-from tests.app.test_pages import issue
+from microcred.app.core.logs import JsonFormatter, configure_logging, redact
+from tests.app.factories import admin as admin
+from tests.app.factories import app as app
+from tests.app.factories import client as client
+from tests.app.factories import new_institution as new_institution
+from tests.app.factories import settings as settings
+from tests.app.pages.factories import issue
+from tests.app.wallets.factories import Wallet, make_offer, query_value
 from tests.issuer.factories import issuing
 
 

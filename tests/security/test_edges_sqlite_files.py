@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from microcred.app import Settings, create_app
-from microcred.app.migrate import upgrade
-from tests.app.conftest import ADMIN_TOKEN, KEK
+from microcred.app.db.migrate import upgrade
+from tests.app.factories import ADMIN_TOKEN, KEK
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

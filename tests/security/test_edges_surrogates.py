@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
 from microcred.vc.json_text import lone_surrogate_escape
-from tests.app.conftest import admin as admin
-from tests.app.conftest import app as app
-from tests.app.conftest import client as client
-from tests.app.conftest import new_institution as new_institution
-from tests.app.conftest import settings as settings
+from tests.app.factories import admin as admin
+from tests.app.factories import app as app
+from tests.app.factories import client as client
+from tests.app.factories import new_institution as new_institution
+from tests.app.factories import settings as settings
 from tests.issuer.factories import DID_KEY, issuing
 
 JSON = {"content-type": "application/json"}

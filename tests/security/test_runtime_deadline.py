@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
-from microcred.app.verifier_routes import build_verifier
+from microcred.app.verification.service import build_verifier
 
 
 def test_a_verification_past_its_total_deadline_is_a_503_problem(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from microcred.app import Settings
 from microcred.app.main import create_verifier_app
-from microcred.app.verifier_routes import build_verifier
+from microcred.app.verification.service import build_verifier
 from microcred.vc.errors import FetchError
 from microcred.verifier.fetch import FetchPolicy, GuardedFetcher, embedded_ipv4, system_resolver
 

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from microcred.app import Settings, create_app
-from tests.app.conftest import admin as admin
-from tests.app.conftest import new_institution as new_institution
-from tests.app.conftest import settings as settings
+from tests.app.factories import admin as admin
+from tests.app.factories import new_institution as new_institution
+from tests.app.factories import settings as settings
 from tests.issuer.factories import issuing
 from tests.security.runtime_server import healthz_latencies, serving, serving_process
 

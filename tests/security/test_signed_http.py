@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from microcred.app import Settings
+from microcred.app.db.migrate import upgrade
 from microcred.app.main import create_verifier_app
-from microcred.app.migrate import upgrade
-from microcred.app.verifier_routes import build_verifier
-from tests.app.conftest import ADMIN_TOKEN, KEK
-from tests.app.status_helpers import T0, new_institution, set_status, status_app
+from microcred.app.verification.service import build_verifier
+from tests.app.factories import ADMIN_TOKEN, KEK
+from tests.app.status.factories import T0, new_institution, set_status, status_app
 from tests.issuer.factories import DID_KEY
 
 from .signed_rewrites import (

@@ -22,10 +22,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from microcred.app import Settings, create_app, repo_issuance
-from microcred.app.migrate import upgrade
-from microcred.app.tables import IssuedCredential, LearnerKey, WalletOffer
-from tests.app.conftest import (  # noqa: F401
+from microcred.app import Settings, create_app
+from microcred.app.db.migrate import upgrade
+from microcred.app.db.tables import IssuedCredential, LearnerKey, WalletOffer
+from microcred.app.issuance import data as issuance_data
+from tests.app.factories import (  # noqa: F401
     ADMIN_TOKEN,
     KEK,
     admin,
@@ -34,9 +35,8 @@ from tests.app.conftest import (  # noqa: F401
     new_institution,
     settings,
 )
-from tests.app.test_oid4vci import BASE, Clock, Wallet
-from tests.app.test_pages import HTML, issue
-from tests.app.test_wallet_delivery import page_links, press_button, wallet_forms
+from tests.app.pages.factories import HTML, issue
+from tests.app.wallets.factories import BASE, Clock, Wallet, page_links, press_button, wallet_forms
 from tests.issuer.factories import Issuing, issuing
 
 
@@ -241,7 +241,7 @@ def test_a_request_that_loses_the_idempotency_race_still_answers_a_working_learn
             return None
         return session.scalar(select(IssuedCredential).where(IssuedCredential.idempotency_key == key))
 
-    monkeypatch.setattr(repo_issuance, "credential_by_idempotency_key", miss_once)
+    monkeypatch.setattr(issuance_data, "credential_by_idempotency_key", miss_once)
     again = client.post("/credentials/issue", json={"credential": credential}, headers=headers)
     assert again.status_code == 200, again.text
     assert len(calls) == 2

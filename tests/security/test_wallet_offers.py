@@ -16,11 +16,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from microcred.app.tables import IssuedCredential, WalletOffer
-from microcred.app.wallet_store import MAX_TX_CODE_FAILURES
-from tests.app.conftest import admin, app, client, new_institution, settings  # noqa: F401
-from tests.app.test_exchanges import Holder, exchange_path, signed, start
-from tests.app.test_oid4vci import Clock, Wallet, error_of, make_offer
+from microcred.app.db.tables import IssuedCredential, WalletOffer
+from microcred.app.wallets.redemption import MAX_TX_CODE_FAILURES
+from tests.app.factories import admin, app, client, new_institution, settings  # noqa: F401
+from tests.app.wallets.factories import (
+    Clock,
+    Holder,
+    Wallet,
+    error_of,
+    exchange_path,
+    make_offer,
+    signed,
+    start,
+)
 from tests.issuer.factories import Issuing, issuing
 
 pytestmark = pytest.mark.interop

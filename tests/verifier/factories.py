@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from microcred import suites
-from microcred.contexts import DocumentLoader
+from microcred.contexts import DocumentLoader, offline_loader
 from microcred.keys import Ed25519Signer, PublishedKey, did_key, did_web_document
 from microcred.registry import Scope, export_document, sign_export
 from microcred.vc.encodings import b64url_encode, encode_bitstring
@@ -324,3 +325,15 @@ def verify(world: World, *, policy: Policy | None = None) -> Any:
     credential = world.sign(world.credential(eu=True))
     credential_report = world.verifier(trust=trust, policy=policy).verify_credential(credential, now=NOW)
     return credential_report
+
+
+@pytest.fixture(scope="session")
+def loader() -> DocumentLoader:
+    """The pinned offline loader (a fixture: conftests re-export it)."""
+    return offline_loader()
+
+
+@pytest.fixture
+def world(loader: DocumentLoader) -> World:
+    """A fresh world of issuer keys, DID documents and served URLs (a fixture: conftests re-export it)."""
+    return make_world(loader)

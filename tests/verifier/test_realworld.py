@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from microcred.app.verifier_routes import verify_read
+from microcred.app.verification.service import verify_read
 from microcred.contexts import offline_loader
 from microcred.verifier.credential import Verifier
 from microcred.verifier.did import DidResolver

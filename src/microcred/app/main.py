@@ -8,38 +8,38 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from microcred.app.batch_runner import BatchRunner
-from microcred.app.db import database_reachable, make_engine, make_sessions
-from microcred.app.deps import Services
-from microcred.app.logs import configure_logging
-from microcred.app.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
-from microcred.app.pages import install_issuer_pages, install_verifier_pages
-from microcred.app.problems import install_problem_handlers
-from microcred.app.rate_limits import (
+from microcred.app.achievements import catalogue_routes
+from microcred.app.achievements import routes as achievement_routes
+from microcred.app.batches import routes as batch_routes
+from microcred.app.batches.runner import BatchRunner
+from microcred.app.core.deps import Services
+from microcred.app.core.health import health_router
+from microcred.app.core.logs import configure_logging
+from microcred.app.core.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from microcred.app.core.problems import install_problem_handlers
+from microcred.app.core.rate_limits import (
     ISSUER_ROUTES,
     VERIFIER_ROUTES,
     LimitedRoute,
     RateLimitMiddleware,
     limiter_from_settings,
 )
-from microcred.app.routes import (
-    achievements,
-    admin,
-    batches,
-    catalogue,
-    credentials,
-    exchanges,
-    institutions,
-    issuers,
-    learner_links,
-    offers,
-    oid4vci,
-)
-from microcred.app.routes import registry as registry_routes
-from microcred.app.routes import status as status_routes
-from microcred.app.routes.health import health_router
-from microcred.app.settings import Settings
-from microcred.app.verifier_routes import install_verifier
+from microcred.app.core.settings import Settings
+from microcred.app.db.engine import database_reachable, make_engine, make_sessions
+from microcred.app.institutions import admin_routes, issuer_routes
+from microcred.app.institutions import routes as institution_routes
+from microcred.app.issuance import learner_link_routes
+from microcred.app.issuance import routes as issuance_routes
+from microcred.app.pages import install_issuer_pages, install_verifier_pages
+from microcred.app.registry import routes as registry_routes
+from microcred.app.status import routes as status_routes
+from microcred.app.verification.routes import install_verifier
+from microcred.app.wallets import exchange_routes, oid4vci_routes
+from microcred.app.wallets import routes as wallet_routes
 from microcred.keys import LocalKeyStore
 
 __all__ = ["create_app", "create_verifier_app", "issuer_app_from_env", "verifier_app_from_env"]
@@ -88,15 +88,20 @@ def create_app(settings: Settings) -> FastAPI:
         services, runner, resume=settings.batch_resume_interval_seconds > 0
     )
     app.include_router(health_router(lambda: database_reachable(services.engine)))
-    app.include_router(admin.router)
-    app.include_router(institutions.router)
-    app.include_router(issuers.router)
+    app.include_router(admin_routes.router)
+    app.include_router(institution_routes.router)
+    app.include_router(issuer_routes.router)
     # Issuance.
-    for router in (achievements.router, credentials.router, catalogue.router, batches.router):
+    for router in (
+        achievement_routes.router,
+        issuance_routes.router,
+        catalogue_routes.router,
+        batch_routes.router,
+    ):
         app.include_router(router)
-    for router in (offers.router, oid4vci.router, exchanges.router):  # wallets
+    for router in (wallet_routes.router, oid4vci_routes.router, exchange_routes.router):  # wallets
         app.include_router(router)
-    app.include_router(learner_links.router)
+    app.include_router(learner_link_routes.router)
     app.include_router(status_routes.router)  # status lists
     install_issuer_pages(app)  # pages
     app.include_router(registry_routes.router)  # trust registry

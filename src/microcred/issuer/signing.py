@@ -21,12 +21,32 @@ from microcred.contexts import DocumentLoader, offline_loader
 from microcred.issuer.completeness import check_before_signing
 from microcred.issuer.lifeline import die_with_parent, watch_process
 from microcred.keys import LocalKeyStore, Signer
-from microcred.suites import sign
-from microcred.vc.errors import KeyMaterialError, MicrocredError
+from microcred.suites import sign, suite_named
+from microcred.vc.errors import InvalidInput, KeyMaterialError, MicrocredError
 
-__all__ = ["SignerRecipe", "check_and_sign", "sign_in_worker", "signing_pool"]
+__all__ = [
+    "SIGNING_SUITES",
+    "SignerRecipe",
+    "check_and_sign",
+    "check_signing_suite",
+    "sign_in_worker",
+    "signing_pool",
+]
 
 _LOADER = offline_loader()
+
+SIGNING_SUITES: tuple[str, ...] = tuple(
+    suite_named(name).name for name in ("eddsa-rdfc-2022", "Ed25519Signature2020")
+)
+"""The suites the issuer signs with, by the names of the suite registry (``suites.SUITES``): the registry also
+verifies ``eddsa-jcs-2022``, which we do not issue. ``suite_named`` fails at import if a name leaves the registry."""
+
+
+def check_signing_suite(suite: str, *, pointer: str) -> str:
+    """``suite`` if the issuer signs with it, else InvalidInput naming the suites it does sign with."""
+    if suite not in SIGNING_SUITES:
+        raise InvalidInput(f'"cryptosuite" must be one of {", ".join(SIGNING_SUITES)}', pointer=pointer)
+    return suite
 
 
 def check_and_sign(

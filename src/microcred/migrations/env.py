@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from microcred.app.db import make_engine
-from microcred.app.settings import Settings
-from microcred.app.tables import Base
+from microcred.app.core.settings import Settings
+from microcred.app.db.engine import make_engine
+from microcred.app.db.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

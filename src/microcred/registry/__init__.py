@@ -1,7 +1,7 @@
 """The register of trustworthy providers: entries, their validation, TRQP queries and the signed/DCC exports.
 
-A plain library (no web, no database): ``app/registry_store.py`` keeps entries in the database and
-``app/routes/registry.py`` serves them. May import ``vc``, ``contexts``, ``keys`` and ``suites`` only.
+A plain library (no web, no database): ``app/registry/service.py`` keeps entries in the database and
+``app/registry/routes.py`` serves them. May import ``vc``, ``contexts``, ``keys`` and ``suites`` only.
 """
 
 from microcred.registry.export import EXPORT_TYPE, JWS_TYPE, dcc_export, export_document, sign_export

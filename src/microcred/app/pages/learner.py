@@ -19,19 +19,18 @@ from urllib.parse import quote, urlencode
 import segno
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
-from microcred.app import repo_issuance as repo
-from microcred.app.deps import ServicesDep, SessionDep
-from microcred.app.learner_keys import with_learner_key
+from microcred.app.core.deps import ServicesDep, SessionDep
+from microcred.app.core.settings import Settings
+from microcred.app.db.tables import IssuedCredential
+from microcred.app.issuance import data as issuance_data
+from microcred.app.issuance.learner_keys import learner_page_url, with_learner_key
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
-from microcred.app.settings import Settings
-from microcred.app.tables import IssuedCredential, StatusEntry, StatusList
+from microcred.app.status.data import set_statuses
 from microcred.issuer.baking import badge_png, badge_svg, bake_png, bake_svg
 
-__all__ = ["LearnerLinks", "learner_links", "learner_page", "learner_page_url", "router"]
+__all__ = ["LearnerLinks", "learner_links", "learner_page", "router"]
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -49,11 +48,6 @@ class LearnerLinks:
     linkedin: str
     wallet: str
     """The "Add to a wallet" form's target (POST): offers this credential to a wallet, see ``docs/wallets.md``."""
-
-
-def learner_page_url(base_url: str, public_id: str) -> str:
-    """The learner page of a credential: its unguessable (random UUID) link, returned at issuance."""
-    return f"{base_url}/credentials/{public_id}"
 
 
 def verifier_url(settings: Settings) -> str:
@@ -96,19 +90,6 @@ def _qr_svg(link: str) -> str:
     return str(_qr(link).svg_inline(scale=3, title="QR code of the verification link"))
 
 
-def set_statuses(row: IssuedCredential) -> list[str]:
-    """The status purposes whose bit is set for ``row`` (``revocation``, ``suspension``), from the issuer's lists."""
-    session = object_session(row)
-    if session is None:
-        return []
-    query = (
-        select(StatusList.purpose)
-        .join(StatusEntry, StatusEntry.list_id == StatusList.id)
-        .where(StatusEntry.credential_public_id == row.public_id, StatusEntry.status.is_(True))
-    )
-    return sorted(session.scalars(query))
-
-
 def learner_page(settings: Settings, row: IssuedCredential, *, key: str | None = None) -> HTMLResponse:
     """The rendered learner page of ``row`` (saying so when the issuer has revoked or suspended it); with the
     learner's ``key`` (their private link) the "Add to a wallet" form carries it, without it there is no form."""
@@ -137,7 +118,7 @@ def _filename(view: CredentialView, extension: str) -> str:
 
 
 def _row(session: SessionDep, credential_id: str) -> tuple[IssuedCredential, CredentialView]:
-    row = repo.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    row = issuance_data.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
     return row, credential_view(json.loads(row.document))
 
 

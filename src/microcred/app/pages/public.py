@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 
+from microcred.app.db.tables import Achievement, AchievementVersion, Institution
 from microcred.app.pages.templating import render
-from microcred.app.tables import Achievement, AchievementVersion, Institution
 from microcred.issuer import vocabulary
 
 __all__ = ["achievement_page", "catalogue_page", "issuer_page"]

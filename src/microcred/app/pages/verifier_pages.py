@@ -18,7 +18,8 @@ from starlette.datastructures import UploadFile
 
 from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
-from microcred.app.verifier_routes import run_verification, verify_read
+from microcred.app.verification.runtime import run_verification
+from microcred.app.verification.service import verify_read
 from microcred.vc.encodings import b64url_decode
 from microcred.vc.errors import DeadlineExceeded, InputTooLarge, MicrocredError, UnsupportedMediaType
 from microcred.verifier.credential import Verifier

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from microcred.app.tables import UtcDateTime
+from microcred.app.db.tables import UtcDateTime
 
 revision: str = "trust_registry"
 down_revision: str | Sequence[str] | None = "0002"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from microcred.app.tables import UtcDateTime
+from microcred.app.db.tables import UtcDateTime
 
 revision: str = "wallets"
 down_revision: str | Sequence[str] | None = "status_lists"

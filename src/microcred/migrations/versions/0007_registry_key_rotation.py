@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from microcred.app.tables import UtcDateTime
+from microcred.app.db.tables import UtcDateTime
 
 revision: str = "registry_key_rotation"
 down_revision: str | Sequence[str] | None = "wallet_deliveries"

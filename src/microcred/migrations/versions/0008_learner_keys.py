@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from microcred.app.tables import UtcDateTime
+from microcred.app.db.tables import UtcDateTime
 
 revision: str = "learner_keys"
 down_revision: str | Sequence[str] | None = "registry_key_rotation"

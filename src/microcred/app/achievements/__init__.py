@@ -1,0 +1,1 @@
+"""Achievements: micro-credential definitions, their published versions and the public catalogue."""

@@ -1,0 +1,1 @@
+"""Issuance: signing credentials for learners (VC-API and awards), their idempotency, and learner links."""

@@ -1,0 +1,1 @@
+"""The trust registry: entries, state history, TRQP queries and signed exports."""

@@ -1,0 +1,1 @@
+"""Verification: the verifier app's HTTP API over the ``microcred.verifier`` library."""
