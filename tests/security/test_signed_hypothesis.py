@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from microcred import suites
@@ -127,19 +127,55 @@ def rewrites(draw: st.DrawFn, kind: str) -> tuple[list[str], Op]:
             "array": _guarded_wrapped,
         }[way]
         steps.append((f"{key} at {path} as {way}", lambda d, m=make, p=path, k=key: m(d, p, k)))
+    return [name for name, _ in steps], applied(steps)
+
+
+def applied(steps: list[tuple[str, Op]]) -> Op:
+    """The steps applied in turn, ``@included`` last (one that no longer applies is skipped).
+
+    ``@included`` repeats a node as it finally reads: a copy taken before another step rewrote the original
+    (a string there, a value object with its datatype here) is a second JSON-LD value, which JSON-LD keeps
+    beside the first, so the same triple comes out twice and the canonical N-Quads list it twice, in pyld and
+    jsonld.js / rdf-canonize alike: not an equivalent document.
+    """
+    ordered = sorted(steps, key=lambda step: step[0].startswith("@included"))
 
     def apply(document: Doc) -> Doc:
-        for _name, step in steps:
+        for _name, step in ordered:
             try:
                 document = step(document)
             except (LookupError, TypeError, ValueError, AttributeError):
                 continue  # an earlier step moved or renamed what this one targets
         return document
 
-    return [name for name, _ in steps], apply
+    return apply
+
+
+# Found by hypothesis: @included taken before the value-object rewrite of the node it repeats.
+INCLUDED_THEN_VALUE_OBJECT: tuple[str, tuple[list[str], Op]] = (
+    "vc2",
+    (
+        [
+            "@included at ('credentialStatus',)",
+            "name at () as full IRI",
+            "statusPurpose at ('credentialStatus',) as value object",
+        ],
+        applied(
+            [
+                ("@included at ('credentialStatus',)", lambda d: included(d, ("credentialStatus",))),
+                ("name at () as full IRI", lambda d: full_iri(d, (), "name")),
+                (
+                    "statusPurpose at ('credentialStatus',) as value object",
+                    lambda d: _guarded_value_object(d, ("credentialStatus",), "statusPurpose"),
+                ),
+            ]
+        ),
+    ),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(INCLUDED_THEN_VALUE_OBJECT)
 @given(st.sampled_from(["vc2", "vc11"]).flatmap(lambda kind: st.tuples(st.just(kind), rewrites(kind))))
 def test_generated_equivalent_rewrites_are_refused_or_change_nothing(
     case: tuple[str, tuple[list[str], Op]],
