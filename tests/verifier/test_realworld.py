@@ -109,8 +109,9 @@ def web(mirrored: bool) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def verify_file(name: str, *, mirrored: bool) -> dict[str, Any]:
-    """The JSON report for one realworld file, as ``microcred verify FILE`` computes it."""
+def verify_file(name: str, *, mirrored: bool, content: bytes | None = None) -> dict[str, Any]:
+    """The JSON report for one realworld file (or ``content`` in its place), as ``microcred verify FILE`` computes
+    it."""
     fetcher = GuardedFetcher(
         httpx.Client(transport=web(mirrored)),
         policy=FetchPolicy(),
@@ -120,7 +121,8 @@ def verify_file(name: str, *, mirrored: bool) -> dict[str, Any]:
         document_loader=offline_loader(), fetcher=fetcher, resolver=DidResolver(fetcher, policy=FetchPolicy())
     )
     path = CREDENTIALS / name
-    read = read_input(path.read_bytes(), media_type=_MEDIA.get(path.suffix), limits=InputLimits())
+    data = path.read_bytes() if content is None else content
+    read = read_input(data, media_type=_MEDIA.get(path.suffix), limits=InputLimits())
     return verify_read(verifier, read, now=NOW, **OPTIONS.get(name, {}))
 
 
@@ -166,17 +168,47 @@ def test_realworld_outcome(row: Row, mirrored: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "suite"),
+    ("name", "suite", "key"),
     [
-        ("1ed-ob30-ecdsa-sd-derived.json", "ecdsa-sd-2023"),
-        ("ebsi4austria-diploma-secp256k1.json", "EcdsaSecp256k1Signature2019"),
+        (
+            "1ed-ob30-ecdsa-sd-derived.json",
+            "ecdsa-sd-2023",
+            'the signing key could not be retrieved (could not fetch "https://1edtech.edu/issuers/565049"',
+        ),
+        (
+            "ebsi4austria-diploma-secp256k1.json",
+            "EcdsaSecp256k1Signature2019",
+            'the signing key could not be retrieved ("did:ebsi:FqiyP831qX5xUD66CCAKMDs225QNb9Sp3UHvbJ9tSDn6" uses a '
+            "DID method this verifier does not resolve",
+        ),
     ],
 )
-def test_a_suite_this_verifier_lacks_is_named_and_never_called_altered(name: str, suite: str) -> None:
+def test_a_known_suite_whose_key_cannot_be_obtained_is_not_checked_for_the_key(
+    name: str, suite: str, key: str
+) -> None:
+    document = json.loads((CREDENTIALS / name).read_text())
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    assert [p.get("cryptosuite", p["type"]) for p in proofs] == [suite]  # a suite this verifier implements
     report = verify_file(name, mirrored=True)
     proof = check(report, "proof")
     assert proof["status"] == "not-checked"
-    assert f"signed with {suite}, which this verifier does not check" in proof["sentence"]
+    assert key in proof["sentence"]
+    assert "which this verifier does not check" not in proof["sentence"]
+    assert "altered" not in report["verdictSentence"]
+    assert report["verdict"] == "could not fully check"
+
+
+def test_a_suite_this_verifier_lacks_is_named_and_never_called_altered() -> None:
+    # A real credential whose key resolves (did:key), its proof renamed to a suite that is really missing here.
+    name = "dcc-v2-eddsa-didkey-basic.json"
+    assert outcome(verify_file(name, mirrored=False)) == "verified"
+    document = json.loads((CREDENTIALS / name).read_text())
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    document["proof"]["cryptosuite"] = "bbs-2023"
+    report = verify_file(name, mirrored=True, content=json.dumps(document).encode())
+    proof = check(report, "proof")
+    assert proof["status"] == "not-checked"
+    assert "signed with bbs-2023, which this verifier does not check" in proof["sentence"]
     assert "altered" not in report["verdictSentence"]
     assert report["verdict"] == "could not fully check"
 
