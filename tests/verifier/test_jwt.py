@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from microcred.keys import PublishedKey, did_web_document
@@ -16,6 +17,7 @@ from microcred.vc.encodings import b64url_encode, multibase_encode_b58
 from microcred.verifier.inputs import read_input
 from tests.verifier.factories import (
     NOW,
+    SEED,
     WEB_DID,
     World,
     controller,

@@ -40,6 +40,23 @@ _MEDIA = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".
 # merged this one answers "not checked", naming the suite it lacks. The lead empties this set at merge.
 NEEDS_SUITE: dict[str, str] = {}
 
+# Rows whose README outcome the evidence does not support: the outcome given instead and the words of the check
+# that decides it. Digital Bazaar's pinned stack gives the same verdict for each (tests/interop/test_realworld_interop.py);
+# docs/adr/0013-realworld-disputed-rows.md says why.
+DISPUTED: dict[str, tuple[str, str, str]] = {
+    # No known text of the OB context reproduces this signature (the current one, the beta, 3.0.1-3.0.3), with
+    # pyld or with jsonld.js; the file in its origin repository was edited around its proof (created 2022-10-19,
+    # issuanceDate 2022-11-14; an earlier version carried another key's Ed25519Signature2020 proof).
+    "jff-plugfest2-ed2018.json": ("not valid", "proof", "the signature does not verify"),
+    # Signed without safe mode: the signature covers the data minus the relative type "profile", which JSON-LD
+    # drops. jsonld-signatures 11.6 (the 2018 suite's own library) refuses it in safe mode, as we do.
+    "kpop-ob3-ed2018.json": (
+        "not valid",
+        "proof",
+        'type "profile" at /issuer/type/0 is a relative IRI (not defined by the contexts) and would be dropped',
+    ),
+}
+
 # Options the README's "origin says" column gives for a row (the presentation was made for this challenge).
 OPTIONS: dict[str, dict[str, str]] = {"dcc-didauth-vp-ed2020.json": {"challenge": "test123"}}
 
@@ -150,6 +167,7 @@ def test_the_readme_lists_every_credential_file() -> None:
     assert len(ROWS) == 30
     assert all((MIRROR / file).is_file() for file in MIRROR_URLS.values())
     assert NEEDS_SUITE.keys() <= {row.file for row in ROWS if row.offline == {"verified"}}
+    assert DISPUTED.keys() <= {row.file for row in ROWS if row.offline == {"verified"}}
 
 
 @pytest.mark.parametrize("mirrored", [False, True], ids=["offline", "mirrored"])
@@ -160,6 +178,12 @@ def test_realworld_outcome(row: Row, mirrored: bool) -> None:
     if row.file in NEEDS_SUITE:
         assert got == "not checked", _explain(report)
         assert NEEDS_SUITE[row.file] in check(report, "proof")["sentence"], _explain(report)
+        return
+    if row.file in DISPUTED:
+        disputed, check_id, words = DISPUTED[row.file]
+        assert got == disputed, _explain(report)
+        assert check(report, check_id)["status"] == "failed", _explain(report)
+        assert words in check(report, check_id)["sentence"], _explain(report)
         return
     expected = row.mirrored if mirrored else row.offline
     assert got in expected, f"{row.file} ({row.why}): expected {' or '.join(sorted(expected))}\n" + _explain(
