@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 VECTORS = SHARED / "vectors"
 EDDSA_VECTORS = VECTORS / "vc-di-eddsa" / "TestVectors"
+ECDSA_VECTORS = VECTORS / "vc-di-ecdsa" / "TestVectors"
 EXAMPLES_V2 = VECTORS / "contexts" / "credentials-examples-v2.jsonld"
 EXAMPLES_V2_URL = "https://www.w3.org/ns/credentials/examples/v2"
 # Not part of ../shared: the npm package's context the `employ` vectors use (tests/data/README.md: its source).

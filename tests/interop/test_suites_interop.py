@@ -23,10 +23,9 @@ from microcred.keys import EcdsaSigner, Ed25519Signer, Signer
 from microcred.suites import StaticResolver, SuiteContext, sign, verify
 from microcred.suites import ecdsa_sd_2023 as sd
 from microcred.vc.encodings import multibase_decode
-from tests.conftest import load_json
+from tests.factories import ECDSA_VECTORS, load_json
 from tests.interop.harness import INTEROP, run_di
-from tests.suites.conftest import CREDENTIAL
-from tests.suites.test_ecdsa_rdfc_2019 import ECDSA_VECTORS
+from tests.suites.factories import CREDENTIAL
 
 pytestmark = [pytest.mark.interop, pytest.mark.shared]
 

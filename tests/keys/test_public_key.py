@@ -24,7 +24,7 @@ from microcred.keys import (
 from microcred.suites import DidKeyResolver, sign, verify
 from microcred.vc.encodings import b64url_decode, b64url_encode, multibase_encode_b58
 from microcred.vc.errors import InvalidInput
-from tests.suites.conftest import CREDENTIAL
+from tests.suites.factories import CREDENTIAL
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from microcred.keys import Ed25519Signer, PublishedKey, did_web_document
+from microcred.suites import DidKeyResolver, StaticResolver
 
 CREDENTIAL: dict[str, Any] = {
     "@context": [
@@ -83,3 +84,8 @@ SELF_REFERENCE = {
         {"@id": "_:n3", "name": "x", "knows": [{"@id": "_:n1"}, {"@id": "_:n0"}]},
     ],
 }
+
+
+def resolver_for(issuer: Issuer) -> StaticResolver:
+    """The issuer's did:web document, and did:key resolved offline."""
+    return StaticResolver({issuer.did: issuer.document}, fallback=DidKeyResolver())

@@ -14,8 +14,7 @@ from microcred.suites import DidKeyResolver, SuiteContext, verify
 from microcred.suites import ecdsa_jcs_2019 as jcs
 from microcred.suites import ecdsa_rdfc_2019 as rdfc
 from microcred.vc.encodings import multibase_encode_b58
-from tests.conftest import load_json
-from tests.suites.test_ecdsa_rdfc_2019 import ECDSA_VECTORS
+from tests.factories import ECDSA_VECTORS, load_json
 
 pytestmark = pytest.mark.shared
 

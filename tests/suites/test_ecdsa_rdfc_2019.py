@@ -19,12 +19,11 @@ from microcred.suites.isolation import ProcessCanonicalizer, WorkDeadline
 from microcred.suites.rdfc import canonical_labels
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58
 from microcred.vc.errors import InvalidInput
-from tests.conftest import VECTORS, load_json
-from tests.suites.conftest import CREDENTIAL
+from tests.factories import ECDSA_VECTORS, load_json
+from tests.suites.factories import CREDENTIAL
 
 pytestmark = pytest.mark.shared
 
-ECDSA_VECTORS = VECTORS / "vc-di-ecdsa" / "TestVectors"
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 # (folder, file suffix, curve name in the key pair file, algorithm)

@@ -17,8 +17,7 @@ from microcred.suites import DidKeyResolver, SuiteContext, verify
 from microcred.suites import ecdsa_sd_2023 as sd
 from microcred.suites.sd_primitives import canonicalize_and_group
 from microcred.vc.encodings import multibase_decode, multibase_encode_b58, multibase_encode_b64url
-from tests.conftest import load_json
-from tests.suites.test_ecdsa_rdfc_2019 import ECDSA_VECTORS
+from tests.factories import ECDSA_VECTORS, load_json
 
 pytestmark = pytest.mark.shared
 

@@ -11,8 +11,7 @@ from microcred.contexts import DocumentLoader
 from microcred.suites import SuiteContext, eddsa_2022, sign, verify
 from microcred.suites.eddsa_rdfc_2022 import create_eddsa_proof
 from microcred.vc.errors import InvalidInput
-from tests.suites.conftest import Issuer
-from tests.suites.test_proofs import resolver_for
+from tests.suites.factories import Issuer, resolver_for
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from microcred.keys import EcdsaSigner, Ed25519Signer, Signer
 from microcred.suites import StaticResolver, SuiteContext, sign, verify
 from microcred.suites.jws_detached import create_verify_data
 from microcred.vc.encodings import b64url_decode, b64url_encode
-from tests.suites.conftest import SEED
+from tests.suites.factories import SEED
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 ISSUER = "did:web:legacy.example"

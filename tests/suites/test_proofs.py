@@ -32,7 +32,7 @@ from microcred.vc.errors import (
     UnknownCryptosuite,
     UnsafeJsonLd,
 )
-from tests.suites.factories import Issuer
+from tests.suites.factories import Issuer, resolver_for
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SUITE_KEYS = [
@@ -40,10 +40,6 @@ SUITE_KEYS = [
     ("Ed25519Signature2020", "key2020"),
     ("eddsa-jcs-2022", "multikey"),
 ]
-
-
-def resolver_for(issuer: Issuer) -> StaticResolver:
-    return StaticResolver({issuer.did: issuer.document}, fallback=DidKeyResolver())
 
 
 @pytest.mark.parametrize(("suite", "key"), SUITE_KEYS)

@@ -15,7 +15,7 @@ from microcred.vc.encodings import b64url_encode
 from microcred.verifier.credential import Verifier
 from microcred.verifier.did import DidResolver
 from microcred.verifier.trust import NoRegistry
-from tests.verifier.conftest import CREATED, NOW, World, ob3_credential
+from tests.verifier.factories import CREATED, NOW, World, ob3_credential
 
 CONTROLLER = "https://issuer.example/issuers/1"
 KEY = "https://issuer.example/keys/1"
