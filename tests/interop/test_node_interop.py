@@ -22,6 +22,7 @@ from microcred.suites import Budget, DidKeyResolver, StaticResolver, canonicaliz
 from microcred.vc.errors import CanonicalizationLimit
 from tests.factories import EDDSA_VECTORS, EXAMPLES_V2, EXAMPLES_V2_URL, load_json
 from tests.interop.harness import run_di
+from tests.security.signed_rewrites import included, originals, value_object
 from tests.suites.factories import CREDENTIAL, SELF_REFERENCE
 
 pytestmark = pytest.mark.interop
@@ -248,3 +249,27 @@ def test_bench_mode_reports_a_rate(node: Node, loader: DocumentLoader) -> None:
         assert result["count"] == 3
         assert result["seconds"] > 0
         assert result["perSecond"] > 0
+
+
+def test_a_node_repeated_under_included_in_another_form_lists_a_triple_twice_in_both_processors(
+    node: Node,
+) -> None:
+    # What hypothesis found (tests/security/test_signed_hypothesis.py, its explicit example): the status entry repeated under @included,
+    # then its statusPurpose written as a value object in one copy only. JSON-LD keeps both values (they differ
+    # in form), both give one and the same triple, and jsonld.js + rdf-canonize list it twice exactly as pyld and
+    # our canonicalizer do: the rewrite is not equivalent, the signature rightly fails, and both sides agree.
+    loader = offline_loader()
+    original = copy.deepcopy(originals().documents["vc2"])
+    del original["proof"]
+    rewritten = value_object(
+        included(original, ("credentialStatus",)), ("credentialStatus",), "statusPurpose"
+    )
+    ours = canonicalize(to_dataset(rewritten, loader=loader))
+    theirs, unchanged = node([{"action": "canonize", "document": d} for d in (rewritten, original)])
+    assert theirs["nquads"] == ours
+    lines = ours.splitlines()
+    assert len(lines) == len(set(lines)) + 1
+    assert '<https://www.w3.org/ns/credentials/status#statusPurpose> "revocation" .' in max(
+        lines, key=lines.count
+    )
+    assert unchanged["nquads"] == canonicalize(to_dataset(original, loader=loader)) != ours

@@ -14,14 +14,15 @@ import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import microcred.suites.rdf
 from microcred import suites
-from microcred.contexts import DocumentLoader
+from microcred.contexts import DocumentLoader, offline_loader
 from microcred.suites.proofs import ProofVerification
 from microcred.verifier.report import VerificationReport
-from tests.verifier.factories import NOW, World, controller, status_entry, status_list
+from tests.verifier.factories import NOW, FakeWeb, World, controller, key_signer, status_entry, status_list
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CRED = "https://www.w3.org/2018/credentials#"
@@ -272,3 +273,39 @@ def assert_refused_or_same(original: VerificationReport, report: VerificationRep
         assert report.verdict == "not valid"
     else:
         assert report.as_json() == original.as_json()
+
+
+@cache
+def originals() -> Signed:
+    """Built once: signing and the originals' reports are the slow part."""
+    world = World(
+        loader=offline_loader(),
+        web=FakeWeb(),
+        issuer=key_signer(bytes(range(32))),
+        other=key_signer(bytes(range(1, 33))),
+        web_issuer=key_signer(bytes(range(2, 34))),
+    )
+    return signed_originals(world)
+
+
+def nodes(document: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Doc]]:
+    """Every JSON object of the document with its path, outside the proof (whose options the suites read)."""
+    if isinstance(document, dict):
+        yield path, document
+        for key, value in document.items():
+            if key not in ("proof", "@context"):
+                yield from nodes(value, (*path, key))
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            yield from nodes(item, (*path, index))
+
+
+def included(document: Doc, node: tuple[str | int, ...]) -> Doc:
+    """A copy of a node that has an id, repeated under ``@included`` at the top: the same triples, merged."""
+    found = at(document, node)
+    if not node or not all("id" in n and "proof" not in n for _, n in nodes(found)):
+        # a node without an id is a blank node, a proof a blank graph: repeating either adds a second one
+        raise LookupError("only a nested node with an id (and ids all the way down) can be repeated")
+    copied = copy.deepcopy(document)
+    copied["@included"] = [*copied.get("@included", []), copy.deepcopy(found)]
+    return copied

@@ -161,6 +161,32 @@ def test_the_refusal_names_the_key_and_its_json_path(world: World) -> None:
     assert "$.credentialSubject.achievement.@nest" in report.check("proof").sentence
 
 
+@pytest.mark.parametrize("key", ["evidence", "description", "credentialSchema"])
+def test_a_null_value_signs_as_no_key_and_is_refused(world: World, key: str) -> None:
+    """A null is dropped by JSON-LD (the signature holds as if the key were absent) and never written by
+    compaction; the checks would see the key present."""
+    signed = signed_originals(world)
+    rewritten = copy.deepcopy(signed.documents["vc2"])
+    assert key not in rewritten
+    rewritten[key] = None
+    signature_holds(rewritten, resolver=suites.DidKeyResolver(), loader=world.loader)
+    proof = signed.verify(rewritten).check("proof")
+    assert (proof.status, proof.problem_type) == ("failed", PROOF_TRANSFORMATION_ERROR)
+    assert f'"{key}" is null' in proof.sentence
+    assert f"$.{key}" in proof.sentence
+
+
+def test_a_null_in_an_array_is_refused(world: World) -> None:
+    signed = signed_originals(world)
+    rewritten = copy.deepcopy(signed.documents["vc2"])
+    outcomes = rewritten["credentialSubject"]["achievement"]["learningOutcome"]
+    outcomes.append(None)
+    signature_holds(rewritten, resolver=suites.DidKeyResolver(), loader=world.loader)
+    proof = signed.verify(rewritten).check("proof")
+    assert (proof.status, proof.problem_type) == ("failed", PROOF_TRANSFORMATION_ERROR)
+    assert f"$.credentialSubject.achievement.learningOutcome[{len(outcomes) - 1}]" in proof.sentence
+
+
 VOCAB_CONTEXT = "https://contexts.test/elm-vocab"  # a test-only context with an @vocab, as some issuers use
 
 

@@ -4,71 +4,33 @@ alike), and the verifier either refuses the document or reports exactly what it 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from microcred import suites
-from microcred.contexts import offline_loader
-from tests.verifier.factories import FakeWeb, World, key_signer
 
 from .signed_rewrites import (
     IRIS,
-    Signed,
     aliased_nest,
     assert_refused_or_same,
     at,
     compact_iri,
     full_iri,
+    included,
     keyword_id_type,
     nest,
+    nodes,
+    originals,
     signature_holds,
-    signed_originals,
     value_object,
     wrapped,
 )
 
 Doc = dict[str, Any]
 Path = tuple[str | int, ...]
-
-
-@cache
-def originals() -> Signed:
-    """Built once: signing and the originals' reports are the slow part."""
-    world = World(
-        loader=offline_loader(),
-        web=FakeWeb(),
-        issuer=key_signer(bytes(range(32))),
-        other=key_signer(bytes(range(1, 33))),
-        web_issuer=key_signer(bytes(range(2, 34))),
-    )
-    return signed_originals(world)
-
-
-def _nodes(document: Any, path: Path = ()) -> Iterator[tuple[Path, Doc]]:
-    """Every JSON object of the document with its path, outside the proof (whose options the suites read)."""
-    if isinstance(document, dict):
-        yield path, document
-        for key, value in document.items():
-            if key not in ("proof", "@context"):
-                yield from _nodes(value, (*path, key))
-    elif isinstance(document, list):
-        for index, item in enumerate(document):
-            yield from _nodes(item, (*path, index))
-
-
-def included(document: Doc, node: Path) -> Doc:
-    """A copy of a node that has an id, repeated under ``@included`` at the top: the same triples, merged."""
-    found = at(document, node)
-    if not node or not all("id" in n and "proof" not in n for _, n in _nodes(found)):
-        # a node without an id is a blank node, a proof a blank graph: repeating either adds a second one
-        raise LookupError("only a nested node with an id (and ids all the way down) can be repeated")
-    copied = copy.deepcopy(document)
-    copied["@included"] = [*copied.get("@included", []), copy.deepcopy(found)]
-    return copied
 
 
 def _guarded_value_object(document: Doc, node: Path, key: str) -> Doc:
@@ -90,8 +52,8 @@ Op = Callable[[Doc], Doc]
 def rewrites(draw: st.DrawFn, kind: str) -> tuple[list[str], Op]:
     """One to four rewrites of fields the checks read, applied in turn (one that no longer applies is skipped)."""
     document = originals().documents[kind]
-    targets = [(path, key) for path, node in _nodes(document) for key in node if key in IRIS]
-    nodes = [path for path, _ in _nodes(document)]
+    targets = [(path, key) for path, node in nodes(document) for key in node if key in IRIS]
+    node_paths = [path for path, _ in nodes(document)]
     steps: list[tuple[str, Op]] = []
     for index in range(draw(st.integers(1, 4))):
         way = draw(
@@ -109,7 +71,7 @@ def rewrites(draw: st.DrawFn, kind: str) -> tuple[list[str], Op]:
             )
         )
         if way in ("@id/@type", "@included"):
-            path = draw(st.sampled_from(nodes))
+            path = draw(st.sampled_from(node_paths))
             op: Op = (
                 (lambda d, p=path: keyword_id_type(d, p))
                 if way == "@id/@type"
@@ -127,19 +89,55 @@ def rewrites(draw: st.DrawFn, kind: str) -> tuple[list[str], Op]:
             "array": _guarded_wrapped,
         }[way]
         steps.append((f"{key} at {path} as {way}", lambda d, m=make, p=path, k=key: m(d, p, k)))
+    return [name for name, _ in steps], applied(steps)
+
+
+def applied(steps: list[tuple[str, Op]]) -> Op:
+    """The steps applied in turn, ``@included`` last (one that no longer applies is skipped).
+
+    ``@included`` repeats a node as it finally reads: a copy taken before another step rewrote the original
+    (a string there, a value object with its datatype here) is a second JSON-LD value, which JSON-LD keeps
+    beside the first, so the same triple comes out twice and the canonical N-Quads list it twice, in pyld and
+    jsonld.js / rdf-canonize alike: not an equivalent document.
+    """
+    ordered = sorted(steps, key=lambda step: step[0].startswith("@included"))
 
     def apply(document: Doc) -> Doc:
-        for _name, step in steps:
+        for _name, step in ordered:
             try:
                 document = step(document)
             except (LookupError, TypeError, ValueError, AttributeError):
                 continue  # an earlier step moved or renamed what this one targets
         return document
 
-    return [name for name, _ in steps], apply
+    return apply
+
+
+# Found by hypothesis: @included taken before the value-object rewrite of the node it repeats.
+INCLUDED_THEN_VALUE_OBJECT: tuple[str, tuple[list[str], Op]] = (
+    "vc2",
+    (
+        [
+            "@included at ('credentialStatus',)",
+            "name at () as full IRI",
+            "statusPurpose at ('credentialStatus',) as value object",
+        ],
+        applied(
+            [
+                ("@included at ('credentialStatus',)", lambda d: included(d, ("credentialStatus",))),
+                ("name at () as full IRI", lambda d: full_iri(d, (), "name")),
+                (
+                    "statusPurpose at ('credentialStatus',) as value object",
+                    lambda d: _guarded_value_object(d, ("credentialStatus",), "statusPurpose"),
+                ),
+            ]
+        ),
+    ),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(INCLUDED_THEN_VALUE_OBJECT)
 @given(st.sampled_from(["vc2", "vc11"]).flatmap(lambda kind: st.tuples(st.just(kind), rewrites(kind))))
 def test_generated_equivalent_rewrites_are_refused_or_change_nothing(
     case: tuple[str, tuple[list[str], Op]],

@@ -87,5 +87,5 @@ SELF_REFERENCE = {
 
 
 def resolver_for(issuer: Issuer) -> StaticResolver:
-    """A resolver that knows the issuer's did:web document and resolves did:key offline."""
+    """The issuer's did:web document, and did:key resolved offline."""
     return StaticResolver({issuer.did: issuer.document}, fallback=DidKeyResolver())

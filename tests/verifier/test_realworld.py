@@ -40,6 +40,23 @@ _MEDIA = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".
 # merged this one answers "not checked", naming the suite it lacks. The lead empties this set at merge.
 NEEDS_SUITE: dict[str, str] = {}
 
+# Rows whose README outcome the evidence does not support: the outcome given instead and the words of the check
+# that decides it. Digital Bazaar's pinned stack gives the same verdict for each (tests/interop/test_realworld_interop.py);
+# docs/adr/0013-realworld-disputed-rows.md says why.
+DISPUTED: dict[str, tuple[str, str, str]] = {
+    # No known text of the OB context reproduces this signature (the current one, the beta, 3.0.1-3.0.3), with
+    # pyld or with jsonld.js; the file in its origin repository was edited around its proof (created 2022-10-19,
+    # issuanceDate 2022-11-14; an earlier version carried another key's Ed25519Signature2020 proof).
+    "jff-plugfest2-ed2018.json": ("not valid", "proof", "the signature does not verify"),
+    # Signed without safe mode: the signature covers the data minus the relative type "profile", which JSON-LD
+    # drops. jsonld-signatures 11.6 (the 2018 suite's own library) refuses it in safe mode, as we do.
+    "kpop-ob3-ed2018.json": (
+        "not valid",
+        "proof",
+        'type "profile" at /issuer/type/0 is a relative IRI (not defined by the contexts) and would be dropped',
+    ),
+}
+
 # Options the README's "origin says" column gives for a row (the presentation was made for this challenge).
 OPTIONS: dict[str, dict[str, str]] = {"dcc-didauth-vp-ed2020.json": {"challenge": "test123"}}
 
@@ -109,8 +126,9 @@ def web(mirrored: bool) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def verify_file(name: str, *, mirrored: bool) -> dict[str, Any]:
-    """The JSON report for one realworld file, as ``microcred verify FILE`` computes it."""
+def verify_file(name: str, *, mirrored: bool, content: bytes | None = None) -> dict[str, Any]:
+    """The JSON report for one realworld file (or ``content`` in its place), as ``microcred verify FILE`` computes
+    it."""
     fetcher = GuardedFetcher(
         httpx.Client(transport=web(mirrored)),
         policy=FetchPolicy(),
@@ -120,7 +138,8 @@ def verify_file(name: str, *, mirrored: bool) -> dict[str, Any]:
         document_loader=offline_loader(), fetcher=fetcher, resolver=DidResolver(fetcher, policy=FetchPolicy())
     )
     path = CREDENTIALS / name
-    read = read_input(path.read_bytes(), media_type=_MEDIA.get(path.suffix), limits=InputLimits())
+    data = path.read_bytes() if content is None else content
+    read = read_input(data, media_type=_MEDIA.get(path.suffix), limits=InputLimits())
     return verify_read(verifier, read, now=NOW, **OPTIONS.get(name, {}))
 
 
@@ -148,6 +167,7 @@ def test_the_readme_lists_every_credential_file() -> None:
     assert len(ROWS) == 30
     assert all((MIRROR / file).is_file() for file in MIRROR_URLS.values())
     assert NEEDS_SUITE.keys() <= {row.file for row in ROWS if row.offline == {"verified"}}
+    assert DISPUTED.keys() <= {row.file for row in ROWS if row.offline == {"verified"}}
 
 
 @pytest.mark.parametrize("mirrored", [False, True], ids=["offline", "mirrored"])
@@ -159,6 +179,12 @@ def test_realworld_outcome(row: Row, mirrored: bool) -> None:
         assert got == "not checked", _explain(report)
         assert NEEDS_SUITE[row.file] in check(report, "proof")["sentence"], _explain(report)
         return
+    if row.file in DISPUTED:
+        disputed, check_id, words = DISPUTED[row.file]
+        assert got == disputed, _explain(report)
+        assert check(report, check_id)["status"] == "failed", _explain(report)
+        assert words in check(report, check_id)["sentence"], _explain(report)
+        return
     expected = row.mirrored if mirrored else row.offline
     assert got in expected, f"{row.file} ({row.why}): expected {' or '.join(sorted(expected))}\n" + _explain(
         report
@@ -166,17 +192,47 @@ def test_realworld_outcome(row: Row, mirrored: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "suite"),
+    ("name", "suite", "key"),
     [
-        ("1ed-ob30-ecdsa-sd-derived.json", "ecdsa-sd-2023"),
-        ("ebsi4austria-diploma-secp256k1.json", "EcdsaSecp256k1Signature2019"),
+        (
+            "1ed-ob30-ecdsa-sd-derived.json",
+            "ecdsa-sd-2023",
+            'the signing key could not be retrieved (could not fetch "https://1edtech.edu/issuers/565049"',
+        ),
+        (
+            "ebsi4austria-diploma-secp256k1.json",
+            "EcdsaSecp256k1Signature2019",
+            'the signing key could not be retrieved ("did:ebsi:FqiyP831qX5xUD66CCAKMDs225QNb9Sp3UHvbJ9tSDn6" uses a '
+            "DID method this verifier does not resolve",
+        ),
     ],
 )
-def test_a_suite_this_verifier_lacks_is_named_and_never_called_altered(name: str, suite: str) -> None:
+def test_a_known_suite_whose_key_cannot_be_obtained_is_not_checked_for_the_key(
+    name: str, suite: str, key: str
+) -> None:
+    document = json.loads((CREDENTIALS / name).read_text())
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    assert [p.get("cryptosuite", p["type"]) for p in proofs] == [suite]  # a suite this verifier implements
     report = verify_file(name, mirrored=True)
     proof = check(report, "proof")
     assert proof["status"] == "not-checked"
-    assert f"signed with {suite}, which this verifier does not check" in proof["sentence"]
+    assert key in proof["sentence"]
+    assert "which this verifier does not check" not in proof["sentence"]
+    assert "altered" not in report["verdictSentence"]
+    assert report["verdict"] == "could not fully check"
+
+
+def test_a_suite_this_verifier_lacks_is_named_and_never_called_altered() -> None:
+    # A real credential whose key resolves (did:key), its proof renamed to a suite that is really missing here.
+    name = "dcc-v2-eddsa-didkey-basic.json"
+    assert outcome(verify_file(name, mirrored=False)) == "verified"
+    document = json.loads((CREDENTIALS / name).read_text())
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    document["proof"]["cryptosuite"] = "bbs-2023"
+    report = verify_file(name, mirrored=True, content=json.dumps(document).encode())
+    proof = check(report, "proof")
+    assert proof["status"] == "not-checked"
+    assert "signed with bbs-2023, which this verifier does not check" in proof["sentence"]
     assert "altered" not in report["verdictSentence"]
     assert report["verdict"] == "could not fully check"
 

@@ -360,12 +360,20 @@ class _Walker:
         # type() first: parsed JSON is dicts, lists and scalars, and the Mapping ABC check is slow
         if type(value) is dict or isinstance(value, Mapping):
             self.node(plan.term_ctx, plan, value, path, top=False)
+        elif value is None:
+            # JSON-LD drops a null (it signs as if the key were absent) and compaction never writes one, while a
+            # check reading the key sees it present: "credentialStatus": null beside no status at all
+            raise _Refused(path, f'"{key}" is null (JSON-LD signs it as if the key were absent)')
         elif type(value) is list:
             if key in SINGLE_VALUED or (key in ONE_ELEMENT and len(value) == 1):
                 raise _Refused(path, f'an array where "{key}" holds one value')
             for index, item in enumerate(value):
                 if type(item) is str:
                     continue
+                if item is None:
+                    raise _Refused(
+                        (path, index), f'a null in "{key}" (JSON-LD drops it from the signed data)'
+                    )
                 if type(item) is dict or isinstance(item, Mapping):
                     self.node(plan.term_ctx, plan, item, (path, index), top=False)
                 elif isinstance(item, list):
