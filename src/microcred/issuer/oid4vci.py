@@ -23,12 +23,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from microcred.issuer.credential import CONTEXTS
 from microcred.issuer.offers import CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
+from microcred.issuer.signing import SIGNING_SUITES
 from microcred.suites import jose
 from microcred.vc.encodings import ED25519_PUB_HEADER, b64url_decode, b64url_encode, multikey_decode
 from microcred.vc.errors import InvalidInput, OAuthError
 
 __all__ = [
-    "CREDENTIAL_SIGNING_SUITES",
     "PROOF_ALGORITHMS",
     "PROOF_TYP",
     "KeyProof",
@@ -41,7 +41,6 @@ __all__ = [
 PROOF_TYP = "openid4vci-proof+jwt"
 PROOF_ALGORITHMS = ("EdDSA", "Ed25519", "ES256")
 """JOSE algorithms of key proofs: EdDSA (and its fully-specified RFC 9864 name Ed25519) with Ed25519, ES256."""
-CREDENTIAL_SIGNING_SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 P256_PUB_HEADER = b"\x80\x24"  # multicodec p256-pub (0x1200), varint
 _MAX_JWT_CHARS = 8192
 _LIMITS = jose.JwsLimits(max_bytes=_MAX_JWT_CHARS, max_header_bytes=_MAX_JWT_CHARS)
@@ -60,7 +59,7 @@ def issuer_metadata(*, credential_issuer: str, display_name: str) -> dict[str, A
             CREDENTIAL_CONFIGURATION_ID: {
                 "format": "ldp_vc",
                 "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
-                "credential_signing_alg_values_supported": list(CREDENTIAL_SIGNING_SUITES),
+                "credential_signing_alg_values_supported": list(SIGNING_SUITES),
                 "proof_types_supported": {
                     "jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}
                 },

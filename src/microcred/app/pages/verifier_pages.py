@@ -7,7 +7,6 @@ Input that is not a credential gets a page saying what was wrong (never a stack 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,8 +19,14 @@ from microcred.app.pages.templating import render
 from microcred.app.pages.view import CredentialView, credential_view
 from microcred.app.verification.runtime import run_verification
 from microcred.app.verification.service import verify_read
-from microcred.vc.encodings import b64url_decode
-from microcred.vc.errors import DeadlineExceeded, InputTooLarge, MicrocredError, UnsupportedMediaType
+from microcred.suites import jose
+from microcred.vc.errors import (
+    DeadlineExceeded,
+    InputTooLarge,
+    InvalidInput,
+    MicrocredError,
+    UnsupportedMediaType,
+)
 from microcred.verifier.credential import Verifier
 from microcred.verifier.eu import MANDATORY_ELEMENTS
 from microcred.verifier.inputs import InputLimits, ReadInput, read_input
@@ -72,8 +77,8 @@ def _problem(title: str, detail: str, *, status: int = 400, **context: Any) -> H
 def _jwt_claims(jws: str) -> Mapping[str, Any]:
     """The (not yet verified) credential inside a VC-JWT, for showing what it claims."""
     try:
-        payload = json.loads(b64url_decode(jws.split(".")[1]))
-    except (ValueError, IndexError):
+        payload = jose.read_compact(jws).payload_json()
+    except InvalidInput:
         return {}
     if not isinstance(payload, dict):
         return {}
