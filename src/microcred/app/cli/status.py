@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -19,7 +20,7 @@ from microcred.app.issuance import data as issuance_data
 from microcred.app.status.changes import Actor, StatusChange, change_status
 from microcred.vc.errors import NotFound
 
-__all__ = ["register", "reinstate", "revoke", "suspend"]
+__all__ = ["COMMANDS", "register"]
 
 CredentialArg = Annotated[str, typer.Argument(help="the credential id (urn:uuid:… or the bare UUID)")]
 InstitutionOpt = Annotated[
@@ -84,49 +85,42 @@ def _report(change: StatusChange, *, as_json: bool) -> None:
         typer.echo(f"  wallet copy {copy}: {'changed' if changed else 'unchanged'}")
 
 
-def revoke(
-    credential: CredentialArg,
-    institution: InstitutionOpt = None,
-    reason: ReasonOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Revoke a credential (final: it cannot be reinstated)."""
-    _change(
-        credential, purpose="revocation", status=True, institution=institution, reason=reason, as_json=as_json
-    )
+def _status_command(purpose: str, status: bool, doc: str) -> Callable[..., None]:
+    """One of the three commands: the same arguments, one status purpose set or cleared."""
+
+    def command(
+        credential: CredentialArg,
+        institution: InstitutionOpt = None,
+        reason: ReasonOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        _change(
+            credential,
+            purpose=purpose,
+            status=status,
+            institution=institution,
+            reason=reason,
+            as_json=as_json,
+        )
+
+    command.__doc__ = doc
+    return command
 
 
-def suspend(
-    credential: CredentialArg,
-    institution: InstitutionOpt = None,
-    reason: ReasonOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Suspend a credential (needs a suspension entry: see MICROCRED_STATUS_SUSPENSION)."""
-    _change(
-        credential, purpose="suspension", status=True, institution=institution, reason=reason, as_json=as_json
-    )
-
-
-def reinstate(
-    credential: CredentialArg,
-    institution: InstitutionOpt = None,
-    reason: ReasonOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Lift a suspension (a revoked credential cannot be reinstated)."""
-    _change(
-        credential,
-        purpose="suspension",
-        status=False,
-        institution=institution,
-        reason=reason,
-        as_json=as_json,
-    )
+COMMANDS = {
+    "revoke": _status_command("revocation", True, "Revoke a credential (final: it cannot be reinstated)."),
+    "suspend": _status_command(
+        "suspension",
+        True,
+        "Suspend a credential (needs a suspension entry: see MICROCRED_STATUS_SUSPENSION).",
+    ),
+    "reinstate": _status_command(
+        "suspension", False, "Lift a suspension (a revoked credential cannot be reinstated)."
+    ),
+}
 
 
 def register(app: typer.Typer) -> None:
     """Add ``revoke``, ``suspend`` and ``reinstate`` to the ``microcred`` command."""
-    app.command("revoke")(revoke)
-    app.command("suspend")(suspend)
-    app.command("reinstate")(reinstate)
+    for name, command in COMMANDS.items():
+        app.command(name)(command)
