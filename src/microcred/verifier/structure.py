@@ -165,11 +165,17 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
 
 
 def check_contexts(
-    document: Mapping[str, Any], *, loader: DocumentLoader, known: dict[str, bool] | None = None
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    known: dict[str, bool] | None = None,
+    unrecognised: Mapping[str, str] | None = None,
 ) -> Check:
     """Every ``@context`` is a URL the offline loader serves from a pinned file (no inline contexts).
 
-    ``known`` memoizes the loader's answer per URL (the loader is fixed for a verifier's lifetime).
+    ``known`` memoizes the loader's answer per URL (the loader is fixed for a verifier's lifetime);
+    ``unrecognised`` says, per URL fetched to compare with the pinned copies (``verifier.context_digests``), why
+    it is not used.
     """
     memo = known if known is not None else {}
     contexts = _as_list(document.get("@context"))
@@ -193,6 +199,17 @@ def check_contexts(
             id="contexts",
             status="failed",
             sentence="Context not allowed: " + "; ".join(problems) + ".",
+            problem_type="https://microcred.eu/problems/context-not-allowed",
+        )
+    compared = [f'"{url}" ({unrecognised[url]})' for url in unknown if unrecognised and url in unrecognised]
+    if compared:
+        return Check(
+            id="contexts",
+            status="not-checked",
+            sentence="Uses the JSON-LD context "
+            + ", ".join(compared)
+            + ", so what the credential says could not "
+            "be read as signed.",
             problem_type="https://microcred.eu/problems/context-not-allowed",
         )
     if unknown:
