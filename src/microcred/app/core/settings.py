@@ -281,6 +281,14 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
 
+    @field_validator("eu_context_url")
+    @classmethod
+    def _context_url(cls, value: str | None) -> str | None:
+        # it goes into every credential's @context: a relative or non-web URL could never be resolved
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("eu_context_url must be an absolute https URL")
+        return value
+
     @field_validator("status_list_size")
     @classmethod
     def _list_size(cls, value: int, info: ValidationInfo) -> int:
