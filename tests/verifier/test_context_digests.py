@@ -33,6 +33,10 @@ def test_a_deployment_serving_the_pinned_bytes_is_an_alias_and_the_credential_ve
     report = world.verifier().verify_credential(credential, now=NOW)
     assert report.check("proof").status == "passed", report.check("proof").sentence
     assert report.check("contexts").status == "passed", report.check("contexts").sentence
+    assert (
+        f'"{DEPLOYED}" serves, byte for byte, the pinned copy of "{EU_CONTEXT}"'
+        in report.check("contexts").sentence
+    )
     assert world.web.hits[DEPLOYED] == 1
 
 

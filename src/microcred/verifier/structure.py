@@ -222,8 +222,12 @@ def check_contexts(
             "fetched), so what the credential says could not be read as signed.",
             problem_type="https://microcred.eu/problems/context-not-allowed",
         )
+    aliased = getattr(loader, "aliases", {})
+    recognised = "".join(
+        f' ("{url}" serves, byte for byte, the pinned copy of "{pinned}")' for url, pinned in aliased.items()
+    )
     return Check(
         id="contexts",
         status="passed",
-        sentence=f"All {len(contexts)} contexts are on the allow-list and served from pinned copies.",
+        sentence=f"All {len(contexts)} contexts are on the allow-list and served from pinned copies{recognised}.",
     )
