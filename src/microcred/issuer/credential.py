@@ -31,12 +31,13 @@ __all__ = [
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 EU_CONTEXT = "https://microcred.eu/contexts/eu-microcredential/v1.jsonld"
-"""Our EU micro-credential context as pinned in contexts/ (the URL credentials issued before 0.x carry, and the
-library's default); a deployment serves the same bytes at its own ``EU_CONTEXT_PATH`` and issues with that URL."""
+"""Our EU micro-credential context as pinned in contexts/ (the URL the first credentials carry, and the library's
+default); a deployment serves the same bytes at its own ``EU_CONTEXT_PATH`` and issues with that URL."""
 EU_CONTEXT_PATH = "/contexts/eu-microcredential/v1.jsonld"
 """Where every deployment serves the pinned EU context (``application/ld+json``, immutable)."""
 CONTEXTS = (VC_V2, OB_303, EU_CONTEXT)
-"""The ``@context`` of every credential we issue: VC 2.0, OB 3.0.3, our EU context."""
+"""The pinned ``@context`` of our credentials: VC 2.0, OB 3.0.3, our EU context (which a deployment names at its own
+URL, ``build_credential(eu_context=...)``)."""
 
 
 def xsd_datetime(value: datetime) -> str:
