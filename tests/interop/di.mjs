@@ -46,31 +46,18 @@ import * as vc from '@digitalbazaar/vc';
 import jsigs from 'jsonld-signatures';
 import jsonld from 'jsonld';
 
+import {didDocumentServer} from './dids.mjs';
 import {pinnedContexts} from './pinned.mjs';
 
 function documentLoader({contexts, didDocuments}) {
-  const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
+  const dids = didDocumentServer(didDocuments);
   return async url => {
     if(contexts.has(url)) {
       return {contextUrl: null, documentUrl: url, document: structuredClone(contexts.get(url))};
     }
-    const [did, fragment] = url.split('#');
-    const doc = dids.get(did);
-    if(doc) {
-      if(fragment === undefined) {
-        return {contextUrl: null, documentUrl: url, document: structuredClone(doc)};
-      }
-      const candidates = [
-        ...(doc.verificationMethod || []),
-        ...(doc.assertionMethod || []), ...(doc.authentication || [])
-      ].filter(vm => typeof vm === 'object');
-      const vm = candidates.find(m => m.id === url || did + m.id === url);
-      if(vm) {
-        return {
-          contextUrl: null, documentUrl: url,
-          document: {'@context': doc['@context'], ...structuredClone(vm), id: url}
-        };
-      }
+    const served = dids(url);
+    if(served) {
+      return served;
     }
     throw new Error(`offline document loader: "${url}" is not allowed`);
   };

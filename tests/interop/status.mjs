@@ -20,29 +20,20 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {checkStatus, createList, decodeList} from '@digitalbazaar/vc-bitstring-status-list';
 
+import {didDocumentServer} from './dids.mjs';
 import {pinnedContexts} from './pinned.mjs';
 
 function documentLoader({contexts, lists, didDocuments}) {
-  const dids = new Map((didDocuments || []).map(doc => [doc.id, doc]));
+  const dids = didDocumentServer(didDocuments);
   return async url => {
     for(const source of [contexts, lists]) {
       if(source.has(url)) {
         return {contextUrl: null, documentUrl: url, document: structuredClone(source.get(url))};
       }
     }
-    const [did, fragment] = url.split('#');
-    const doc = dids.get(did);
-    if(doc) {
-      if(fragment === undefined) {
-        return {contextUrl: null, documentUrl: url, document: structuredClone(doc)};
-      }
-      const vm = (doc.verificationMethod || []).find(m => m.id === url || did + m.id === url);
-      if(vm) {
-        return {
-          contextUrl: null, documentUrl: url,
-          document: {'@context': doc['@context'], ...structuredClone(vm), id: url}
-        };
-      }
+    const served = dids(url);
+    if(served) {
+      return served;
     }
     throw new Error(`offline document loader: "${url}" is not allowed`);
   };

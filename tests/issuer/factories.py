@@ -16,7 +16,8 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
 
-from microcred.issuer import DEMO_ACHIEVEMENT, Issuer, IssuerProfile
+from microcred.contexts import DocumentLoader, aliased_loader, digest_sri, offline_loader, pinned_for_digest
+from microcred.issuer import DEMO_ACHIEVEMENT, EU_CONTEXT_PATH, Issuer, IssuerProfile
 from microcred.keys import LocalKeyStore, did_key, did_key_verification_method
 
 DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
@@ -63,6 +64,19 @@ def issuing(client: TestClient, institution: dict[str, Any], **achievement: Any)
         achievement_id=body["achievementId"],
         achievement_url=body["id"],
     )
+
+
+def deployment_loader(client: TestClient) -> DocumentLoader:
+    """The pinned loader plus the EU context at the test app's URL, once the app is seen to serve there the bytes
+    of a pinned context (what the verifier does over the guarded client)."""
+    pinned = pinned_for_digest(digest_sri(client.get(EU_CONTEXT_PATH).content))
+    assert pinned is not None, "the app does not serve the pinned EU context"
+    return aliased_loader(offline_loader(), {f"{client.base_url}{EU_CONTEXT_PATH}": pinned})
+
+
+def served_contexts(client: TestClient) -> dict[str, Any]:
+    """The EU context as the test app serves it at its URL, for node's offline loader (``extraContexts``)."""
+    return {f"{client.base_url}{EU_CONTEXT_PATH}": client.get(EU_CONTEXT_PATH).json()}
 
 
 def institution(*, kek: bytes = bytes(range(32)), name: str = "Demo University") -> Issuer:

@@ -30,6 +30,11 @@ def test_every_vocabulary_loads_with_unique_codes_and_uris(name: str) -> None:
             "unsupervised-no-id-verification",
             "http://data.europa.eu/snb/supervision-verification/c598449d64",
         ),
+        (
+            "supervision-verification",
+            "onsite-id-verification",
+            "http://data.europa.eu/snb/supervision-verification/70be69aaf9",
+        ),
         ("isced-f", "0613", "http://data.europa.eu/snb/isced-f/0613"),
         ("languages", "en", "http://publications.europa.eu/resource/authority/language/ENG"),
         ("countries", "IE", "http://publications.europa.eu/resource/authority/country/IRL"),

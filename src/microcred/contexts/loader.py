@@ -22,6 +22,7 @@ __all__ = [
     "ContextEntry",
     "DocumentLoader",
     "allowed_urls",
+    "context_bytes",
     "context_document",
     "context_variants",
     "manifest_entries",
@@ -66,14 +67,28 @@ def allowed_urls() -> frozenset[str]:
     return frozenset(e.url for e in manifest_entries())
 
 
-def _read(entry: ContextEntry) -> Any:
+def _bytes(entry: ContextEntry) -> bytes:
     data = (FILES_DIR / entry.file).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         raise MicrocredError(
             f"context file {entry.file} for {entry.url} has sha256 {digest}, manifest pins {entry.sha256}"
         )
-    return json.loads(data)
+    return data
+
+
+def _read(entry: ContextEntry) -> Any:
+    return json.loads(_bytes(entry))
+
+
+@cache
+def context_bytes(url: str) -> bytes:
+    """The pinned file of the context published at ``url``, byte for byte (what its publisher serves, so what
+    a ``digestSRI`` is computed over); ContextNotAllowed for any other URL."""
+    for entry in manifest_entries():
+        if entry.url == url and entry.variant is None:
+            return _bytes(entry)
+    raise ContextNotAllowed(f'JSON-LD context "{url}" is not on the offline allow-list')
 
 
 @cache

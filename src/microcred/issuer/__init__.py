@@ -13,6 +13,7 @@ from microcred.issuer.completeness import MANDATORY_ELEMENTS, Finding, check_bef
 from microcred.issuer.credential import (
     CONTEXTS,
     EU_CONTEXT,
+    EU_CONTEXT_PATH,
     Award,
     IssuerProfile,
     Learner,
@@ -28,6 +29,7 @@ __all__ = [
     "CONTEXTS",
     "DEMO_ACHIEVEMENT",
     "EU_CONTEXT",
+    "EU_CONTEXT_PATH",
     "MANDATORY_ELEMENTS",
     "VOCABULARIES",
     "AchievementDefinition",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from microcred.contexts import context_bytes, digest_sri
 from microcred.issuer.vocab import vocabulary
 from microcred.vc.errors import InvalidInput
 from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
@@ -18,6 +19,7 @@ from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TY
 __all__ = [
     "CONTEXTS",
     "EU_CONTEXT",
+    "EU_CONTEXT_PATH",
     "Award",
     "IssuerProfile",
     "Learner",
@@ -29,9 +31,13 @@ __all__ = [
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 EU_CONTEXT = "https://microcred.eu/contexts/eu-microcredential/v1.jsonld"
-"""Our EU micro-credential context: a fixed URL (independent of any deployment's host), pinned in contexts/."""
+"""Our EU micro-credential context as pinned in contexts/ (the URL the first credentials carry, and the library's
+default); a deployment serves the same bytes at its own ``EU_CONTEXT_PATH`` and issues with that URL."""
+EU_CONTEXT_PATH = "/contexts/eu-microcredential/v1.jsonld"
+"""Where every deployment serves the pinned EU context (``application/ld+json``, immutable)."""
 CONTEXTS = (VC_V2, OB_303, EU_CONTEXT)
-"""The ``@context`` of every credential we issue: VC 2.0, OB 3.0.3, our EU context."""
+"""The pinned ``@context`` of our credentials: VC 2.0, OB 3.0.3, our EU context (which a deployment names at its own
+URL, ``build_credential(eu_context=...)``)."""
 
 
 def xsd_datetime(value: datetime) -> str:
@@ -133,8 +139,10 @@ def build_credential(
     award: Award,
     salt: str,
     credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    eu_context: str = EU_CONTEXT,
 ) -> dict[str, Any]:
-    """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU; ``credential_status`` is the status hook."""
+    """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU (published at ``eu_context``, which
+    ``relatedResource`` binds to the pinned copy's digest); ``credential_status`` is the status hook."""
     if award.valid_until is not None and award.valid_until <= award.valid_from:
         raise InvalidInput('"validUntil" must be after "validFrom"', pointer="/validUntil")
     subject: dict[str, Any] = {"type": ["AchievementSubject"], **award.learner.subject_fields(salt=salt)}
@@ -156,7 +164,7 @@ def build_credential(
     if award.assessment_date is not None:
         subject["assessmentDate"] = xsd_datetime(award.assessment_date)
     credential: dict[str, Any] = {
-        "@context": list(CONTEXTS),
+        "@context": [VC_V2, OB_303, eu_context],
         "id": credential_id,
         "type": ["VerifiableCredential", "AchievementCredential"],
         "name": achievement["name"],
@@ -165,6 +173,9 @@ def build_credential(
         "awardedDate": xsd_datetime(award.awarded_date),
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE}],
+        # https://www.w3.org/TR/vc-data-model-2.0/#integrity-of-related-resources : the one context that is not
+        # a W3C or 1EdTech one, so anyone resolving it can tell they got the text it was signed with
+        "relatedResource": [{"id": eu_context, "digestSRI": digest_sri(context_bytes(EU_CONTEXT))}],
     }
     if award.valid_until is not None:
         credential["validUntil"] = xsd_datetime(award.valid_until)

@@ -17,7 +17,7 @@ from datetime import datetime
 from multiprocessing import get_context
 from typing import Any
 
-from microcred.contexts import DocumentLoader, offline_loader
+from microcred.contexts import DocumentLoader, aliased_loader, declared_aliases, offline_loader
 from microcred.issuer.completeness import check_before_signing
 from microcred.issuer.lifeline import die_with_parent, watch_process
 from microcred.keys import LocalKeyStore, Signer
@@ -59,6 +59,8 @@ def check_and_sign(
 ) -> str:
     """OB3 schema + EU completeness (ValidationFailed lists each failure), then the proof; the signed JSON text."""
     check_before_signing(unsigned)
+    # our own credential: the EU context at this deployment's URL is the pinned copy its relatedResource names
+    loader = aliased_loader(loader, declared_aliases(unsigned))
     signed = sign(unsigned, signer=signer, loader=loader, created=now, suite=suite)
     return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from microcred.contexts import DocumentLoader
+from microcred.contexts import DocumentLoader, dealiased
 from microcred.keys import Signer
 from microcred.suites.rdf import to_dataset
 from microcred.suites.rdfc import DEFAULT_BUDGET, Budget, canonicalize
@@ -75,11 +75,14 @@ class SuiteContext:
             if isinstance(cached, MicrocredError):
                 raise cached
             return cached
+        # an aliased context URL (a deployment's copy of a pinned context) canonicalizes as the pinned URL: same
+        # quads, and the fast path and the worker processes know the pinned one
+        plain = dealiased(document, self.loader)
         try:
             if budget.runner is not None:
-                result = budget.runner(document, budget)
+                result = budget.runner(plain, budget)
             else:
-                result = canonicalize(to_dataset(document, loader=self.loader), budget=budget)
+                result = canonicalize(to_dataset(plain, loader=self.loader), budget=budget)
         except MicrocredError as exc:
             self._memo[key] = (document, exc)
             raise

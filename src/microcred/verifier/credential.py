@@ -18,6 +18,7 @@ import httpx
 from microcred import suites
 from microcred.contexts import DocumentLoader
 from microcred.vc.errors import FetchError, InvalidInput, MicrocredError, NotFound
+from microcred.verifier.context_digests import RecognisedContexts, check_declared_digests, recognise_contexts
 from microcred.verifier.dates import check_validity
 from microcred.verifier.defaults import default_collaborators
 from microcred.verifier.endorsements import check_endorsements, find_endorsements
@@ -152,8 +153,9 @@ class Verifier:
         if not isinstance(credential, Mapping):
             raise InvalidInput("a credential must be a JSON object")
         resolver = MemoResolver(self.resolver)
+        contexts = recognise_contexts(credential, loader=self.document_loader, fetcher=self.fetcher)
         proof = check_proofs(
-            credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
+            credential, resolver=resolver, loader=contexts.loader, now=now, budget=self.budget
         )
         return self._report(
             credential,
@@ -163,6 +165,7 @@ class Verifier:
             now=now,
             fmt=fmt,
             endorsements=endorsements,
+            contexts=contexts,
         )
 
     def _endorsement(self, value: Any, *, now: datetime) -> VerificationReport:
@@ -180,13 +183,21 @@ class Verifier:
             (outcome.controller,) if outcome.verified and outcome.controller else ()
         )
         check = outcome.check
+        contexts = recognise_contexts(credential, loader=self.document_loader, fetcher=self.fetcher)
         if credential.get("proof") is not None:
             embedded = check_proofs(
-                credential, resolver=resolver, loader=self.document_loader, now=now, budget=self.budget
+                credential, resolver=resolver, loader=contexts.loader, now=now, budget=self.budget
             )
             check, controllers = _either(outcome.check, outcome.verified, controllers, embedded)
         return self._report(
-            credential, check, controllers, resolver=resolver, now=now, fmt=fmt, endorsements=endorsements
+            credential,
+            check,
+            controllers,
+            resolver=resolver,
+            now=now,
+            fmt=fmt,
+            endorsements=endorsements,
+            contexts=contexts,
         )
 
     def _report(
@@ -199,6 +210,7 @@ class Verifier:
         now: datetime,
         fmt: str,
         endorsements: bool,
+        contexts: RecognisedContexts,
     ) -> VerificationReport:
         # nothing is fetched for a credential whose proof is missing or does not verify: its claims (issuer DID,
         # status URLs) are unauthenticated, and following them would let anyone make this verifier send requests
@@ -209,7 +221,14 @@ class Verifier:
         checks = [
             structure,
             check_ob3_schema(credential),
-            check_contexts(credential, loader=self.document_loader, known=self.contexts_known),
+            check_declared_digests(credential, aliases=contexts.aliases)
+            or check_contexts(
+                credential,
+                loader=contexts.loader,
+                # an alias holds for this verification only: not remembered with the pinned URLs
+                known=self.contexts_known if not contexts.aliases else None,
+                unrecognised=contexts.unrecognised,
+            ),
             proof_check,
             self._issuer_check(issuer, proof_check, controllers, resolver)
             if signed

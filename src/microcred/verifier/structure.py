@@ -165,11 +165,17 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
 
 
 def check_contexts(
-    document: Mapping[str, Any], *, loader: DocumentLoader, known: dict[str, bool] | None = None
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    known: dict[str, bool] | None = None,
+    unrecognised: Mapping[str, str] | None = None,
 ) -> Check:
     """Every ``@context`` is a URL the offline loader serves from a pinned file (no inline contexts).
 
-    ``known`` memoizes the loader's answer per URL (the loader is fixed for a verifier's lifetime).
+    ``known`` memoizes the loader's answer per URL (the loader is fixed for a verifier's lifetime);
+    ``unrecognised`` says, per URL fetched to compare with the pinned copies (``verifier.context_digests``), why
+    it is not used.
     """
     memo = known if known is not None else {}
     contexts = _as_list(document.get("@context"))
@@ -195,6 +201,17 @@ def check_contexts(
             sentence="Context not allowed: " + "; ".join(problems) + ".",
             problem_type="https://microcred.eu/problems/context-not-allowed",
         )
+    compared = [f'"{url}" ({unrecognised[url]})' for url in unknown if unrecognised and url in unrecognised]
+    if compared:
+        return Check(
+            id="contexts",
+            status="not-checked",
+            sentence="Uses the JSON-LD context "
+            + ", ".join(compared)
+            + ", so what the credential says could not "
+            "be read as signed.",
+            problem_type="https://microcred.eu/problems/context-not-allowed",
+        )
     if unknown:
         # a context this verifier has no pinned copy of is one it does not implement: not a sign of tampering
         named = ", ".join(f'"{url}"' for url in unknown)
@@ -205,8 +222,12 @@ def check_contexts(
             "fetched), so what the credential says could not be read as signed.",
             problem_type="https://microcred.eu/problems/context-not-allowed",
         )
+    aliased = getattr(loader, "aliases", {})
+    recognised = "".join(
+        f' ("{url}" serves, byte for byte, the pinned copy of "{pinned}")' for url, pinned in aliased.items()
+    )
     return Check(
         id="contexts",
         status="passed",
-        sentence=f"All {len(contexts)} contexts are on the allow-list and served from pinned copies.",
+        sentence=f"All {len(contexts)} contexts are on the allow-list and served from pinned copies{recognised}.",
     )

@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from microcred.app import Settings, create_app
 from microcred.keys import parse_kek
@@ -119,3 +119,14 @@ def test_readme_documents_every_setting() -> None:
     table = readme.split("<!-- settings:begin -->", 1)[1].split("<!-- settings:end -->", 1)[0]
     missing = [name for name in Settings.model_fields if f"`MICROCRED_{name.upper()}`" not in table]
     assert missing == []
+
+
+def test_the_eu_context_is_on_the_public_base_url_unless_a_permanent_url_is_set() -> None:
+    assert (
+        Settings(public_base_url="https://uni.example/").eu_context
+        == "https://uni.example/contexts/eu-microcredential/v1.jsonld"
+    )
+    permanent = "https://w3id.org/uni-example/eu-microcredential/v1.jsonld"
+    assert Settings(public_base_url="https://uni.example", eu_context_url=permanent).eu_context == permanent
+    with pytest.raises(ValidationError, match="absolute https URL"):
+        Settings(eu_context_url="contexts/eu.jsonld")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -10,10 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from microcred.app.db.tables import AchievementVersion, IssuedCredential
-from microcred.contexts import offline_loader
 from microcred.issuer import identity_hash
 from microcred.suites import StaticResolver, to_dataset, verify
-from tests.issuer.factories import DID_KEY, Issuing, issuing
+from tests.issuer.factories import DID_KEY, Issuing, deployment_loader, issuing
 
 
 def count(app: FastAPI) -> int:
@@ -23,7 +24,9 @@ def count(app: FastAPI) -> int:
 
 def verified(client: TestClient, it: Issuing, credential: dict[str, Any]) -> bool:
     did_document = client.get(f"/issuers/{it.slug}/did.json").json()
-    result = verify(credential, resolver=StaticResolver({it.did: did_document}), loader=offline_loader())
+    result = verify(
+        credential, resolver=StaticResolver({it.did: did_document}), loader=deployment_loader(client)
+    )
     return result.verified
 
 
@@ -37,7 +40,15 @@ def test_vc_api_fills_in_the_published_achievement_issuer_id_and_dates(
     assert vc["@context"] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        "https://microcred.eu/contexts/eu-microcredential/v1.jsonld",
+        "http://testserver/contexts/eu-microcredential/v1.jsonld",
+    ]
+    # the EU context is named on this deployment, with the digest of the text it serves there
+    served = client.get("/contexts/eu-microcredential/v1.jsonld").content
+    assert vc["relatedResource"] == [
+        {
+            "id": "http://testserver/contexts/eu-microcredential/v1.jsonld",
+            "digestSRI": "sha384-" + base64.b64encode(hashlib.sha384(served).digest()).decode(),
+        }
     ]
     assert vc["type"] == ["VerifiableCredential", "AchievementCredential"]
     assert vc["id"].startswith("urn:uuid:")
@@ -53,7 +64,7 @@ def test_vc_api_fills_in_the_published_achievement_issuer_id_and_dates(
     assert (proof["type"], proof["cryptosuite"]) == ("DataIntegrityProof", "eddsa-rdfc-2022")
     assert proof["verificationMethod"] == f"{it.did}#key-1"
     assert verified(client, it, vc)
-    to_dataset(vc, loader=offline_loader())  # safe mode: nothing dropped
+    to_dataset(vc, loader=deployment_loader(client))  # safe mode: nothing dropped
 
 
 def test_ed25519_signature_2020_on_request(client: TestClient, new_institution: Callable[..., Any]) -> None:

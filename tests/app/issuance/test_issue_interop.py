@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.app.issuance.factories import node
-from tests.issuer.factories import DID_KEY, issuing
+from tests.issuer.factories import DID_KEY, issuing, served_contexts
 
 pytestmark = pytest.mark.interop
 
@@ -44,6 +44,7 @@ def test_issued_credentials_verify_in_node_with_both_suites(
                 "action": "verify",
                 "document": d,
                 "didDocuments": [did_document],
+                "extraContexts": served_contexts(client),
                 **({"kind": "document"} if "credentialStatus" in d else {}),
             }
             for d in (modern, legacy, tampered)

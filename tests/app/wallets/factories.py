@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey
 
-from microcred.contexts import offline_loader
 from microcred.suites import StaticResolver, verify
 from tests.app.issuance.factories import node
 from tests.app.pages.factories import HTML
-from tests.issuer.factories import Issuing, did_key_of, proof_jwt
+from tests.issuer.factories import Issuing, deployment_loader, did_key_of, proof_jwt
 
 BASE = "http://testserver"
 
@@ -133,7 +132,9 @@ class Wallet:
 
 def verified(client: TestClient, it: Issuing, credential: dict[str, Any]) -> bool:
     did_document = client.get(f"/issuers/{it.slug}/did.json").json()
-    result = verify(credential, resolver=StaticResolver({it.did: did_document}), loader=offline_loader())
+    result = verify(
+        credential, resolver=StaticResolver({it.did: did_document}), loader=deployment_loader(client)
+    )
     return result.verified
 
 

@@ -24,7 +24,7 @@ from tests.app.wallets.factories import (
     signed,
     start,
 )
-from tests.issuer.factories import Issuing
+from tests.issuer.factories import Issuing, served_contexts
 
 pytestmark = pytest.mark.interop
 
@@ -83,7 +83,13 @@ def test_lcw_exchange_issues_to_the_authenticated_did(client: TestClient, it: Is
     rebound = {**credential, "credentialSubject": {**credential["credentialSubject"], "id": modern.did}}
     result, tampered = node(
         [
-            {"action": "verify", "kind": "document", "document": document, "didDocuments": [did_document]}
+            {
+                "action": "verify",
+                "kind": "document",
+                "document": document,
+                "didDocuments": [did_document],
+                "extraContexts": served_contexts(client),
+            }
             for document in (credential, rebound)
         ]
     )

@@ -37,7 +37,7 @@ from tests.app.wallets.factories import (
     verified,
     wallet_forms,
 )
-from tests.issuer.factories import Issuing
+from tests.issuer.factories import Issuing, served_contexts
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -267,7 +267,15 @@ def test_learner_credential_wallet_gets_the_credential_over_the_vcapi_exchange(
     # Digital Bazaar's stack verifies the re-issued credential's proof
     did_document = client.get(f"/issuers/{it.slug}/did.json").json()
     (result,) = node(
-        [{"action": "verify", "kind": "document", "document": credential, "didDocuments": [did_document]}]
+        [
+            {
+                "action": "verify",
+                "kind": "document",
+                "document": credential,
+                "didDocuments": [did_document],
+                "extraContexts": served_contexts(client),
+            }
+        ]
     )
     assert result["verified"] is True, result
     # a credential that names another DID: the exchange refuses this holder and nothing changes

@@ -1,7 +1,8 @@
 """The public catalogue of micro-credentials (HTML, or JSON with ``Accept: application/json``) and our EU context.
 
-The EU context is published at its fixed URL (https://microcred.eu/contexts/eu-microcredential/v1.jsonld) and
-served here too, at the same path, byte for byte the pinned file.
+Every deployment serves our EU context at ``EU_CONTEXT_PATH`` (the path of the URL the first credentials carried,
+https://microcred.eu/contexts/eu-microcredential/v1.jsonld), byte for byte the pinned file: credentials it issues
+name it there (``Settings.eu_context``), so anyone can resolve it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from microcred.app.achievements import data as achievements_data
 from microcred.app.achievements.service import achievement_url, version_url
 from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.pages.public import catalogue_page
-from microcred.contexts.loader import FILES_DIR
-from microcred.issuer import EU_CONTEXT
+from microcred.contexts import context_bytes
+from microcred.issuer import EU_CONTEXT, EU_CONTEXT_PATH
 
 __all__ = ["router"]
 
@@ -73,15 +74,11 @@ def catalogue(
     )
 
 
-_CONTEXT_PATH = "/" + EU_CONTEXT.split("/", 3)[3]
-
-
-@router.get(_CONTEXT_PATH, response_model=None)
+@router.get(EU_CONTEXT_PATH, response_model=None)
 def eu_context() -> Response:
     """Our EU micro-credential JSON-LD context, immutable (a change is a new versioned URL)."""
-    data = (FILES_DIR / "microcred-eu-v1.jsonld").read_bytes()
     return Response(
-        data,
+        context_bytes(EU_CONTEXT),
         media_type="application/ld+json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )

@@ -58,6 +58,7 @@ class BatchRunner:
                     kek=settings.kek(),
                     workers=self.workers,
                     status=StatusAllocator.from_settings(settings, self.services.clock),
+                    eu_context=settings.eu_context,
                     max_chunks=_CHUNKS_PER_RUN,
                 )
                 if progress.remaining == 0:

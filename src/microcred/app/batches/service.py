@@ -29,7 +29,7 @@ from microcred.app.db.tables import (
 )
 from microcred.app.issuance.service import Issuer
 from microcred.app.status.allocation import StatusAllocator
-from microcred.issuer import Award
+from microcred.issuer import EU_CONTEXT, Award
 from microcred.issuer.issue_requests import award_from_row
 from microcred.issuer.signing import check_and_sign, check_signing_suite, sign_in_worker, signing_pool
 from microcred.keys import KeyStore
@@ -105,6 +105,7 @@ def process_batch(
     workers: int = 1,
     min_pool_rows: int = 50,
     status: StatusAllocator | None = None,
+    eu_context: str = EU_CONTEXT,
 ) -> BatchProgress:
     """Issue every pending row of a batch, one transaction per chunk; safe to run in several workers at once.
 
@@ -129,7 +130,9 @@ def process_batch(
                 if version is None or institution is None:  # foreign keys make this unreachable
                     raise NotFound(f"batch {batch_id} lost its achievement version or institution")
                 if issuer is None:
-                    issuer = Issuer(institution=institution, keystore=keystore, status=status)
+                    issuer = Issuer(
+                        institution=institution, keystore=keystore, status=status, eu_context=eu_context
+                    )
                 else:
                     issuer.institution = institution
                 rows = batches_data.claim_rows(session, batch=batch, limit=chunk)

@@ -123,6 +123,7 @@ def issue(
                 kek=settings.kek(),
                 workers=workers or SIGNING_WORKERS,
                 status=StatusAllocator.from_settings(settings, utc_now),
+                eu_context=settings.eu_context,
             )
         with db.sessions() as session:
             failed_rows = batches_data.batch_errors(
@@ -151,6 +152,7 @@ def worker(
                 kek=settings.kek(),
                 workers=SIGNING_WORKERS,
                 status=StatusAllocator.from_settings(settings, utc_now),
+                eu_context=settings.eu_context,
             )
             typer.echo(
                 f"batch {public_id}: done {result.done}, failed {result.failed}, remaining {result.remaining}"

@@ -16,6 +16,7 @@ from limits import parse_many
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from microcred.issuer.credential import EU_CONTEXT_PATH
 from microcred.keys import load_or_create_kek, parse_kek
 from microcred.vc.errors import ConfigurationError
 from microcred.verifier.trust_policy import TrustSource
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         description="public URL of the issuer app; determines the did:web host; default `http://<host>:<issuer_port>`",
+    )
+    eu_context_url: str | None = Field(
+        default=None,
+        description="URL of our EU micro-credential context in issued credentials; default "
+        "`<public_base_url>/contexts/eu-microcredential/v1.jsonld` (set it to a permanent URL you registered, e.g. "
+        "a w3id.org redirect to that path)",
     )
     key_encryption_key: SecretStr | None = Field(
         default=None, description="32 bytes, base64url: seals signing keys at rest; required in production"
@@ -274,6 +281,14 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
 
+    @field_validator("eu_context_url")
+    @classmethod
+    def _context_url(cls, value: str | None) -> str | None:
+        # it goes into every credential's @context: a relative or non-web URL could never be resolved
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("eu_context_url must be an absolute https URL")
+        return value
+
     @field_validator("status_list_size")
     @classmethod
     def _list_size(cls, value: int, info: ValidationInfo) -> int:
@@ -312,6 +327,11 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Public base URL of the issuer app, without a trailing slash."""
         return (self.public_base_url or f"http://{self.host}:{self.issuer_port}").rstrip("/")
+
+    @property
+    def eu_context(self) -> str:
+        """The URL of our EU context in the credentials this deployment issues (it serves the pinned copy there)."""
+        return self.eu_context_url or f"{self.base_url}{EU_CONTEXT_PATH}"
 
     @property
     def verifier_base_url(self) -> str:

@@ -97,7 +97,12 @@ def _issue_once(
     """Issue one credential (replayed for a repeated Idempotency-Key): ``wanted(now)`` reads the request into
     the achievement version, the award and the cryptosuite; 201 with the credential and its learner page."""
     now = services.clock()
-    issuer = Issuer(institution=caller, keystore=services.keystore, status=_status(services))
+    issuer = Issuer(
+        institution=caller,
+        keystore=services.keystore,
+        status=_status(services),
+        eu_context=services.settings.eu_context,
+    )
     digest = request_hash(route, body.model_dump(mode="json"))
 
     def make() -> Any:

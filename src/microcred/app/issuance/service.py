@@ -30,6 +30,7 @@ from microcred.app.issuance import data as issuance_data
 from microcred.app.status.allocation import StatusAllocator
 from microcred.contexts import DocumentLoader, offline_loader
 from microcred.issuer import (
+    EU_CONTEXT,
     Award,
     IssuerProfile,
     build_credential,
@@ -64,6 +65,8 @@ class Issuer:
     loader: DocumentLoader = field(default=_LOADER)
     status: StatusAllocator | None = None
     """Status lists: claims the credential's status entries in the issuing transaction."""
+    eu_context: str = EU_CONTEXT
+    """The URL of our EU context in the credentials (``Settings.eu_context``: on this deployment by default)."""
     _signers: dict[str, Signer] = field(default_factory=dict)
 
     @property
@@ -114,6 +117,7 @@ class Issuer:
             award=award,
             salt=secrets.token_hex(16),
             credential_status=credential_status,
+            eu_context=self.eu_context,
         )
         return public_id, unsigned
 
@@ -139,6 +143,7 @@ class Issuer:
                     award=award,
                     salt=secrets.token_hex(16),
                     credential_status=status,
+                    eu_context=self.eu_context,
                 )
             except MicrocredError as exc:
                 out.append(exc)

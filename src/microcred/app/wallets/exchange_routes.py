@@ -114,5 +114,6 @@ def exchange(
         from_states=(move.from_state,),
         now=now,
         status=StatusAllocator.from_settings(services.settings, services.clock),
+        eu_context=services.settings.eu_context,
     )
     return JSONResponse(credentials_presentation([document]), headers=NO_STORE)

@@ -229,6 +229,7 @@ def credential(
             from_states=("token",),
             now=now,
             status=StatusAllocator.from_settings(services.settings, services.clock),
+            eu_context=services.settings.eu_context,
             refuse=credential_refusal,  # a parallel request with the same token won: its token is used up
         )
     except OAuthError as exc:

@@ -101,7 +101,9 @@ def offer_award(
     )
     created = create_offer(
         session,
-        issuer=Issuer(institution=caller, keystore=services.keystore),
+        issuer=Issuer(
+            institution=caller, keystore=services.keystore, eu_context=services.settings.eu_context
+        ),
         version=version,
         award=award,
         suite=body.cryptosuite,

@@ -28,7 +28,7 @@ from microcred.app.issuance.service import Issuer, credential_json
 from microcred.app.status.allocation import StatusAllocator
 from microcred.app.status.data import set_statuses
 from microcred.app.wallets.redemption import exchange_refusal
-from microcred.issuer import Award, Learner, check_before_signing
+from microcred.issuer import EU_CONTEXT, Award, Learner, check_before_signing
 from microcred.issuer.issue_requests import evidence_items, learner_from_fields
 from microcred.issuer.offer_state import Refusal
 from microcred.issuer.offers import (
@@ -289,6 +289,7 @@ def issue_offer(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    eu_context: str = EU_CONTEXT,
     refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
     """Issue the offered credential with ``credentialSubject.id`` = ``holder``, once (``refuse(REDEEMED)``, by
@@ -303,6 +304,7 @@ def issue_offer(
             from_states=from_states,
             now=now,
             status=status,
+            eu_context=eu_context,
             refuse=refuse,
         )
     claimed = session.execute(
@@ -317,7 +319,7 @@ def issue_offer(
     version = session.get(AchievementVersion, offer.achievement_version_id)
     if institution is None or version is None:
         raise NotFound("the offer's institution or achievement no longer exists")
-    issuer = Issuer(institution=institution, keystore=keystore, status=status)
+    issuer = Issuer(institution=institution, keystore=keystore, status=status, eu_context=eu_context)
     row: IssuedCredential = issuer.issue(
         session, version=version, award=award_of(offer, holder=holder), suite=offer.suite, now=now
     )
@@ -342,6 +344,7 @@ def deliver_issued(
     from_states: tuple[str, ...],
     now: datetime,
     status: StatusAllocator | None = None,
+    eu_context: str = EU_CONTEXT,
     refuse: Callable[[Refusal], MicrocredError] = exchange_refusal,
 ) -> dict[str, Any]:
     """Redeem an offer of an already issued credential, once: a credential naming a DID is delivered as is (the
@@ -368,7 +371,13 @@ def deliver_issued(
         raise refuse(Refusal.REDEEMED)
     if delivered is None:
         delivered = _reissue(
-            session, original=original, holder=holder, keystore=keystore, now=now, status=status
+            session,
+            original=original,
+            holder=holder,
+            keystore=keystore,
+            now=now,
+            status=status,
+            eu_context=eu_context,
         )
     session.execute(
         update(WalletOffer)
@@ -402,13 +411,14 @@ def _reissue(
     keystore: KeyStore,
     now: datetime,
     status: StatusAllocator | None,
+    eu_context: str = EU_CONTEXT,
 ) -> IssuedCredential:
     """Sign and store the DID-bound equivalent of ``original`` (checked like any credential before signing)."""
     institution = session.get(Institution, original.institution_id)
     version = session.get(AchievementVersion, original.achievement_version_id)
     if institution is None or version is None:
         raise NotFound("the credential's institution or achievement no longer exists")
-    issuer = Issuer(institution=institution, keystore=keystore, status=status)
+    issuer = Issuer(institution=institution, keystore=keystore, status=status, eu_context=eu_context)
     public_id = str(uuid.uuid4())
     entries = status(session, institution=institution, credential_public_id=public_id) if status else None
     unsigned = rebind_credential(
