@@ -13,7 +13,7 @@ from typing import Any
 
 from microcred.issuer.vocab import vocabulary
 from microcred.vc.errors import InvalidInput
-from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
+from microcred.vc.schema import EU_MICROCREDENTIAL_SCHEMA, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
 
 __all__ = [
     "CONTEXTS",
@@ -164,7 +164,11 @@ def build_credential(
         "validFrom": xsd_datetime(award.valid_from),
         "awardedDate": xsd_datetime(award.awarded_date),
         "credentialSubject": subject,
-        "credentialSchema": [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE}],
+        # OB 3.0 asks an extension to publish a schema for its terms, listed beside the OB 3.0 one
+        "credentialSchema": [
+            {"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE},
+            {"id": EU_MICROCREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE},
+        ],
     }
     if award.valid_until is not None:
         credential["validUntil"] = xsd_datetime(award.valid_until)

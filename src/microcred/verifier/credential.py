@@ -32,6 +32,7 @@ from microcred.verifier.report import Check, Policy, PresentationReport, Verific
 from microcred.verifier.status import check_status, check_status_entries
 from microcred.verifier.structure import (
     check_contexts,
+    check_declared_schemas,
     check_ob3_schema,
     check_structure,
     credential_version,
@@ -209,6 +210,7 @@ class Verifier:
         checks = [
             structure,
             check_ob3_schema(credential),
+            check_declared_schemas(credential),
             check_contexts(credential, loader=self.document_loader, known=self.contexts_known),
             proof_check,
             self._issuer_check(issuer, proof_check, controllers, resolver)

@@ -1,7 +1,7 @@
 """The public catalogue of micro-credentials (HTML, or JSON with ``Accept: application/json``) and our EU context.
 
 The EU context is published at its fixed URL (https://microcred.eu/contexts/eu-microcredential/v1.jsonld) and
-served here too, at the same path, byte for byte the pinned file.
+served here too, at the same path, byte for byte the pinned file; so is the EU extension JSON Schema.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.pages.public import catalogue_page
 from microcred.contexts.loader import FILES_DIR
 from microcred.issuer import EU_CONTEXT
+from microcred.vc.schema import EU_MICROCREDENTIAL_SCHEMA, EU_MICROCREDENTIAL_SCHEMA_PATH, schema_bytes
 
 __all__ = ["router"]
 
@@ -83,5 +84,18 @@ def eu_context() -> Response:
     return Response(
         data,
         media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+@router.get(EU_MICROCREDENTIAL_SCHEMA_PATH, response_model=None)
+def eu_schema() -> Response:
+    """Our EU extension JSON Schema (draft 2019-09), byte for byte the pinned copy, immutable like the context.
+
+    https://www.imsglobal.org/spec/ob/v3p0/#extending-the-data-model (an extension publishes a JSON Schema)
+    """
+    return Response(
+        schema_bytes(EU_MICROCREDENTIAL_SCHEMA),
+        media_type="application/schema+json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
