@@ -170,7 +170,7 @@ def test_idempotency_key_returns_the_same_credential(
 def test_awards_route_with_result_dates_and_evidence(
     client: TestClient, new_institution: Callable[..., Any]
 ) -> None:
-    it = issuing(client, new_institution())
+    it = issuing(client, new_institution(), offeredSince="2026-01-01T00:00:00Z")  # a past cohort
     response = client.post(
         f"/achievements/{it.achievement_id}/awards",
         json={

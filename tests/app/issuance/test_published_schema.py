@@ -22,6 +22,7 @@ EVERY_OPTIONAL = {
     "stackableTowards": ["https://uni.example/programmes/msc-digital-education"],
     "criteriaUrl": "https://uni.example/courses/digital-credentials/assessment",
     "humanCode": "DCE-101",
+    "offeredSince": "2026-01-01T00:00:00Z",
 }
 
 
@@ -37,7 +38,9 @@ def errors(validator: Draft201909Validator, document: Any) -> list[str]:
 def test_an_issued_credential_passes_the_published_ob3_schema_and_the_eu_schema(
     client: TestClient, new_institution: Callable[..., Any], achievement: dict[str, Any]
 ) -> None:
-    it = issuing(client, new_institution(region="IE-D"), **achievement)
+    it = issuing(
+        client, new_institution(region="IE-D"), **{"offeredSince": "2025-09-01T00:00:00Z", **achievement}
+    )
     subject = it.subject(
         id=DID_KEY,
         result=[{"value": "Pass"}],
