@@ -188,3 +188,16 @@ def test_an_impossible_definition_is_a_422_naming_the_field(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
+
+
+def test_a_wallet_offer_of_an_impossible_award_is_refused_before_it_is_stored(
+    client: TestClient, it: Any
+) -> None:
+    body = {
+        "achievement": it.achievement_id,
+        "learner": {"email": "ana@example.org"},
+        "result": {"grade": "Fail"},
+    }
+    response = client.post("/credentials/offers", json=body, headers=it.headers)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/result/grade"]
