@@ -208,6 +208,10 @@ def test_fast_schema_agrees_on_every_field_with_edge_values() -> None:
 
 def test_declared_extension_schemas_are_run_from_pinned_copies_and_unknown_ones_named() -> None:
     document = copy.deepcopy(BASE)
+    document["credentialSchema"] = [
+        {"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}
+    ]
+    assert check_declared_schemas(document) is None  # only the OB 3.0 schema: the schema check's business
     achievement = {"eqfLevel": "http://data.europa.eu/snb/eqf/6"}
     document["credentialSubject"] = {"achievement": achievement}
     # our EU schema at any deployment's URL is the pinned copy (the same bytes everywhere)

@@ -207,10 +207,11 @@ class Verifier:
         structure = check_structure(credential)
         version = credential_version(credential) or "2.0"
         issuer = issuer_id(credential)
+        declared = check_declared_schemas(credential)
         checks = [
             structure,
             check_ob3_schema(credential),
-            check_declared_schemas(credential),
+            *([declared] if declared is not None else []),
             check_contexts(credential, loader=self.document_loader, known=self.contexts_known),
             proof_check,
             self._issuer_check(issuer, proof_check, controllers, resolver)

@@ -182,23 +182,19 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
     )
 
 
-def check_declared_schemas(document: Mapping[str, Any]) -> Check:
+def check_declared_schemas(document: Mapping[str, Any]) -> Check | None:
     """Each ``credentialSchema`` besides the OB 3.0 one (checked by :func:`check_ob3_schema`) against its pinned copy.
 
     Schemas are never fetched: a declared schema this verifier ships (our EU extension schema, at whatever
     deployment serves it) is run; one it does not ship is named as not checked. The check reports and never
-    decides ``verified`` (it is not a core check). https://www.w3.org/TR/vc-data-model-2.0/#data-schemas
+    decides ``verified`` (it is not a core check); None when no other schema is declared (nothing to report).
+    https://www.w3.org/TR/vc-data-model-2.0/#data-schemas
     """
     others = [
         url for url in declared_schemas(document) if pinned_schema(url) != OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA
     ]
     if not others:
-        return Check(
-            id="declaredSchemas",
-            status="not-checked",
-            sentence="Declares no schema besides the Open Badges 3.0 one.",
-            value="not-applicable",
-        )
+        return None
     unknown = [url for url in others if pinned_schema(url) is None]
     failures: list[str] = []
     for url in others:
