@@ -133,8 +133,12 @@ def build_credential(
     award: Award,
     salt: str,
     credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    eu_schema: str = EU_MICROCREDENTIAL_SCHEMA,
 ) -> dict[str, Any]:
-    """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU; ``credential_status`` is the status hook."""
+    """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU; ``credential_status`` is the status hook.
+
+    ``eu_schema`` is where the EU extension schema is published (a deployment serves it at
+    ``/schemas/eu-microcredential/v1.json``; issuer and verifier know it at any URL with that path)."""
     if award.valid_until is not None and award.valid_until <= award.valid_from:
         raise InvalidInput('"validUntil" must be after "validFrom"', pointer="/validUntil")
     subject: dict[str, Any] = {"type": ["AchievementSubject"], **award.learner.subject_fields(salt=salt)}
@@ -167,7 +171,7 @@ def build_credential(
         # OB 3.0 asks an extension to publish a schema for its terms, listed beside the OB 3.0 one
         "credentialSchema": [
             {"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE},
-            {"id": EU_MICROCREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE},
+            {"id": eu_schema, "type": OB3_SCHEMA_TYPE},
         ],
     }
     if award.valid_until is not None:
