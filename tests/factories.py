@@ -16,6 +16,8 @@ SHARED = ROOT.parent / "shared"
 VECTORS = SHARED / "vectors"
 EDDSA_VECTORS = VECTORS / "vc-di-eddsa" / "TestVectors"
 ECDSA_VECTORS = VECTORS / "vc-di-ecdsa" / "TestVectors"
+OB3_PUBLISHED_SCHEMA = SHARED / "ob3" / "ob_v3p0_achievementcredential_schema.json"
+"""The AchievementCredential JSON Schema as 1EdTech publishes it (../shared/ob3/README.md)."""
 EXAMPLES_V2 = VECTORS / "contexts" / "credentials-examples-v2.jsonld"
 EXAMPLES_V2_URL = "https://www.w3.org/ns/credentials/examples/v2"
 # Not part of ../shared: the npm package's context the `employ` vectors use (tests/data/README.md: its source).

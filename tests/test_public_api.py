@@ -121,4 +121,4 @@ def test_the_readme_library_examples_run_offline(monkeypatch: pytest.MonkeyPatch
     for example in examples:
         exec(compile(example, "README.md", "exec"), namespace)
     assert namespace["report"].verified is True
-    assert namespace["credential"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert [p["cryptosuite"] for p in namespace["credential"]["proof"]] == ["eddsa-rdfc-2022"]

@@ -22,7 +22,9 @@ def definition(**changes: Any) -> dict[str, Any]:
 
 
 def test_codes_become_eu_uris() -> None:
-    d = AchievementDefinition.model_validate(definition(eqfLevel=7, languages=["en", "de"])).normalized()
+    d = AchievementDefinition.model_validate(
+        definition(eqfLevel=7, qfEheaCycle="second", languages=["en", "de"])
+    ).normalized()
     assert d.eqf_level == "http://data.europa.eu/snb/eqf/7"
     assert d.participation_form == "http://data.europa.eu/snb/learning-assessment/920fbb3cbe"
     assert d.languages == [
@@ -98,3 +100,23 @@ def test_document_maps_each_element() -> None:
     assert a["iscedF"] == ["http://data.europa.eu/snb/isced-f/0688"]
     assert a["inLanguage"] == "en"
     assert a["resultDescription"][0]["allowedValue"] == ["Fail", "Pass"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer"),
+    [
+        ({"name": " \t"}, "/name"),
+        ({"eqfLevel": 8, "qfEheaCycle": "second"}, "/qfEheaCycle"),
+        ({"eqfLevel": 5, "qfEheaCycle": "first"}, "/qfEheaCycle"),
+    ],
+    ids=["blank-title", "eqf-8-second-cycle", "eqf-5-first-cycle"],
+)
+def test_an_impossible_definition_names_the_field(changes: dict[str, Any], pointer: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        AchievementDefinition.model_validate(definition(**changes)).normalized()
+    assert [e["pointer"] for e in refused.value.errors] == [pointer]
+
+
+@pytest.mark.parametrize(("cycle", "level"), [("short", 5), ("first", 6), ("second", 7), ("third", 8)])
+def test_each_qf_ehea_cycle_goes_with_its_eqf_level(cycle: str, level: int) -> None:
+    AchievementDefinition.model_validate(definition(eqfLevel=level, qfEheaCycle=cycle)).normalized()

@@ -180,3 +180,36 @@ def test_eu_context_is_protected() -> None:
     c["@context"] = [*c["@context"], {"eqfLevel": "https://evil.example/level"}]
     with pytest.raises(jsonld.JsonLdError):
         jsonld.expand(c, {"documentLoader": offline_loader()})
+
+
+def test_the_eu_schema_is_declared_where_the_deployment_publishes_it_and_checked_there() -> None:
+    from microcred.issuer.completeness import check_before_signing
+    from microcred.vc.errors import ValidationFailed
+
+    deployed = "https://uni.example/schemas/eu-microcredential/v1.json"
+    credential = build_credential(
+        credential_id="urn:uuid:00000000-0000-4000-8000-000000000002",
+        issuer=ISSUER,
+        achievement=achievement(),
+        award=Award(
+            learner=Learner(did="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"),
+            awarded_date=WHEN,
+            valid_from=WHEN,
+        ),
+        salt="s4lt",
+        eu_schema=deployed,
+    )
+    assert credential["credentialSchema"][1] == {"id": deployed, "type": "1EdTechJsonSchemaValidator2019"}
+    check_before_signing(credential)
+    credential["credentialSubject"]["achievement"]["eqfLevel"] = (
+        "http://data.europa.eu/snb/eqf/7"  # first cycle
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        check_before_signing(credential)
+    assert any(
+        e["pointer"] == "/credentialSubject/achievement/eqfLevel"
+        and e["detail"].startswith(
+            "https://microcred.eu/schemas/eu-microcredential/v1.json"
+        )  # the pinned copy
+        for e in refused.value.errors
+    )

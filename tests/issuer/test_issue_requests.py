@@ -3,13 +3,18 @@ and a batch row, each into an Award (or the problem naming the field)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from microcred.issuer import CONTEXTS
-from microcred.issuer.issue_requests import award_from_row, learner_from_fields, parse_vcapi_credential
+from microcred.issuer.issue_requests import (
+    award_from_row,
+    evidence_items,
+    learner_from_fields,
+    parse_vcapi_credential,
+)
 from microcred.vc.errors import InvalidInput, IssuerMismatch
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -80,3 +85,76 @@ def test_a_batch_row_becomes_an_award_dated_now_unless_it_says_otherwise() -> No
     with pytest.raises(InvalidInput) as info:
         award_from_row({**row, "validUntil": "soon"}, now=NOW, pointer="/rows/3")
     assert info.value.pointer == "/rows/3/validUntil"
+
+
+def _award(**changes: Any) -> Any:
+    from microcred.issuer import Award, Learner
+
+    fields: dict[str, Any] = {"learner": Learner(did=LEARNER), "awarded_date": NOW, "valid_from": NOW}
+    fields.update(changes)
+    return Award(**fields)
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer", "words"),
+    [
+        ({"ects_awarded": 2.5}, "/rows/1/ects", "more than the 2 ECTS"),
+        ({"grade": "Excellent"}, "/rows/1/grade", "not on the grade scale"),
+        ({"grade": "Fail"}, "/rows/1/grade", "below the required result"),
+        ({"assessment_date": NOW + timedelta(minutes=6)}, "/rows/1/assessmentDate", "in the future"),
+        ({"awarded_date": NOW + timedelta(days=1)}, "/rows/1/awardedDate", "in the future"),
+        (
+            {"assessment_date": NOW - timedelta(days=31)},
+            "/rows/1/assessmentDate",
+            "before the achievement existed",
+        ),
+        ({"valid_until": NOW}, "/rows/1/validUntil", '"validUntil" must be after "validFrom"'),
+    ],
+    ids=[
+        "ects",
+        "outside-scale",
+        "below-required",
+        "assessed-later",
+        "awarded-later",
+        "before-defined",
+        "validity",
+    ],
+)
+def test_check_award_refuses_what_cannot_have_happened(
+    changes: dict[str, Any], pointer: str, words: str
+) -> None:
+    from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
+    from microcred.issuer.issue_requests import check_award, row_fields
+    from microcred.vc.errors import ValidationFailed
+
+    definition = AchievementDefinition.model_validate(DEMO_ACHIEVEMENT)
+    with pytest.raises(ValidationFailed) as refused:
+        check_award(
+            _award(**changes),
+            definition=definition,
+            defined_at=NOW - timedelta(days=30),
+            now=NOW,
+            fields=row_fields("/rows/1"),
+        )
+    (error,) = refused.value.errors
+    assert error["pointer"] == pointer
+    assert words in error["detail"]
+
+
+def test_check_award_allows_the_limits_and_a_recorded_failure_when_the_scale_records_all_results() -> None:
+    from microcred.issuer import DEMO_ACHIEVEMENT, AchievementDefinition
+    from microcred.issuer.issue_requests import VCAPI_FIELDS, check_award
+
+    scale = {**DEMO_ACHIEVEMENT["gradeScale"], "recordsAllResults": True}
+    definition = AchievementDefinition.model_validate({**DEMO_ACHIEVEMENT, "gradeScale": scale})
+    award = _award(ects_awarded=2.0, grade="Fail", assessment_date=NOW + timedelta(minutes=4))
+    check_award(award, definition=definition, defined_at=NOW, now=NOW, fields=VCAPI_FIELDS)
+
+
+def test_evidence_must_be_https() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        evidence_items([{"id": "https://ok.example/e"}, {"id": "javascript:alert(1)"}], "/evidence")
+    assert refused.value.pointer == "/evidence/1/id"
+    with pytest.raises(InvalidInput) as row:
+        award_from_row({"did": LEARNER, "evidenceUrl": "http://plain.example/e"}, now=NOW, pointer="/rows/3")
+    assert row.value.pointer == "/rows/3/evidenceUrl"

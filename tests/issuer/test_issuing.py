@@ -37,7 +37,7 @@ def test_issue_returns_a_signed_credential_for_the_learner() -> None:
         "2026-11-23T12:00:00Z",
         "2027-11-23T12:00:00Z",
     )
-    proof = credential["proof"]
+    (proof,) = credential["proof"]  # a one-element set: the published OB 3.0 schema wants an array
     assert (proof["type"], proof["cryptosuite"]) == ("DataIntegrityProof", "eddsa-rdfc-2022")
     assert proof["verificationMethod"] == issuer.signer.verification_method
     assert proof["created"] == "2026-11-23T12:00:00Z"

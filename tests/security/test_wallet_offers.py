@@ -43,7 +43,8 @@ def clock(app: FastAPI) -> Clock:  # noqa: F811
 
 
 @pytest.fixture
-def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:  # noqa: F811
+def it(client: TestClient, new_institution: Callable[..., Any], clock: Clock) -> Issuing:  # noqa: F811
+    # defined on the test's clock: an award may not be dated before its achievement existed
     return issuing(client, new_institution())
 
 

@@ -216,16 +216,16 @@ def test_ob3_schema_violation_fails_when_the_credential_declares_the_schema(worl
 
 def test_ob3_schema_deviation_is_a_warning_when_the_schema_is_not_declared(world: World) -> None:
     credential = world.credential()
-    credential["issuer"] = controller(world.issuer)  # VC allows a plain DID; the OB3 schema wants a Profile
+    credential["issuer"]["image"] = "https://uni.example/logo.png"  # VC allows a URL; OB 3.0 wants an Image
     report = world.verifier().verify_credential(world.sign(credential), now=NOW)
     schema = report.check("schema")
     assert (schema.status, schema.value) == ("failed", "advisory")
-    assert "the issuer is a plain DID, not a Profile object" in schema.sentence
+    assert "the issuer's image is a plain URL, not an Image object" in schema.sentence
     assert report.verified is True
     view = report.vc_api()
     assert [w["check"] for w in view["warnings"]][:1] == ["schema"]
     assert view["errors"] == []
-    assert "the issuer is a plain DID, not a Profile object" in report.verdict_sentence
+    assert "the issuer's image is a plain URL, not an Image object" in report.verdict_sentence
 
 
 def test_unsigned_credential_is_not_verified(world: World) -> None:

@@ -56,8 +56,8 @@ def test_a_tampered_credential_is_not_valid(signed: dict[str, Any], change: str)
     if change == "claim":
         tampered["credentialSubject"]["achievement"]["name"] = "Another micro-credential"
     else:
-        value = tampered["proof"]["proofValue"]
-        tampered["proof"]["proofValue"] = value[:-2] + ("2" if value[-2] != "2" else "3") + value[-1]
+        value = tampered["proof"][0]["proofValue"]
+        tampered["proof"][0]["proofValue"] = value[:-2] + ("2" if value[-2] != "2" else "3") + value[-1]
     report = Verifier.default().verify(tampered)
     assert report.verified is False
     assert report.check("proof").status == "failed"

@@ -19,7 +19,7 @@ from microcred.vc.schema import (
     exclusive_branches,
     schema_document,
 )
-from microcred.verifier.structure import check_ob3_schema, check_structure
+from microcred.verifier.structure import check_declared_schemas, check_ob3_schema, check_structure
 from tests.verifier.factories import ob3_credential
 
 RFC3339 = re.compile(
@@ -204,3 +204,29 @@ def test_fast_schema_agrees_on_every_field_with_edge_values() -> None:
             if fast_valid(document) != REFERENCE.is_valid(document):
                 disagreements.append((path, "deleted" if delete else value))
     assert disagreements == []
+
+
+def test_declared_extension_schemas_are_run_from_pinned_copies_and_unknown_ones_named() -> None:
+    document = copy.deepcopy(BASE)
+    document["credentialSchema"] = [
+        {"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}
+    ]
+    assert check_declared_schemas(document) is None  # only the OB 3.0 schema: the schema check's business
+    achievement = {"eqfLevel": "http://data.europa.eu/snb/eqf/6"}
+    document["credentialSubject"] = {"achievement": achievement}
+    # our EU schema at any deployment's URL is the pinned copy (the same bytes everywhere)
+    document["credentialSchema"] = [
+        {
+            "id": "https://uni.example:8443/schemas/eu-microcredential/v1.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
+    assert check_declared_schemas(document).status == "passed"
+    achievement["eqfLevel"] = "http://data.europa.eu/snb/eqf/9"
+    failed = check_declared_schemas(document)
+    assert failed.status == "failed"
+    assert "/credentialSubject/achievement/eqfLevel" in failed.sentence
+    other = "https://schemas.example/other/v1.json"
+    document["credentialSchema"] = [{"id": other, "type": "1EdTechJsonSchemaValidator2019"}]
+    unknown = check_declared_schemas(document)
+    assert (unknown.status, other in unknown.sentence) == ("not-checked", True)

@@ -8,6 +8,7 @@ the element-by-element mapping is in ``docs/eu-elements.md``.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -34,6 +35,15 @@ _HTTP_URL = re.compile(r"^https?://[^\s]+$")
 
 class _Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+_CYCLE_LEVEL = {
+    "https://microcred.eu/vocab/qf-ehea#short-cycle": "http://data.europa.eu/snb/eqf/5",
+    "https://microcred.eu/vocab/qf-ehea#first-cycle": "http://data.europa.eu/snb/eqf/6",
+    "https://microcred.eu/vocab/qf-ehea#second-cycle": "http://data.europa.eu/snb/eqf/7",
+    "https://microcred.eu/vocab/qf-ehea#third-cycle": "http://data.europa.eu/snb/eqf/8",
+}
+"""The EQF level of each QF-EHEA cycle (the EHEA overarching framework's correspondence, Bologna 2005/2018)."""
 
 
 class EscoSkill(_Model):
@@ -66,6 +76,9 @@ class GradeScale(_Model):
     )
     allowed_values: list[str] = Field(default_factory=list, max_length=100)
     required_value: str | None = Field(default=None, max_length=100)
+    records_all_results: bool | None = None
+    """True when a credential records every result, also one below ``required_value`` (e.g. a transcript-like
+    record of attendance); otherwise a result below it is refused, since the achievement was not earned."""
 
 
 class AchievementDefinition(_Model):
@@ -95,6 +108,9 @@ class AchievementDefinition(_Model):
     criteria_url: str | None = Field(default=None, max_length=2000)
     human_code: str | None = Field(default=None, max_length=100)
     grade_scale: GradeScale | None = None
+    offered_since: datetime | None = None
+    """Since when the micro-credential has been offered, when that is before it was defined here (a past cohort
+    awarded later): no assessment or award date may precede it. Unset, the definition's own date is the bound."""
 
     @field_validator("eqf_level", mode="before")
     @classmethod
@@ -162,6 +178,22 @@ class AchievementDefinition(_Model):
                         "detail": '"stackableTowards" items must be URLs or URNs',
                     }
                 )
+        if self.offered_since is not None and self.offered_since.tzinfo is None:
+            errors.append(
+                {"pointer": "/offeredSince", "detail": '"offeredSince" needs a timezone (e.g. "Z")'}
+            )
+        if not self.name.strip():
+            errors.append({"pointer": "/name", "detail": '"name" (the title) must not be blank'})
+        cycle_level = _CYCLE_LEVEL.get(changes.get("qf_ehea_cycle") or "")
+        level = changes.get("eqf_level")
+        if cycle_level is not None and level is not None and level != cycle_level:
+            errors.append(
+                {
+                    "pointer": "/qfEheaCycle",
+                    "detail": f'the QF-EHEA cycle "{self.qf_ehea_cycle}" is at EQF level {cycle_level.rsplit("/", 1)[-1]}, '
+                    f'not "{self.eqf_level}" (short cycle 5, first 6, second 7, third 8)',
+                }
+            )
         scale = self.grade_scale
         if (
             scale

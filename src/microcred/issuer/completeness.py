@@ -13,7 +13,12 @@ from typing import Any
 
 from microcred.issuer.vocab import vocabulary
 from microcred.vc.errors import ValidationFailed
-from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, ob3_status_view, validate_against
+from microcred.vc.schema import (
+    OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    ob3_status_view,
+    pinned_schema,
+    validate_against,
+)
 
 __all__ = ["MANDATORY_ELEMENTS", "Finding", "check_before_signing", "eu_findings"]
 
@@ -169,6 +174,15 @@ def check_before_signing(credential: Mapping[str, Any]) -> None:
         {"pointer": v.pointer, "detail": f"OB 3.0 schema: {v.message}"}
         for v in [*validate_against(view, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA), *extra]
     ]
+    schemas = credential.get("credentialSchema")
+    for entry in schemas if isinstance(schemas, list) else []:
+        # every other schema the credential declares (our EU extension schema) holds before it is signed
+        pinned = pinned_schema(str(entry.get("id", ""))) if isinstance(entry, Mapping) else None
+        if pinned is not None and pinned != OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA:
+            errors += [
+                {"pointer": v.pointer, "detail": f"{pinned}: {v.message}"}
+                for v in validate_against(credential, pinned)
+            ]
     errors += [
         {"pointer": f.pointer, "detail": f.detail, "element": f.element} for f in eu_findings(credential)
     ]

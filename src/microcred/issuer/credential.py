@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from microcred.contexts import context_bytes, digest_sri
 from microcred.issuer.vocab import vocabulary
 from microcred.vc.errors import InvalidInput
-from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
+from microcred.vc.schema import EU_MICROCREDENTIAL_SCHEMA_PATH, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
 
 __all__ = [
     "CONTEXTS",
@@ -131,6 +132,12 @@ class Award:
     evidence: Sequence[Mapping[str, Any]] = ()
 
 
+def schema_beside(eu_context: str) -> str:
+    """The EU extension schema's URL on the origin that publishes ``eu_context`` (a deployment serves both)."""
+    parts = urlsplit(eu_context)
+    return f"{parts.scheme}://{parts.netloc}{EU_MICROCREDENTIAL_SCHEMA_PATH}"
+
+
 def build_credential(
     *,
     credential_id: str,
@@ -140,9 +147,16 @@ def build_credential(
     salt: str,
     credential_status: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     eu_context: str = EU_CONTEXT,
+    eu_schema: str | None = None,
 ) -> dict[str, Any]:
     """The unsigned AchievementCredential: contexts VC v2, OB 3.0.3, EU (published at ``eu_context``, which
-    ``relatedResource`` binds to the pinned copy's digest); ``credential_status`` is the status hook."""
+    ``relatedResource`` binds to the pinned copy's digest); ``credential_status`` is the status hook.
+
+    ``eu_schema`` is where the EU extension schema is published: by default beside the EU context, at
+    ``/schemas/eu-microcredential/v1.json`` of its origin, where every deployment serves it (the verifier knows it
+    at any URL with that path)."""
+    if eu_schema is None:
+        eu_schema = schema_beside(eu_context)
     if award.valid_until is not None and award.valid_until <= award.valid_from:
         raise InvalidInput('"validUntil" must be after "validFrom"', pointer="/validUntil")
     subject: dict[str, Any] = {"type": ["AchievementSubject"], **award.learner.subject_fields(salt=salt)}
@@ -172,7 +186,11 @@ def build_credential(
         "validFrom": xsd_datetime(award.valid_from),
         "awardedDate": xsd_datetime(award.awarded_date),
         "credentialSubject": subject,
-        "credentialSchema": [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE}],
+        # OB 3.0 asks an extension to publish a schema for its terms, listed beside the OB 3.0 one
+        "credentialSchema": [
+            {"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": OB3_SCHEMA_TYPE},
+            {"id": eu_schema, "type": OB3_SCHEMA_TYPE},
+        ],
         # https://www.w3.org/TR/vc-data-model-2.0/#integrity-of-related-resources : the one context that is not
         # a W3C or 1EdTech one, so anyone resolving it can tell they got the text it was signed with
         "relatedResource": [{"id": eu_context, "digestSRI": digest_sri(context_bytes(EU_CONTEXT))}],

@@ -9,18 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from microcred.issuer.achievement import AchievementDefinition
 from microcred.issuer.credential import CONTEXTS, Award, Learner
-from microcred.vc.errors import InvalidInput, IssuerMismatch
+from microcred.vc.errors import InvalidInput, IssuerMismatch, ValidationFailed
 
 __all__ = [
+    "AWARDS_ROUTE_FIELDS",
+    "CLOCK_SKEW",
+    "VCAPI_FIELDS",
+    "AwardFields",
     "VcApiRequest",
     "award_from_row",
+    "check_award",
     "evidence_items",
     "learner_from_fields",
     "parse_vcapi_credential",
+    "row_fields",
 ]
 
 _DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]+(#.*)?$")
@@ -54,8 +61,16 @@ def _datetime(value: Any, pointer: str) -> datetime:
     return parsed
 
 
+def _https(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith("https://") and len(value) > len("https://")
+
+
 def evidence_items(items: Any, pointer: str) -> list[dict[str, Any]]:
-    """Evidence entries limited to OB3 Evidence properties (anything else would be dropped when signing)."""
+    """Evidence entries limited to OB3 Evidence properties (anything else would be dropped when signing).
+
+    An evidence ``id`` is a link the learner page and verifiers show; only https is accepted, so no
+    ``javascript:``, ``data:`` or plain-http link is ever signed into a credential.
+    """
     if items is None:
         return []
     if not isinstance(items, list):
@@ -67,6 +82,8 @@ def evidence_items(items: Any, pointer: str) -> list[dict[str, Any]]:
                 f'"evidence" items are objects with only {", ".join(sorted(_ALLOWED_EVIDENCE))}',
                 pointer=f"{pointer}/{index}",
             )
+        if "id" in item and not _https(item["id"]):
+            raise InvalidInput('an evidence "id" must be an https URL', pointer=f"{pointer}/{index}/id")
         out.append({k: v for k, v in item.items() if k != "type" and isinstance(v, str)})
     return out
 
@@ -224,6 +241,8 @@ def award_from_row(payload: Mapping[str, Any], *, now: datetime, pointer: str) -
 
     valid_from = when("validFrom") or now
     evidence = [{"id": payload["evidenceUrl"], "name": "Evidence"}] if payload.get("evidenceUrl") else []
+    if evidence and not _https(payload["evidenceUrl"]):
+        raise InvalidInput('"evidenceUrl" must be an https URL', pointer=f"{pointer}/evidenceUrl")
     return Award(
         learner=learner,
         awarded_date=when("awardedDate") or valid_from,
@@ -234,3 +253,124 @@ def award_from_row(payload: Mapping[str, Any], *, now: datetime, pointer: str) -
         assessment_date=when("assessmentDate"),
         evidence=evidence,
     )
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the issuer's clock an assessment or award date may be (the caller's clock may run ahead)."""
+
+
+@dataclass(frozen=True)
+class AwardFields:
+    """Where each award field sits in the request that gave it (JSON pointers), so a problem names it there."""
+
+    awarded_date: str
+    valid_until: str
+    grade: str
+    ects: str
+    assessment_date: str
+
+
+VCAPI_FIELDS = AwardFields(
+    awarded_date="/credential/awardedDate",
+    valid_until="/credential/validUntil",
+    grade="/credential/credentialSubject/result/0/value",
+    ects="/credential/credentialSubject/creditsEarned",
+    assessment_date="/credential/credentialSubject/assessmentDate",
+)
+"""``POST /credentials/issue`` (a VC-API unsigned credential)."""
+
+AWARDS_ROUTE_FIELDS = AwardFields(
+    awarded_date="/awardedDate",
+    valid_until="/validUntil",
+    grade="/result/grade",
+    ects="/result/ectsAwarded",
+    assessment_date="/result/assessmentDate",
+)
+"""``POST /achievements/{id}/awards``."""
+
+
+def row_fields(pointer: str) -> AwardFields:
+    """The fields of one batch row at ``pointer`` (``/rows/N``), named as in the CSV / JSON Lines columns."""
+    return AwardFields(
+        awarded_date=f"{pointer}/awardedDate",
+        valid_until=f"{pointer}/validUntil",
+        grade=f"{pointer}/grade",
+        ects=f"{pointer}/ects",
+        assessment_date=f"{pointer}/assessmentDate",
+    )
+
+
+def _below(value: str, required: str, allowed: list[str]) -> bool:
+    """Whether ``value`` ranks below ``required``: by position in ``allowed`` (OB 3.0 orders allowedValue "from
+    low to high", https://www.imsglobal.org/spec/ob/v3p0/#resultdescription), else as numbers."""
+    if allowed:
+        return value in allowed and required in allowed and allowed.index(value) < allowed.index(required)
+    try:
+        return float(value) < float(required)
+    except ValueError:
+        return False
+
+
+def check_award(
+    award: Award,
+    *,
+    definition: AchievementDefinition,
+    defined_at: datetime,
+    now: datetime,
+    fields: AwardFields,
+    skew: timedelta = CLOCK_SKEW,
+) -> None:
+    """Refuse an award that cannot have happened; ValidationFailed names each field by its pointer.
+
+    ECTS earned within the ECTS available; a result among the grade scale's allowed values and, unless the
+    achievement records all results (``gradeScale.recordsAllResults``), not below its required value; assessment
+    and award dates neither in the future (beyond ``skew``) nor before the achievement existed (its
+    ``offeredSince``, else ``defined_at``, when it was defined here); ``validUntil`` after ``validFrom``.
+    """
+    errors: list[dict[str, str]] = []
+
+    def refuse(pointer: str, detail: str) -> None:
+        errors.append({"pointer": pointer, "detail": detail})
+
+    if definition.offered_since is not None:
+        defined_at = definition.offered_since
+    if award.ects_awarded is not None and award.ects_awarded > definition.ects:
+        refuse(
+            fields.ects,
+            f"{award.ects_awarded:g} ECTS earned is more than the {definition.ects:g} ECTS the achievement offers",
+        )
+    scale = definition.grade_scale
+    if award.grade is not None and scale is not None:
+        allowed = list(scale.allowed_values)
+        if allowed and award.grade not in allowed:
+            refuse(fields.grade, f'"{award.grade}" is not on the grade scale ({", ".join(allowed)})')
+        elif (
+            scale.required_value
+            and not scale.records_all_results
+            and _below(award.grade, scale.required_value, allowed)
+        ):
+            refuse(
+                fields.grade,
+                f'"{award.grade}" is below the required result "{scale.required_value}", so the achievement was '
+                'not earned (an achievement that records every result sets "gradeScale.recordsAllResults")',
+            )
+    for pointer, when, what in (
+        (fields.assessment_date, award.assessment_date, "assessment"),
+        (fields.awarded_date, award.awarded_date, "award"),
+    ):
+        if when is None:
+            continue
+        if when > now + skew:
+            refuse(pointer, f"the {what} date {when.isoformat()} is in the future")
+        elif when < defined_at:
+            refuse(
+                pointer,
+                f"the {what} date {when.isoformat()} is before the achievement existed "
+                f'({defined_at.isoformat()}; a definition gives an earlier start as "offeredSince")',
+            )
+    if award.valid_until is not None and award.valid_until <= award.valid_from:
+        refuse(fields.valid_until, '"validUntil" must be after "validFrom"')
+    if errors:
+        raise ValidationFailed(
+            "impossible award: " + "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors), errors=errors
+        )

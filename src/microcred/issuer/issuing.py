@@ -19,6 +19,7 @@ from microcred.contexts import DocumentLoader, offline_loader
 from microcred.issuer.achievement import AchievementDefinition, achievement_document
 from microcred.issuer.completeness import check_before_signing
 from microcred.issuer.credential import Award, IssuerProfile, Learner, build_credential
+from microcred.issuer.signing import proof_as_set
 from microcred.keys import Signer
 from microcred.suites import sign
 from microcred.vc.errors import KeyMaterialError
@@ -79,4 +80,6 @@ class Issuer:
             credential_status=credential_status,
         )
         check_before_signing(unsigned)
-        return sign(unsigned, signer=self.signer, loader=self.loader, created=at, suite=self.suite)
+        return proof_as_set(
+            sign(unsigned, signer=self.signer, loader=self.loader, created=at, suite=self.suite)
+        )

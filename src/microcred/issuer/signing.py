@@ -29,6 +29,7 @@ __all__ = [
     "SignerRecipe",
     "check_and_sign",
     "check_signing_suite",
+    "proof_as_set",
     "sign_in_worker",
     "signing_pool",
 ]
@@ -61,8 +62,19 @@ def check_and_sign(
     check_before_signing(unsigned)
     # our own credential: the EU context at this deployment's URL is the pinned copy its relatedResource names
     loader = aliased_loader(loader, declared_aliases(unsigned))
-    signed = sign(unsigned, signer=signer, loader=loader, created=now, suite=suite)
+    signed = proof_as_set(sign(unsigned, signer=signer, loader=loader, created=now, suite=suite))
     return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+
+
+def proof_as_set(signed: dict[str, Any]) -> dict[str, Any]:
+    """``signed`` with its one proof written as a one-element set, the form the OB 3.0 schema requires.
+
+    VC Data Integrity allows a proof object or a set of proofs (https://www.w3.org/TR/vc-data-integrity/#proofs);
+    both give the same proof graph, and the proof is never part of what it signs, so wrapping it after signing
+    changes nothing a verifier checks. The published AchievementCredential schema accepts only the array.
+    """
+    proof = signed.get("proof")
+    return {**signed, "proof": [proof]} if isinstance(proof, Mapping) else signed
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ _EXT_TYPE = re.compile(r"ext:[A-Za-z0-9._-]+")
 def achievement_types() -> frozenset[str]:
     """The OB 3.0 ``achievementType`` enumeration, read from the pinned OB3 JSON Schema in ``vc/schemas``."""
     schema = json.loads(_SCHEMA.read_text(encoding="utf-8"))
-    choices = schema["$defs"]["Achievement"]["properties"]["achievementType"]["anyOf"]
+    choices = schema["$defs"]["Achievement"]["properties"]["achievementType"]["oneOf"]
     return frozenset(v for choice in choices for v in choice.get("enum", ()))
 
 

@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import fastjsonschema
 from fastjsonschema.draft04 import CodeGeneratorDraft04
 from jsonschema import Draft201909Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import best_match
 
 from microcred.vc.errors import MicrocredError
 
 __all__ = [
+    "EU_MICROCREDENTIAL_SCHEMA",
+    "EU_MICROCREDENTIAL_SCHEMA_PATH",
     "OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA",
     "OB3_SCHEMA_TYPE",
     "SchemaViolation",
@@ -28,6 +32,8 @@ __all__ = [
     "exclusive_branches",
     "is_valid",
     "ob3_status_view",
+    "pinned_schema",
+    "schema_bytes",
     "schema_document",
     "validate_against",
 ]
@@ -37,6 +43,9 @@ OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 OB3_SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
+EU_MICROCREDENTIAL_SCHEMA = "https://microcred.eu/schemas/eu-microcredential/v1.json"
+"""Our EU extension schema's id; each deployment publishes it at :data:`EU_MICROCREDENTIAL_SCHEMA_PATH`."""
+EU_MICROCREDENTIAL_SCHEMA_PATH = "/schemas/eu-microcredential/v1.json"
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 _DATE_TIME = re.compile(CodeGeneratorDraft04.FORMAT_REGEXS["date-time"])
 
@@ -53,12 +62,30 @@ class SchemaViolation:
 @cache
 def _manifest() -> dict[str, Mapping[str, Any]]:
     raw = json.loads((SCHEMAS_DIR / "manifest.json").read_text(encoding="utf-8"))
-    return {entry["id"]: entry for entry in raw["schemas"]}
+    # a schema may be published at several URLs (1EdTech serves the OB 3.0 one under json/ and json-ld/)
+    return {url: entry for entry in raw["schemas"] for url in (entry["id"], *entry.get("aliases", ()))}
+
+
+def pinned_schema(url: str) -> str | None:
+    """The id of the shipped schema published at ``url``, or None when none is shipped (nothing is ever fetched).
+
+    Our own schemas are served by every deployment at a fixed path, with the same bytes, so any http(s) URL with
+    that path names the pinned copy (as the EU context does: one content, many hosts).
+    """
+    manifest = _manifest()
+    if url in manifest:
+        return str(manifest[url]["id"])
+    parts = urlsplit(url)
+    if parts.scheme in ("https", "http") and parts.netloc and not parts.query and not parts.fragment:
+        for entry in manifest.values():
+            if entry.get("path") == parts.path:
+                return str(entry["id"])
+    return None
 
 
 @cache
-def schema_document(schema_id: str) -> Mapping[str, Any]:
-    """The pinned schema published at ``schema_id`` (sha256-checked); MicrocredError for an unknown id."""
+def schema_bytes(schema_id: str) -> bytes:
+    """The pinned schema file published at ``schema_id`` (sha256-checked); MicrocredError for an unknown id."""
     entry = _manifest().get(schema_id)
     if entry is None:
         raise MicrocredError(f'no JSON Schema "{schema_id}" is shipped')
@@ -68,7 +95,13 @@ def schema_document(schema_id: str) -> Mapping[str, Any]:
         raise MicrocredError(
             f"schema file {entry['file']} has sha256 {digest}, manifest pins {entry['sha256']}"
         )
-    document: Mapping[str, Any] = json.loads(data)
+    return bytes(data)
+
+
+@cache
+def schema_document(schema_id: str) -> Mapping[str, Any]:
+    """The pinned schema published at ``schema_id``, parsed; MicrocredError for an unknown id."""
+    document: Mapping[str, Any] = json.loads(schema_bytes(schema_id))
     return document
 
 
@@ -255,6 +288,11 @@ def _sentence(error: ValidationError) -> str:
     path = tuple(str(p) for p in error.absolute_path if not isinstance(p, int))
     subject, cls = _subject(path)
     kind, expected, instance = error.validator, error.validator_value, error.instance
+    if kind in ("oneOf", "anyOf") and error.context:
+        # the branch closest to the value says more than "none of the shapes" (an Image object, not a URL)
+        # (a branch refusing the value's JSON type at its root is not the branch meant)
+        meant = [e for e in error.context if e.validator != "type" or e.relative_path]
+        return _sentence(best_match(meant or error.context))
     if kind == "type":
         wanted = expected if isinstance(expected, list) else [expected]
         if "object" in wanted and cls is not None:

@@ -33,6 +33,7 @@ from microcred.verifier.report import Check, Policy, PresentationReport, Verific
 from microcred.verifier.status import check_status, check_status_entries
 from microcred.verifier.structure import (
     check_contexts,
+    check_declared_schemas,
     check_ob3_schema,
     check_structure,
     credential_version,
@@ -218,9 +219,11 @@ class Verifier:
         structure = check_structure(credential)
         version = credential_version(credential) or "2.0"
         issuer = issuer_id(credential)
+        declared = check_declared_schemas(credential)
         checks = [
             structure,
             check_ob3_schema(credential),
+            *([declared] if declared is not None else []),
             check_declared_digests(credential, aliases=contexts.aliases)
             or check_contexts(
                 credential,

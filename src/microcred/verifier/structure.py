@@ -12,7 +12,12 @@ from typing import Any
 
 from microcred.contexts import DocumentLoader
 from microcred.vc.errors import MicrocredError
-from microcred.vc.schema import OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, ob3_status_view, validate_against
+from microcred.vc.schema import (
+    OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    ob3_status_view,
+    pinned_schema,
+    validate_against,
+)
 from microcred.verifier.report import ADVISORY, Check
 
 __all__ = [
@@ -20,6 +25,7 @@ __all__ = [
     "CREDENTIALS_V2",
     "OB3_TYPES",
     "check_contexts",
+    "check_declared_schemas",
     "check_ob3_schema",
     "check_structure",
     "credential_version",
@@ -96,13 +102,25 @@ def check_structure(document: Mapping[str, Any], *, kind: str = "VerifiableCrede
 
 
 def _as_v2(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A VC 1.1-era OB3 credential with its date fields named as in 2.0, so the one schema applies."""
+    """A VC 1.1-era OB3 credential with its base context and date fields as in 2.0, so the one schema applies."""
     copy = dict(document)
     if credential_version(document) == "1.1":
+        copy["@context"] = [CREDENTIALS_V2, *_as_list(document.get("@context"))[1:]]
         for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
             if old in copy and new not in copy:
                 copy[new] = copy.pop(old)
     return copy
+
+
+def _proof_as_set(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document with a single ``proof`` object written as a one-element set, as the OB 3.0 schema asks.
+
+    VC Data Integrity allows one proof as an object or a set of proofs
+    (https://www.w3.org/TR/vc-data-integrity/#proofs); both are the same RDF graph, so a proof written as an object
+    is no deviation from OB 3.0 worth reporting. The credential itself is never rewritten.
+    """
+    proof = document.get("proof")
+    return {**document, "proof": [proof]} if isinstance(proof, Mapping) else document
 
 
 def declared_schemas(document: Mapping[str, Any]) -> list[str]:
@@ -137,9 +155,9 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
             sentence="An Open Badges credential must name an OB 3.0 context second in @context.",
             problem_type=MALFORMED,
         )
-    declared = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA in declared_schemas(document)
+    declared = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA in map(pinned_schema, declared_schemas(document))
     # Several status entries (revocation + suspension) are VC 2.0; the OB 3.0 schema checks the first.
-    candidate, extra = ob3_status_view(_as_v2(document))
+    candidate, extra = ob3_status_view(_proof_as_set(_as_v2(document)))
     violations = [*extra, *validate_against(candidate, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)]
     if not violations:
         return Check(
@@ -161,6 +179,48 @@ def check_ob3_schema(document: Mapping[str, Any]) -> Check:
         f"so this does not make it invalid: {shown}.",
         problem_type=MALFORMED,
         value=ADVISORY,
+    )
+
+
+def check_declared_schemas(document: Mapping[str, Any]) -> Check | None:
+    """Each ``credentialSchema`` besides the OB 3.0 one (checked by :func:`check_ob3_schema`) against its pinned copy.
+
+    Schemas are never fetched: a declared schema this verifier ships (our EU extension schema, at whatever
+    deployment serves it) is run; one it does not ship is named as not checked. The check reports and never
+    decides ``verified`` (it is not a core check); None when no other schema is declared (nothing to report).
+    https://www.w3.org/TR/vc-data-model-2.0/#data-schemas
+    """
+    others = [
+        url for url in declared_schemas(document) if pinned_schema(url) != OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA
+    ]
+    if not others:
+        return None
+    unknown = [url for url in others if pinned_schema(url) is None]
+    failures: list[str] = []
+    for url in others:
+        pinned = pinned_schema(url)
+        if pinned is not None:
+            violations = validate_against(document, pinned)
+            failures += [f"{v.pointer}: {v.message}" for v in violations[:5]]
+    if failures:
+        return Check(
+            id="declaredSchemas",
+            status="failed",
+            sentence="Does not match a schema it declares: " + "; ".join(failures) + ".",
+            problem_type=MALFORMED,
+        )
+    if unknown:
+        named = ", ".join(f'"{url}"' for url in unknown)
+        return Check(
+            id="declaredSchemas",
+            status="not-checked",
+            sentence=f"Declares the schema {named}, which this verifier does not have (schemas are never "
+            "fetched), so it was not checked.",
+        )
+    return Check(
+        id="declaredSchemas",
+        status="passed",
+        sentence=f"Matches the {len(others)} further schema(s) it declares, checked against pinned copies.",
     )
 
 

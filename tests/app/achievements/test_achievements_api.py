@@ -104,7 +104,15 @@ def test_public_read_as_json_ld_or_html(client: TestClient, new_institution: Cal
 
 def test_catalogue_filters_and_json(client: TestClient, new_institution: Callable[..., Any]) -> None:
     it = issuing(client, new_institution())
-    issuing(client, new_institution("uni-b"), name="Data stewardship", eqfLevel="7", ects=5, iscedF=["0612"])
+    issuing(
+        client,
+        new_institution("uni-b"),
+        name="Data stewardship",
+        eqfLevel="7",
+        qfEheaCycle="second",
+        ects=5,
+        iscedF=["0612"],
+    )
     listing = client.get("/catalogue", headers={"Accept": "application/json"}).json()["achievements"]
     assert [(a["name"], a["version"]) for a in listing] == [
         ("Data stewardship", 1),

@@ -41,7 +41,7 @@ def credentials(app: FastAPI) -> list[IssuedCredential]:
 def test_csv_batch_reports_progress_and_row_errors(
     app: FastAPI, client: TestClient, new_institution: Callable[..., Any]
 ) -> None:
-    it = issuing(client, new_institution())
+    it = issuing(client, new_institution(), offeredSince="2026-01-01T00:00:00Z")  # a past cohort
     response = client.post(
         "/batches",
         params={"achievement": it.achievement_id},

@@ -95,7 +95,7 @@ def test_issue_csv_with_progress_and_row_errors(demo: Settings, tmp_path: Path) 
     finally:
         engine.dispose()
     assert len(documents) == 12
-    assert all(d["proof"]["cryptosuite"] == "eddsa-rdfc-2022" for d in documents)
+    assert all([p["cryptosuite"] for p in d["proof"]] == ["eddsa-rdfc-2022"] for d in documents)
 
 
 def test_worker_reports_when_nothing_is_pending(demo: Settings) -> None:

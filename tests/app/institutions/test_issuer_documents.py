@@ -79,7 +79,7 @@ def test_profile_is_an_ob3_profile(client: TestClient, new_institution: NewInsti
         "address": {"type": ["Address"], "addressCountryCode": "IE", "addressRegion": "IE061"},
         "otherIdentifier": [
             {
-                "type": ["IdentifierEntry"],
+                "type": "IdentifierEntry",
                 "identifier": created["signingKey"]["didKey"],
                 "identifierType": "identifier",
             }

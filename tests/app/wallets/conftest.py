@@ -21,5 +21,6 @@ def clock(app: FastAPI) -> Clock:
 
 
 @pytest.fixture
-def it(client: TestClient, new_institution: Callable[..., Any]) -> Issuing:
+def it(client: TestClient, new_institution: Callable[..., Any], clock: Clock) -> Issuing:
+    # defined on the test's clock: an award may not be dated before its achievement existed
     return issuing(client, new_institution())

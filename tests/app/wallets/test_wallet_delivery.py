@@ -111,7 +111,7 @@ def test_openid4vci_wallet_gets_an_equivalent_credential_bound_to_its_did(
     same = {k: v for k, v in original.items() if k not in {"id", "proof", "credentialStatus"}}
     same["credentialSubject"] = {**original["credentialSubject"], "id": wallet.did}
     assert {k: v for k, v in credential.items() if k not in {"id", "proof", "credentialStatus"}} == same
-    assert credential["proof"]["created"] == clock.now.isoformat().replace("+00:00", "Z")
+    assert credential["proof"][0]["created"] == clock.now.isoformat().replace("+00:00", "Z")
     # one new credential and one new status entry; linked to the original; the original unchanged
     assert counts(app) == (before[0] + 1, before[1] + 1)
     (row,) = offer_rows(app)

@@ -2,7 +2,7 @@
 
 Every deployment serves our EU context at ``EU_CONTEXT_PATH`` (the path of the URL the first credentials carried,
 https://microcred.eu/contexts/eu-microcredential/v1.jsonld), byte for byte the pinned file: credentials it issues
-name it there (``Settings.eu_context``), so anyone can resolve it.
+name it there (``Settings.eu_context``), so anyone can resolve it. The EU extension JSON Schema is served the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from microcred.app.core.deps import ServicesDep, SessionDep
 from microcred.app.pages.public import catalogue_page
 from microcred.contexts import context_bytes
 from microcred.issuer import EU_CONTEXT, EU_CONTEXT_PATH
+from microcred.vc.schema import EU_MICROCREDENTIAL_SCHEMA, EU_MICROCREDENTIAL_SCHEMA_PATH, schema_bytes
 
 __all__ = ["router"]
 
@@ -80,5 +81,18 @@ def eu_context() -> Response:
     return Response(
         context_bytes(EU_CONTEXT),
         media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+@router.get(EU_MICROCREDENTIAL_SCHEMA_PATH, response_model=None)
+def eu_schema() -> Response:
+    """Our EU extension JSON Schema (draft 2019-09), byte for byte the pinned copy, immutable like the context.
+
+    https://www.imsglobal.org/spec/ob/v3p0/#extending-the-data-model (an extension publishes a JSON Schema)
+    """
+    return Response(
+        schema_bytes(EU_MICROCREDENTIAL_SCHEMA),
+        media_type="application/schema+json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )

@@ -27,10 +27,10 @@ from microcred.app.db.tables import (
     Institution,
     IssuedCredential,
 )
-from microcred.app.issuance.service import Issuer
+from microcred.app.issuance.service import Issuer, check_possible
 from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import EU_CONTEXT, Award
-from microcred.issuer.issue_requests import award_from_row
+from microcred.issuer.issue_requests import award_from_row, row_fields
 from microcred.issuer.signing import check_and_sign, check_signing_suite, sign_in_worker, signing_pool
 from microcred.keys import KeyStore
 from microcred.vc.errors import (
@@ -196,7 +196,10 @@ def _issue_rows(
     parsed: list[tuple[BatchRow, Award]] = []
     for row in rows:
         try:
-            parsed.append((row, award_from_row(row.payload, now=now, pointer=f"/rows/{row.row_number}")))
+            pointer = f"/rows/{row.row_number}"
+            award = award_from_row(row.payload, now=now, pointer=pointer)
+            check_possible(version, award, now=now, fields=row_fields(pointer))
+            parsed.append((row, award))
         except MicrocredError as exc:
             row.state, row.error = "failed", exc.detail
     # The chunk's status entries are claimed together (a few multi-row statements, not three per credential).

@@ -176,7 +176,7 @@ def profile_document(session: Session, *, institution: Institution) -> dict[str,
         "address": address,
         "otherIdentifier": [
             {
-                "type": ["IdentifierEntry"],
+                "type": "IdentifierEntry",
                 "identifier": did_key(k.public_key_multibase),
                 "identifierType": "identifier",
             }

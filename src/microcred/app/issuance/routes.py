@@ -24,12 +24,24 @@ from microcred.app.db.tables import AchievementVersion, Institution, IssuedCrede
 from microcred.app.issuance import data as issuance_data
 from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key
 from microcred.app.issuance.requests import AwardRequest, IssueRequest
-from microcred.app.issuance.service import Issuer, credential_json, issue_idempotent, request_hash
+from microcred.app.issuance.service import (
+    Issuer,
+    check_possible,
+    credential_json,
+    issue_idempotent,
+    request_hash,
+)
 from microcred.app.pages.learner import learner_page
 from microcred.app.pages.templating import wants_html
 from microcred.app.status.allocation import StatusAllocator
 from microcred.issuer import Award
-from microcred.issuer.issue_requests import evidence_items, learner_from_fields, parse_vcapi_credential
+from microcred.issuer.issue_requests import (
+    AWARDS_ROUTE_FIELDS,
+    VCAPI_FIELDS,
+    evidence_items,
+    learner_from_fields,
+    parse_vcapi_credential,
+)
 from microcred.issuer.signing import check_signing_suite
 from microcred.vc.errors import InvalidInput
 
@@ -140,6 +152,7 @@ def issue_credential(
             institution=caller,
             pointer="/credential/credentialSubject/achievement/id",
         )
+        check_possible(version, request.award, now=now, fields=VCAPI_FIELDS)
         return version, request.award, body.options.cryptosuite
 
     return _issue_once(
@@ -182,6 +195,7 @@ def award_achievement(
             assessment_date=_aware(body.result.assessment_date, "/result/assessmentDate"),
             evidence=evidence_items(body.evidence, "/evidence"),
         )
+        check_possible(version, award, now=now, fields=AWARDS_ROUTE_FIELDS)
         return version, award, body.cryptosuite
 
     return _issue_once(

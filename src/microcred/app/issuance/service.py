@@ -35,6 +35,8 @@ from microcred.issuer import (
     IssuerProfile,
     build_credential,
 )
+from microcred.issuer.achievement import AchievementDefinition
+from microcred.issuer.issue_requests import AwardFields, check_award
 from microcred.issuer.signing import SignerRecipe, check_and_sign, check_signing_suite
 from microcred.keys import KeyStore, Signer
 from microcred.vc.errors import (
@@ -43,7 +45,7 @@ from microcred.vc.errors import (
     MicrocredError,
 )
 
-__all__ = ["Issuer", "credential_json", "issue_idempotent", "request_hash"]
+__all__ = ["Issuer", "check_possible", "credential_json", "issue_idempotent", "request_hash"]
 
 _LOADER = offline_loader()
 _OPENED: weakref.WeakKeyDictionary[KeyStore, dict[tuple[str, bytes], Signer]] = weakref.WeakKeyDictionary()
@@ -223,6 +225,17 @@ class Issuer:
     def recipe(self, session: Session, *, suite: str, kek: bytes) -> SignerRecipe:
         """How a worker process opens this institution's active signer itself (sealed seed + key-encryption key)."""
         return institution_keys(self.institution).recipe(session, kek=kek, suite=suite)
+
+
+def check_possible(version: AchievementVersion, award: Award, *, now: datetime, fields: AwardFields) -> None:
+    """The award's impossible values refused (ECTS, grade, dates), each named at ``fields`` in the request."""
+    check_award(
+        award,
+        definition=AchievementDefinition.model_validate(version.definition),
+        defined_at=version.created_at,
+        now=now,
+        fields=fields,
+    )
 
 
 def request_hash(route: str, body: Any) -> str:

@@ -44,6 +44,7 @@ CHECK_NAMES: dict[str, str] = {
     "validity": "Validity dates",
     "status": "Revocation and suspension",
     "trust": "Trust registry",
+    "declaredSchemas": "Other declared schemas",
     "endorsements": "Endorsements",
     "holder": "Holder's signature",
 }

@@ -24,12 +24,12 @@ from microcred.app.db.tables import (
     IssuedCredential,
     WalletOffer,
 )
-from microcred.app.issuance.service import Issuer, credential_json
+from microcred.app.issuance.service import Issuer, check_possible, credential_json
 from microcred.app.status.allocation import StatusAllocator
 from microcred.app.status.data import set_statuses
 from microcred.app.wallets.redemption import exchange_refusal
 from microcred.issuer import EU_CONTEXT, Award, Learner, check_before_signing
-from microcred.issuer.issue_requests import evidence_items, learner_from_fields
+from microcred.issuer.issue_requests import AWARDS_ROUTE_FIELDS, evidence_items, learner_from_fields
 from microcred.issuer.offer_state import Refusal
 from microcred.issuer.offers import (
     TX_CODE_LENGTH,
@@ -181,9 +181,9 @@ def create_offer(
         expires_at=now + ttl,
     )
     code = _mint_code(row, reference=reference, now=now, code_ttl=code_ttl)
-    _, unsigned = issuer.prepare(
-        version=version, award=award_of(row, holder=row.learner_did or PLACEHOLDER_DID)
-    )
+    offered = award_of(row, holder=row.learner_did or PLACEHOLDER_DID)
+    check_possible(version, offered, now=now, fields=AWARDS_ROUTE_FIELDS)
+    _, unsigned = issuer.prepare(version=version, award=offered)
     check_before_signing(unsigned)
     if version.used_at is None:
         version.used_at = (
