@@ -15,7 +15,11 @@ from urllib.parse import urlsplit
 from microcred.contexts import context_bytes, digest_sri
 from microcred.issuer.vocab import vocabulary
 from microcred.vc.errors import InvalidInput
-from microcred.vc.schema import EU_MICROCREDENTIAL_SCHEMA_PATH, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_TYPE
+from microcred.vc.schema import (
+    EU_MICROCREDENTIAL_SCHEMA_PATH,
+    OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    OB3_SCHEMA_TYPE,
+)
 
 __all__ = [
     "CONTEXTS",
