@@ -82,7 +82,9 @@ def test_manifest_records_source_package_and_canonical_digest() -> None:
         if entry["url"] in OWN_CANONICAL_SHA256:
             assert entry["source"] == "microcred", entry
         elif entry["url"] == EDC_CONTEXT:
-            assert entry["source"].startswith("github:european-commission-empl/European-Learning-Model@"), entry
+            assert entry["source"].startswith("github:european-commission-empl/European-Learning-Model@"), (
+                entry
+            )
         elif "/clr/" in entry["url"]:
             assert entry["source"].startswith("github:1EdTech/digital-credentials-public-validator@"), entry
         else:

@@ -212,14 +212,20 @@ def _learning_outcomes(
 
 def _assessment_specification(achievement: Mapping[str, Any], lang: str, *, title: str) -> dict[str, Any]:
     """EU elements M9 (type of assessment), M10 (mode) and the grading scheme of O3."""
+    kinds = [_concept("assessment-types", uri, lang) for uri in _as_list(achievement.get("assessmentType"))]
     spec: dict[str, Any] = {
         "id": f"{achievement['id']}#assessment",
         "type": "LearningAssessmentSpecification",
         "title": {lang: title},
-        "dcType": [
-            _concept("assessment-types", uri, lang) for uri in _as_list(achievement.get("assessmentType"))
-        ],
     }
+    if len(kinds) == 1:
+        spec["dcType"] = kinds[0]
+    else:
+        # A specification has one type: several assessment types are its parts.
+        spec["hasPart"] = [
+            {"type": "LearningAssessmentSpecification", "title": dict(kind["prefLabel"]), "dcType": kind}
+            for kind in kinds
+        ]
     if achievement.get("participationForm"):
         spec["mode"] = _concept("participation-forms", achievement["participationForm"], lang)
     for description in _as_list(achievement.get("resultDescription"))[:1]:
@@ -385,6 +391,15 @@ def elm_credential(
             "framework": _fixed(achievement.get("creditSystem", ECTS), lang),
             "point": _text(subject["creditsEarned"]),
         }
+    evidence = [
+        {"type": "WebResource", "contentURL": item["id"], "title": {lang: item.get("name") or item["id"]}}
+        for item in _as_list(credential.get("evidence"))
+        if item.get("id")
+    ]
+    if evidence:
+        # EDC's Evidence needs an evidence-type concept the OB3 record does not have: the evidence items are
+        # the achievement's supplementary documents.
+        claim["supplementaryDocument"] = evidence
     results: Sequence[Mapping[str, Any]] = _as_list(subject.get("result"))
     if results:
         assessment: dict[str, Any] = {
@@ -395,7 +410,7 @@ def elm_credential(
             "specifiedBy": f"{achievement['id']}#assessment",
         }
         if subject.get("assessmentDate"):
-            assessment["issued"] = subject["assessmentDate"]
+            assessment["dateIssued"] = subject["assessmentDate"]
         if achievement.get("supervisionVerification"):
             assessment["idVerification"] = _concept(
                 "supervision-verification", achievement["supervisionVerification"], lang
@@ -417,11 +432,4 @@ def elm_credential(
     }
     if credential.get("validUntil"):
         document["validUntil"] = credential["validUntil"]
-    evidence = [
-        {"id": item["id"], "type": "Evidence", "evidenceStatement": item.get("name") or item["id"]}
-        for item in _as_list(credential.get("evidence"))
-        if item.get("id")
-    ]
-    if evidence:
-        document["evidence"] = evidence
     return document
