@@ -240,7 +240,7 @@ def compare(credential: dict[str, Any], exported: dict[str, Any]) -> Iterator[st
     yield from ("issuer.id", "issuer.name", "issuer.url", "issuer.issuerCountry", "issuer.address")
     assert exported["id"] == credential["id"]
     assert exported["validFrom"] == credential["validFrom"]
-    assert exported["issued"] == credential["awardedDate"]
+    assert exported["issued"] == exported["issuanceDate"] == credential["awardedDate"]
     yield from ("id", "validFrom", "awardedDate", "issuer")
     if "validUntil" in credential:
         assert exported["validUntil"] == credential["validUntil"]

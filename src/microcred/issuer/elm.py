@@ -427,6 +427,7 @@ def elm_credential(
         "displayParameter": _display(achievement["name"], lang_concept, lang, image or badge_png()),
         "issuer": organisation,
         "issued": awarded,
+        "issuanceDate": awarded,  # VC 1.1's required date (the Commission's sealed sample has both)
         "validFrom": credential["validFrom"],
         "credentialSubject": person,
     }
