@@ -15,7 +15,7 @@ from microcred.contexts import (
     offline_loader,
 )
 from microcred.contexts.loader import FILES_DIR, MANIFEST_PATH
-from tests.conftest import SHARED
+from tests.factories import SHARED
 
 OB_BETA = "f6c4c3b3b800cb9ffc87828d8105e3dd0d20692e5936d2cc4dead2b247e11a08"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context.json"

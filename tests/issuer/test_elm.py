@@ -32,8 +32,8 @@ from microcred.issuer import (
 from microcred.issuer.achievement import ESCO_SKILL_PREFIX
 from microcred.issuer.elm import ELM_FIXED_CONCEPTS, LegalIdentifier, elm_credential
 from microcred.vc.errors import InvalidInput
-from tests.conftest import SHARED
-from tests.verifier.conftest import key_signer
+from tests.factories import SHARED
+from tests.verifier.factories import key_signer
 
 pytestmark = pytest.mark.shared
 
