@@ -329,7 +329,10 @@ def compare(credential: dict[str, Any], exported: dict[str, Any]) -> Iterator[st
             v in note_subjects(spec)
             and ("provenBy" not in claim or claim["provenBy"]["idVerification"]["id"] == v)
         ),
-        "integration": lambda v: v in note_subjects(spec),
+        "integration": lambda v: (
+            v in note_subjects(spec)
+            and spec.get("isPartialQualification") == (False if v.endswith("#StandAlone") else None)
+        ),
         "stackableTowards": lambda v: all(any(t in n for n in notes(spec)) for t in v),
         "language": lambda v: concept_ids(spec["language"]) == v,
         "iscedF": lambda v: concept_ids(spec["thematicArea"]) == v,

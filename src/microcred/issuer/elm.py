@@ -309,7 +309,9 @@ def _specification(
         towards = _as_list(a.get("stackableTowards"))
         label = stack["prefLabel"][lang] + (f": {', '.join(towards)}" if towards else "")
         notes.append(_note(label, lang, subject=stack))
-        spec["isPartialQualification"] = False
+        if vocabulary("stackability").by_uri[stack["id"]].code == "stand-alone":
+            # Stackable "towards" another credential says nothing of being part of a qualification: left unsaid.
+            spec["isPartialQualification"] = False
     if a.get("supervisionVerification"):
         supervision = _concept("supervision-verification", a["supervisionVerification"], lang)
         notes.append(_note(supervision["prefLabel"][lang], lang, subject=supervision))
