@@ -7,14 +7,10 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import pytest
-from pyld import jsonld
-from pyld.jsonld import JsonLdProcessor
-from pyshacl import validate
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from microcred import suites
 from microcred.contexts import offline_loader
@@ -33,6 +29,7 @@ from microcred.issuer.achievement import ESCO_SKILL_PREFIX
 from microcred.issuer.elm import ELM_FIXED_CONCEPTS, LegalIdentifier, elm_credential
 from microcred.vc.errors import InvalidInput
 from tests.factories import SHARED
+from tests.issuer.factories import default_graph, violations
 from tests.verifier.factories import key_signer
 
 pytestmark = pytest.mark.shared
@@ -114,27 +111,6 @@ def ob3(d: AchievementDefinition, *, full: bool = False) -> dict[str, Any]:
 def signed_export(d: AchievementDefinition, *, full: bool = False) -> dict[str, Any]:
     exported = elm_credential(ob3(d, full=full), definition=d, legal_identifier=LEGAL)
     return suites.sign(exported, signer=SIGNER, loader=offline_loader(), created=WHEN)
-
-
-@cache
-def shapes() -> Graph:
-    return Graph().parse(ELM / "EDC-generic-no-cv.ttl", format="turtle")
-
-
-def default_graph(document: dict[str, Any]) -> Graph:
-    """The document's RDF (pinned contexts only, nothing fetched); a proof's own graph is left aside."""
-    dataset = jsonld.to_rdf(document, {"documentLoader": offline_loader(), "algorithm": "URDNA2015"})
-    nquads = JsonLdProcessor.to_nquads({"@default": dataset["@default"]})
-    return Graph().parse(data=nquads, format="nt")
-
-
-def violations(document: dict[str, Any]) -> list[str]:
-    """The EDC shapes each violated result names (sh:resultPath), empty when the document conforms."""
-    conforms, report, _ = validate(default_graph(document), shacl_graph=shapes(), inference="none")
-    sh = "http://www.w3.org/ns/shacl#"
-    paths = sorted(str(p) for p in report.objects(None, URIRef(sh + "resultPath")))
-    assert conforms == (not paths)
-    return paths
 
 
 # --- the harness: the Commission's own sample -------------------------------------------------------------------
