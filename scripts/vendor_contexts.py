@@ -14,7 +14,7 @@ the file, the package and path it came from, the file's sha256 and the sha256 of
 
 Our own contexts (``OWN``: written here, published by the app at their fixed URL) are not downloaded: the
 file already in ``contexts/files/`` is kept and re-hashed, with source "microcred". The same holds for ``KEPT``:
-contexts no npm package ships (CLR 2.0), copied once byte for byte from the repository file their source names.
+contexts no npm package ships (CLR 2.0, the Europass EDC context), copied once byte for byte from the repository file their source names.
 ``VARIANTS`` are earlier texts of a URL whose content changed (the OB 3.0 beta of ``.../ob/v3p0/context.json``).
 """
 
@@ -182,6 +182,14 @@ KEPT: list[tuple[str, str, str]] = [
         "clr-context.json",
         f"github:{CLR_VALIDATOR}@9f6aeb5aedb560bd976522c5b355166793b077ba/"
         "inspector-vc/src/main/resources/contexts/clr-v2p0.json",
+    ),
+    # The Europass EDC application-profile context (ELM v3), as the European Commission publishes it in its
+    # European-Learning-Model repository (no npm package ships it); ../shared/elm holds the reference copy.
+    (
+        "http://data.europa.eu/snb/model/context/edc-ap",
+        "edc-ap-context.jsonld",
+        "github:european-commission-empl/European-Learning-Model@9d7c5d22002237c3afeb1750b7038e6fe2cdd371/"
+        "rdf/ap/edc/edc-ap-context.jsonld",
     ),
 ]
 

@@ -15,6 +15,7 @@ from microcred.contexts import (
     offline_loader,
 )
 from microcred.contexts.loader import FILES_DIR, MANIFEST_PATH
+from tests.factories import SHARED
 
 OB_BETA = "f6c4c3b3b800cb9ffc87828d8105e3dd0d20692e5936d2cc4dead2b247e11a08"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context.json"
@@ -53,7 +54,9 @@ VENDORED_CANONICAL_SHA256 = {
     # the 2018 suite's context as ed25519-signature-2018-context 1.1.0 ships it (tests/interop/test_suites_interop.py
     # compares our copies with what the installed packages give Digital Bazaar's suites)
     "https://w3id.org/security/suites/ed25519-2018/v1": "b4cb4ede62cd5c1e98b54340bf9d5ae636e6ba6e92b6bffb50be3c12b473a2de",
+    "http://data.europa.eu/snb/model/context/edc-ap": "8b2aec7cb1ab330c91a88ddf4ac45866dff7011ea364380f1dcf237c279caa5b",
 }
+EDC_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 
 
 # Our own contexts (source "microcred"): pinned here so that any edit of a published version fails.
@@ -78,6 +81,10 @@ def test_manifest_records_source_package_and_canonical_digest() -> None:
     for entry in raw:
         if entry["url"] in OWN_CANONICAL_SHA256:
             assert entry["source"] == "microcred", entry
+        elif entry["url"] == EDC_CONTEXT:
+            assert entry["source"].startswith("github:european-commission-empl/European-Learning-Model@"), (
+                entry
+            )
         elif "/clr/" in entry["url"]:
             assert entry["source"].startswith("github:1EdTech/digital-credentials-public-validator@"), entry
         else:
@@ -92,6 +99,12 @@ PINNED = PUBLISHED_CANONICAL_SHA256 | VENDORED_CANONICAL_SHA256 | OWN_CANONICAL_
 @pytest.mark.parametrize("url", sorted(PINNED))
 def test_content_equals_the_published_context(url: str) -> None:
     assert canonical_sha256(context_document(url)) == PINNED[url]
+
+
+@pytest.mark.shared
+def test_the_edc_context_is_byte_for_byte_the_commissions_reference_copy() -> None:
+    entry = next(e for e in manifest_entries() if e.url == EDC_CONTEXT)
+    assert (FILES_DIR / entry.file).read_bytes() == (SHARED / "elm" / "edc-ap-context.jsonld").read_bytes()
 
 
 def test_allow_list_is_exactly_the_required_contexts() -> None:

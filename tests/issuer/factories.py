@@ -8,6 +8,7 @@ import copy
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import base58
@@ -15,10 +16,15 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
+from pyld import jsonld
+from pyld.jsonld import JsonLdProcessor
+from pyshacl import validate
+from rdflib import Graph, URIRef
 
 from microcred.contexts import DocumentLoader, aliased_loader, digest_sri, offline_loader, pinned_for_digest
 from microcred.issuer import DEMO_ACHIEVEMENT, EU_CONTEXT_PATH, Issuer, IssuerProfile
 from microcred.keys import LocalKeyStore, did_key, did_key_verification_method
+from tests.factories import SHARED
 
 DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 ACHIEVEMENT_URL = "https://demo.example/achievements/digital-credentials"
@@ -143,3 +149,28 @@ def proof_jwt(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SecurityWarning)  # joserfc prefers "Ed25519" to "EdDSA" (RFC 9864)
         return jwt.encode(header, claims, signer or key, algorithms=[alg])
+
+
+# The ELM export's conformance: its RDF against the Commission's EDC shapes, read in place from ../shared/elm.
+
+
+@cache
+def shapes() -> Graph:
+    """The EDC application profile's SHACL shapes, structure only (``EDC-generic-no-cv.ttl``)."""
+    return Graph().parse(SHARED / "elm" / "EDC-generic-no-cv.ttl", format="turtle")
+
+
+def default_graph(document: dict[str, Any]) -> Graph:
+    """The document's RDF (pinned contexts only, nothing fetched); a proof's own graph is left aside."""
+    dataset = jsonld.to_rdf(document, {"documentLoader": offline_loader(), "algorithm": "URDNA2015"})
+    nquads = JsonLdProcessor.to_nquads({"@default": dataset["@default"]})
+    return Graph().parse(data=nquads, format="nt")
+
+
+def violations(document: dict[str, Any]) -> list[str]:
+    """The EDC shapes each violated result names (sh:resultPath), empty when the document conforms."""
+    conforms, report, _ = validate(default_graph(document), shacl_graph=shapes(), inference="none")
+    sh = "http://www.w3.org/ns/shacl#"
+    paths = sorted(str(p) for p in report.objects(None, URIRef(sh + "resultPath")))
+    assert conforms == (not paths)
+    return paths

@@ -34,6 +34,7 @@ ISSUER_ENDPOINTS = [
     ("exchanges", "GET", "/exchanges/some-reference/protocols"),
     ("learner", "POST", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/wallet"),
     ("learner", "GET", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/credential.json"),
+    ("learner", "GET", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/elm"),
     ("learner", "GET", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/badge.png"),
     ("learner", "GET", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/badge.svg"),
     ("learner", "GET", "/credentials/7a8c0f0e-0000-4000-8000-000000000000/qr.svg"),

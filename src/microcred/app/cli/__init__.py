@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from microcred.app.cli import db, institutions, issue, learner_link, registry, serve, status
+from microcred.app.cli import db, export, institutions, issue, learner_link, registry, serve, status
 from microcred.app.cli.verify import verify_command
 
 __all__ = ["cli", "main"]
@@ -21,6 +21,7 @@ issue.register(cli)  # issue --csv, worker
 registry.register(cli)  # registry add-institution, list, state, export
 status.register(cli)  # revoke, suspend, reinstate
 learner_link.register(cli)  # learner-link
+export.register(cli)  # export elm
 cli.command("verify")(verify_command)
 db.register(cli)  # migrate
 serve.register(cli)

@@ -76,7 +76,9 @@ ISSUER_ROUTES = (
     _route("exchanges", "GET", r"^/exchanges/[^/]+/protocols$"),
     _route("learner", "POST", r"^/credentials/[^/]+/(?:.+/)?wallet$"),
     _route(
-        "learner", "GET", r"^/credentials/[^/]+/(?:.+/)?(?:credential\.json|badge\.png|badge\.svg|qr\.svg)$"
+        "learner",
+        "GET",
+        r"^/credentials/[^/]+/(?:.+/)?(?:credential\.json|elm|badge\.png|badge\.svg|qr\.svg)$",
     ),
     _route("learner", "GET", r"^/wallet/[^/]+$"),
 )

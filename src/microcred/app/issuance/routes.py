@@ -22,6 +22,7 @@ from microcred.app.batches import data as batches_data
 from microcred.app.core.deps import CallerDep, Services, ServicesDep, SessionDep
 from microcred.app.db.tables import AchievementVersion, Institution, IssuedCredential
 from microcred.app.issuance import data as issuance_data
+from microcred.app.issuance.elm import signed_elm
 from microcred.app.issuance.learner_keys import learner_page_url, new_learner_key
 from microcred.app.issuance.requests import AwardRequest, IssueRequest
 from microcred.app.issuance.service import (
@@ -218,6 +219,24 @@ def get_credential(
     if wants_html(request):
         return learner_page(services.settings, row)
     return Response(row.document.encode("utf-8"), media_type="application/ld+json")
+
+
+@router.get(
+    "/credentials/{credential_id}/elm",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/ld+json": {}}, "description": "the signed ELM v3 credential"},
+        404: {"description": "no such credential"},
+    },
+)
+def get_credential_elm(credential_id: str, session: SessionDep, services: ServicesDep) -> Response:
+    """The credential's ELM v3 form (a Europass ``EuropeanDigitalCredential``), signed by the institution's key;
+    ``{credential_id}`` as for the learner page (the UUID, or ``urn:uuid:…``)."""
+    row = issuance_data.find_credential(session, public_id=credential_id.removeprefix("urn:uuid:"))
+    document = signed_elm(session, keystore=services.keystore, row=row)
+    return Response(
+        json.dumps(document, ensure_ascii=False).encode("utf-8"), media_type="application/ld+json"
+    )
 
 
 @router.get("/credentials", responses=_RESPONSES)

@@ -42,6 +42,8 @@ class LearnerLinks:
 
     page: str
     json: str
+    elm: str
+    """The credential's ELM v3 (Europass) form, signed: ``GET /credentials/{id}/elm``."""
     png: str
     svg: str
     verify: str
@@ -72,6 +74,7 @@ def learner_links(settings: Settings, public_id: str, view: CredentialView) -> L
     return LearnerLinks(
         page=page,
         json=json_url,
+        elm=f"{page}/elm",
         png=f"{page}/badge.png",
         svg=f"{page}/badge.svg",
         verify=verify,
