@@ -191,6 +191,7 @@ CARRIED_ELSEWHERE = {
     "issuer.type": "an ELM Organisation",
     "credentialSchema": "the ELM form names its SHACL profile instead of the OB3 JSON Schema",
     "proof": "the ELM form carries its own proof",
+    "relatedResource": "binds the OB3 form's EU context to its digest; the ELM form names only the EDC context",
     "credentialStatus": "EDC's credentialStatus is a plain URI literal; the status entry stays with the OB3 form",
     "name": "the credential's name is its achievement's name (the ELM title)",
     "a.achievementType": "MicroCredential: the ELM form is a Qualification",

@@ -30,4 +30,4 @@ def test_credentials_name_the_operators_permanent_url_with_the_pinned_digest(
     vc = response.json()["verifiableCredential"]
     assert vc["@context"][2] == PERMANENT
     assert vc["relatedResource"] == [{"id": PERMANENT, "digestSRI": digest_sri(context_bytes(EU_CONTEXT))}]
-    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert vc["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
